@@ -1,5 +1,18 @@
-//! passerelle's pure core. No I/O, no async, no AWS, no HTTP.
+//! passerelle's pure core: money, documents, parties, ledger entries, dossier configuration, the
+//! mapping rules and the FEC writer. No I/O, no async, no AWS, no HTTP.
 
 pub mod category;
+pub mod document;
+pub mod entry;
+pub mod journal;
+pub mod money;
+pub mod party;
 
 pub use category::Category;
+pub use document::{
+    DocumentKind, DocumentStatus, Nature, PdfRef, Row, RowKind, SourceDocument, SourceRef,
+    TaxTotal, Totals,
+};
+pub use entry::{AttachmentRef, Auxiliary, EntryError, EntryHeader, EntryLine, LedgerEntry};
+pub use journal::{Side, SourceJournalLine};
+pub use party::{Party, PartyKind};
