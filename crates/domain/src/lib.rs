@@ -1,10 +1,15 @@
 //! passerelle's pure core: money, documents, parties, ledger entries, dossier configuration, the
 //! mapping rules and the FEC writer. No I/O, no async, no AWS, no HTTP.
 
+pub mod auxcode;
 pub mod category;
+pub mod chart;
+pub mod config;
 pub mod document;
 pub mod entry;
+pub mod fec;
 pub mod journal;
+pub mod mapping;
 pub mod money;
 pub mod party;
 
