@@ -12,6 +12,8 @@ pub mod journal;
 pub mod mapping;
 pub mod money;
 pub mod party;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use category::Category;
 pub use document::{
