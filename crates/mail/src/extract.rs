@@ -24,6 +24,8 @@ pub(crate) struct WalkedPart<'a> {
     /// Part ids from the top message down, joined by '/' (nested messages add a level).
     pub path: String,
     pub content_type: String,
+    /// Decoded name (disposition filename or Content-Type name), if any.
+    pub name: Option<String>,
     pub found: Found<'a>,
 }
 
@@ -183,7 +185,7 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                     Found::Skipped(SkipReason::MessageBody)
                 } else {
                     Found::Candidate {
-                        name,
+                        name: name.clone(),
                         bytes: raw_text_bytes(m, part),
                         tnef: false,
                     }
@@ -213,7 +215,7 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                     Found::Skipped(SkipReason::InlineImage)
                 } else {
                     Found::Candidate {
-                        name,
+                        name: name.clone(),
                         bytes: std::borrow::Cow::Borrowed(bytes.as_ref()),
                         tnef,
                     }
@@ -223,6 +225,7 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
         out.push(WalkedPart {
             path,
             content_type,
+            name,
             found,
         });
     }

@@ -385,8 +385,8 @@ pub fn intake(
         let mut report = PartReport {
             path: walked.path,
             content_type: walked.content_type,
-            original_name: None,
-            file_name: None,
+            file_name: walked.name.as_deref().and_then(names::sanitize_file_name),
+            original_name: walked.name,
             size: 0,
             sha256: None,
             outcome: PartOutcome::Skipped {
