@@ -32,7 +32,10 @@ fn bench(c: &mut Criterion) {
     let validated_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     let booked: Vec<BookedEntry> = entries
         .into_iter()
-        .map(|entry| BookedEntry { entry, validated_on })
+        .map(|entry| BookedEntry {
+            entry,
+            validated_on,
+        })
         .collect();
     let year = cfg.fiscal_year_of(validated_on);
     let fec_size = write_fec(&booked, &cfg.siren, year, FecOptions::default())
@@ -58,7 +61,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let booked: Vec<BookedEntry> = map_all(&docs, &cfg)
                 .into_iter()
-                .map(|entry| BookedEntry { entry, validated_on })
+                .map(|entry| BookedEntry {
+                    entry,
+                    validated_on,
+                })
                 .collect();
             black_box(write_fec(&booked, &cfg.siren, year, FecOptions::default()).unwrap())
         })

@@ -59,7 +59,9 @@ impl AuxCodes {
             .map(str::trim)
             .filter(|c| !c.is_empty())
         {
-            self.by_code.entry(existing.to_string()).or_insert(key.clone());
+            self.by_code
+                .entry(existing.to_string())
+                .or_insert(key.clone());
             self.by_party.insert(key, existing.to_string());
             return Some(existing.to_string());
         }
@@ -151,9 +153,15 @@ mod tests {
     #[test]
     fn derives_letters_first_upper_ascii_codes() {
         assert_eq!(derive_base("Dupont SARL", 8).as_deref(), Some("DUPONT"));
-        assert_eq!(derive_base("Société Générale d'Équipement", 8).as_deref(), Some("GENERALE"));
+        assert_eq!(
+            derive_base("Société Générale d'Équipement", 8).as_deref(),
+            Some("GENERALE")
+        );
         assert_eq!(derive_base("3M France", 8).as_deref(), Some("MFRANCE"));
-        assert_eq!(derive_base("Boulangerie Éloïse & Fils", 8).as_deref(), Some("BOULANGE"));
+        assert_eq!(
+            derive_base("Boulangerie Éloïse & Fils", 8).as_deref(),
+            Some("BOULANGE")
+        );
         assert_eq!(derive_base("SAS", 8).as_deref(), Some("SAS"));
         assert_eq!(derive_base("1234 !!", 8), None);
         assert_eq!(derive_base("", 8), None);
@@ -161,27 +169,50 @@ mod tests {
             let code = derive_base(name, 8).unwrap();
             assert!(code.len() <= 8);
             assert!(code.chars().next().unwrap().is_ascii_uppercase());
-            assert!(code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+            assert!(
+                code.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            );
         }
     }
 
     #[test]
     fn existing_code_wins_and_collisions_get_stable_suffixes() {
         let mut codes = AuxCodes::new(8);
-        assert_eq!(codes.code_for(&party("1", "Dupont SARL", Some("0DUPONT"))).as_deref(), Some("0DUPONT"));
-        let a = codes.code_for(&party("2", "Martin et Associés", None)).unwrap();
-        let b = codes.code_for(&party("3", "Martin & Associés", None)).unwrap();
+        assert_eq!(
+            codes
+                .code_for(&party("1", "Dupont SARL", Some("0DUPONT")))
+                .as_deref(),
+            Some("0DUPONT")
+        );
+        let a = codes
+            .code_for(&party("2", "Martin et Associés", None))
+            .unwrap();
+        let b = codes
+            .code_for(&party("3", "Martin & Associés", None))
+            .unwrap();
         assert_eq!(a, "MARTINET");
         assert_ne!(a, b);
         assert_eq!(b.len(), 8);
         assert!(b.starts_with("MARTI"));
         // Same party again: same code. Same collision in another run: same suffix.
-        assert_eq!(codes.code_for(&party("3", "Martin & Associés", None)).unwrap(), b);
+        assert_eq!(
+            codes
+                .code_for(&party("3", "Martin & Associés", None))
+                .unwrap(),
+            b
+        );
         let mut other_run = AuxCodes::new(8);
         other_run.code_for(&party("2", "Martin et Associés", None));
-        assert_eq!(other_run.code_for(&party("3", "Martin & Associés", None)).unwrap(), b);
+        assert_eq!(
+            other_run
+                .code_for(&party("3", "Martin & Associés", None))
+                .unwrap(),
+            b
+        );
         // Persisted assignments are honoured.
-        let restored = AuxCodes::with_assignments(8, codes.assignments().map(|(p, c)| (p.clone(), c.clone())));
+        let restored =
+            AuxCodes::with_assignments(8, codes.assignments().map(|(p, c)| (p.clone(), c.clone())));
         let mut restored = restored;
         assert_eq!(restored.code_for(&party("3", "renamed", None)).unwrap(), b);
     }

@@ -52,7 +52,10 @@ mod tests {
     fn longest_prefix_wins() {
         assert_eq!(account_label("706000"), "Prestations de services");
         assert_eq!(account_label("445713"), "TVA collectée 5,5 %");
-        assert_eq!(account_label("445720"), "Taxes sur le chiffre d'affaires collectées");
+        assert_eq!(
+            account_label("445720"),
+            "Taxes sur le chiffre d'affaires collectées"
+        );
         assert_eq!(account_label("4111DIVERS"), "Clients");
         assert_eq!(account_label("512000"), "Compte 512000");
     }

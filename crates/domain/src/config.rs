@@ -245,7 +245,10 @@ impl ConfigFile {
                 if !slugs.insert(config.mail.slug.clone()) {
                     errors.push(ConfigIssue::new(
                         format!("{prefix}mail.slug"),
-                        format!("mail slug '{}' is used by another dossier", config.mail.slug),
+                        format!(
+                            "mail slug '{}' is used by another dossier",
+                            config.mail.slug
+                        ),
                         "give each dossier its own collection address slug",
                     ));
                 }
@@ -591,7 +594,11 @@ fn validate_dossier(
     };
 
     // Journals.
-    let mut journal = |key: &str, code: Option<String>, default: &str, label: Option<String>, default_label: &str| {
+    let mut journal = |key: &str,
+                       code: Option<String>,
+                       default: &str,
+                       label: Option<String>,
+                       default_label: &str| {
         let code = code.unwrap_or_else(|| default.to_string());
         if let Some(problem) = journal_code_problem(&code) {
             err(
@@ -634,36 +641,57 @@ fn validate_dossier(
 
     // Accounts: rounding accounts have no default, the accountant must choose them.
     let a = raw.accounts;
-    let mut account = |key: &str, value: Option<String>, default: Option<&str>, rule: AccountRule| {
-        let field_name = format!("accounts.{key}");
-        match value.or_else(|| default.map(str::to_string)) {
-            None => {
-                err(
-                    &field_name,
-                    "is missing".into(),
-                    format!("add {key} = \"{}\"", rule.example),
-                );
-                String::new()
-            }
-            Some(v) => {
-                if let Some((problem, fix)) = account_problem(&v, &rule) {
-                    err(&field_name, problem, fix);
+    let mut account =
+        |key: &str, value: Option<String>, default: Option<&str>, rule: AccountRule| {
+            let field_name = format!("accounts.{key}");
+            match value.or_else(|| default.map(str::to_string)) {
+                None => {
+                    err(
+                        &field_name,
+                        "is missing".into(),
+                        format!("add {key} = \"{}\"", rule.example),
+                    );
+                    String::new()
                 }
-                v
+                Some(v) => {
+                    if let Some((problem, fix)) = account_problem(&v, &rule) {
+                        err(&field_name, problem, fix);
+                    }
+                    v
+                }
             }
-        }
-    };
+        };
     let accounts = Accounts {
-        sales_goods: account("sales_goods", a.sales_goods, Some("707000"), AccountRule::REVENUE_GOODS),
+        sales_goods: account(
+            "sales_goods",
+            a.sales_goods,
+            Some("707000"),
+            AccountRule::REVENUE_GOODS,
+        ),
         sales_services: account(
             "sales_services",
             a.sales_services,
             Some("706000"),
             AccountRule::REVENUE_SERVICES,
         ),
-        purchases: account("purchases", a.purchases, Some("607000"), AccountRule::PURCHASES),
-        customers: account("customers", a.customers, Some("411000"), AccountRule::CUSTOMERS),
-        suppliers: account("suppliers", a.suppliers, Some("401000"), AccountRule::SUPPLIERS),
+        purchases: account(
+            "purchases",
+            a.purchases,
+            Some("607000"),
+            AccountRule::PURCHASES,
+        ),
+        customers: account(
+            "customers",
+            a.customers,
+            Some("411000"),
+            AccountRule::CUSTOMERS,
+        ),
+        suppliers: account(
+            "suppliers",
+            a.suppliers,
+            Some("401000"),
+            AccountRule::SUPPLIERS,
+        ),
         customer_fallback: account(
             "customer_fallback",
             a.customer_fallback,
@@ -676,7 +704,12 @@ fn validate_dossier(
             Some("4011DIVERS"),
             AccountRule::SUPPLIERS,
         ),
-        rounding_debit: account("rounding_debit", a.rounding_debit, None, AccountRule::ROUNDING_DEBIT),
+        rounding_debit: account(
+            "rounding_debit",
+            a.rounding_debit,
+            None,
+            AccountRule::ROUNDING_DEBIT,
+        ),
         rounding_credit: account(
             "rounding_credit",
             a.rounding_credit,
@@ -710,10 +743,17 @@ fn validate_dossier(
         }
     }
 
-    let vat_map = |key: &str, given: BTreeMap<String, String>, defaults: &[(&str, &str)], rule: AccountRule, errors: &mut Vec<ConfigIssue>| {
+    let vat_map = |key: &str,
+                   given: BTreeMap<String, String>,
+                   defaults: &[(&str, &str)],
+                   rule: AccountRule,
+                   errors: &mut Vec<ConfigIssue>| {
         let mut map = BTreeMap::new();
         let source: Vec<(String, String)> = if given.is_empty() {
-            defaults.iter().map(|(r, a)| (r.to_string(), a.to_string())).collect()
+            defaults
+                .iter()
+                .map(|(r, a)| (r.to_string(), a.to_string()))
+                .collect()
         } else {
             given.into_iter().collect()
         };
@@ -737,7 +777,13 @@ fn validate_dossier(
         map
     };
     let vat = VatAccounts {
-        sales: vat_map("sales", raw.vat.sales, &DEFAULT_SALES_VAT, AccountRule::VAT_COLLECTED, errors),
+        sales: vat_map(
+            "sales",
+            raw.vat.sales,
+            &DEFAULT_SALES_VAT,
+            AccountRule::VAT_COLLECTED,
+            errors,
+        ),
         purchases: vat_map(
             "purchases",
             raw.vat.purchases,
@@ -972,7 +1018,9 @@ fn journal_code_problem(code: &str) -> Option<String> {
             "journal code '{code}' is longer than 4 characters (Inqom takes 2 to 4)"
         ))
     } else if code.chars().count() < 2 {
-        Some(format!("journal code '{code}' is shorter than 2 characters"))
+        Some(format!(
+            "journal code '{code}' is shorter than 2 characters"
+        ))
     } else if !code
         .chars()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
@@ -1028,10 +1076,7 @@ fn is_slug(s: &str) -> bool {
 fn is_domain(d: &str) -> bool {
     d.contains('.')
         && d.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
@@ -1064,5 +1109,5 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }

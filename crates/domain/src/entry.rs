@@ -83,7 +83,9 @@ pub enum EntryError {
         index: usize,
         account: String,
     },
-    #[error("entry {piece} is unbalanced: debit {debit}, credit {credit} (difference {difference})")]
+    #[error(
+        "entry {piece} is unbalanced: debit {debit}, credit {credit} (difference {difference})"
+    )]
     Unbalanced {
         piece: String,
         debit: String,

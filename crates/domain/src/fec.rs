@@ -150,12 +150,18 @@ pub fn write_fec(
     }
     // Chronological order, then by piece and source so the numbering is reproducible.
     validated.sort_by(|a, b| {
-        (a.entry.date, &a.entry.journal_code, &a.entry.piece_ref, a.entry.source.key()).cmp(&(
-            b.entry.date,
-            &b.entry.journal_code,
-            &b.entry.piece_ref,
-            b.entry.source.key(),
-        ))
+        (
+            a.entry.date,
+            &a.entry.journal_code,
+            &a.entry.piece_ref,
+            a.entry.source.key(),
+        )
+            .cmp(&(
+                b.entry.date,
+                &b.entry.journal_code,
+                &b.entry.piece_ref,
+                b.entry.source.key(),
+            ))
     });
 
     let sep = match options.separator {
@@ -171,29 +177,32 @@ pub fn write_fec(
         let e = &b.entry;
         let counter = next_number.entry(e.journal_code.as_str()).or_insert(0);
         *counter += 1;
-        let number = format!("{}-{:06}", field(&e.journal_code), counter);
+        let number = format!("{}-{:06}", field(&e.journal_code, options.charset), counter);
         let date = e.date.format("%Y%m%d").to_string();
         let piece_date = e.piece_date.format("%Y%m%d").to_string();
         let valid = b.validated_on.max(e.date).format("%Y%m%d").to_string();
         for l in e.lines() {
             let (aux_num, aux_lib) = match &l.auxiliary {
-                Some(a) => (field(&a.code), field(&a.label)),
+                Some(a) => (
+                    field(&a.code, options.charset),
+                    field(&a.label, options.charset),
+                ),
                 None => (String::new(), String::new()),
             };
-            let label = match field(&l.label) {
-                s if s.is_empty() => field(&e.label),
+            let label = match field(&l.label, options.charset) {
+                s if s.is_empty() => field(&e.label, options.charset),
                 s => s,
             };
             let values: [&str; 18] = [
-                &field(&e.journal_code),
-                &field(&e.journal_label),
+                &field(&e.journal_code, options.charset),
+                &field(&e.journal_label, options.charset),
                 &number,
                 &date,
-                &field(&l.account),
-                &field(&l.account_label),
+                &field(&l.account, options.charset),
+                &field(&l.account_label, options.charset),
                 &aux_num,
                 &aux_lib,
-                &field(&e.piece_ref),
+                &field(&e.piece_ref, options.charset),
                 &piece_date,
                 &label,
                 &format_comma(l.debit),
@@ -218,7 +227,7 @@ pub fn write_fec(
     }
     let bytes = match options.charset {
         Charset::Utf8 => text.into_bytes(),
-        Charset::Iso8859_15 => to_iso_8859_15(&text),
+        Charset::Iso8859_15 => encoding_rs::ISO_8859_15.encode(&text).0.into_owned(),
     };
     Ok(FecFile {
         name: file_name(siren, end),
@@ -231,28 +240,26 @@ pub fn write_fec(
     })
 }
 
-/// Free text for one FEC field: no separator, newline or control character can shift columns.
-fn field(text: &str) -> String {
-    clean(text)
-}
-
-/// ISO-8859-15 bytes; characters it lacks are transliterated to ASCII rather than turned into the
-/// HTML entities encoding_rs would write.
-fn to_iso_8859_15(text: &str) -> Vec<u8> {
-    let encoding = encoding_rs::ISO_8859_15;
-    let (bytes, _, unmappable) = encoding.encode(text);
-    if !unmappable {
-        return bytes.into_owned();
+/// Free text for one FEC field: no separator, newline or control character can shift columns;
+/// in ISO-8859-15, characters the charset lacks are transliterated to ASCII ("—" → "--") rather
+/// than turned into the HTML entities encoding_rs would write.
+fn field(text: &str, charset: Charset) -> String {
+    let cleaned = clean(text);
+    if charset == Charset::Utf8 || cleaned.is_ascii() {
+        return cleaned;
     }
-    let mut safe = String::with_capacity(text.len());
+    let encoding = encoding_rs::ISO_8859_15;
+    if !encoding.encode(&cleaned).2 {
+        return cleaned;
+    }
+    let mut safe = String::with_capacity(cleaned.len());
     let mut buf = [0u8; 4];
-    for c in text.chars() {
-        let (_, _, bad) = encoding.encode(c.encode_utf8(&mut buf));
-        if bad {
+    for c in cleaned.chars() {
+        if encoding.encode(c.encode_utf8(&mut buf)).2 {
             let _ = write!(safe, "{}", deunicode::deunicode_char(c).unwrap_or("?"));
         } else {
             safe.push(c);
         }
     }
-    encoding.encode(&safe).0.into_owned()
+    clean(&safe)
 }

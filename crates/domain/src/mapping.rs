@@ -28,6 +28,8 @@ use crate::party::{Party, PartyKind};
 const MAX_LABEL: usize = 200;
 
 /// What mapping one document gives.
+// Entries are the common case and are moved once; boxing them would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped {
     Entry(LedgerEntry),
@@ -163,7 +165,9 @@ pub fn map_document(
             }));
         }
         DocumentStatus::Other(s) => {
-            return Ok(Mapped::NotBooked(NotBooked::NotFinalized { status: s.clone() }));
+            return Ok(Mapped::NotBooked(NotBooked::NotFinalized {
+                status: s.clone(),
+            }));
         }
     }
     if let Some(word) = cfg.exclusion_word_in(&doc.subject) {
@@ -204,8 +208,8 @@ pub fn map_document(
         Some(code) => (
             collective.clone(),
             Some(Auxiliary {
+                label: aux_label(&doc.party.name, &code),
                 code,
-                label: clean(&doc.party.name),
             }),
         ),
         None => (fallback.clone(), None),
@@ -228,7 +232,11 @@ pub fn map_document(
     let mut discounts: BTreeMap<NatureKey, Decimal> = BTreeMap::new();
     let mut net_by_nature: BTreeMap<NatureKey, Decimal> = BTreeMap::new();
     let mut row_rates: Vec<Decimal> = Vec::new();
-    for row in doc.rows.iter().filter(|r| r.kind.carries_money() && !r.optional) {
+    for row in doc
+        .rows
+        .iter()
+        .filter(|r| r.kind.carries_money() && !r.optional)
+    {
         let nature = row
             .nature
             .or(doc.default_nature)
@@ -240,7 +248,10 @@ pub fn map_document(
         };
         // Sales show discounts on 709x, so revenue is booked before the row's discount.
         let (amount, discount) = if sales {
-            (row.amount_excl_tax + row.discount_excl_tax, row.discount_excl_tax)
+            (
+                row.amount_excl_tax + row.discount_excl_tax,
+                row.discount_excl_tax,
+            )
         } else {
             (row.amount_excl_tax, Decimal::ZERO)
         };
@@ -302,7 +313,11 @@ pub fn map_document(
     }
 
     // VAT per rate, from the document's own totals.
-    let vat_accounts = if sales { &cfg.vat.sales } else { &cfg.vat.purchases };
+    let vat_accounts = if sales {
+        &cfg.vat.sales
+    } else {
+        &cfg.vat.purchases
+    };
     let mut vat: Vec<(Decimal, Decimal, Option<String>)> = Vec::new();
     for tax in &doc.taxes {
         let rate = tax.rate.normalize();
@@ -329,7 +344,8 @@ pub fn map_document(
         lines.push(Draft {
             account: account.clone(),
             auxiliary: None,
-            description: label.unwrap_or_else(|| format!("TVA {} %", rate.to_string().replace('.', ","))),
+            description: label
+                .unwrap_or_else(|| format!("TVA {} %", rate.to_string().replace('.', ","))),
             signed: sign * amount,
             role: Role::Vat,
         });
@@ -376,7 +392,13 @@ pub fn map_document(
         .into_iter()
         .filter(|l| !l.signed.is_zero())
         .map(|l| {
-            let label = compose_label(cfg.labels, &party, &doc.number, &l.description, l.role == Role::ThirdParty);
+            let label = compose_label(
+                cfg.labels,
+                &party,
+                &doc.number,
+                &l.description,
+                l.role == Role::ThirdParty,
+            );
             let (debit, credit) = sides(l.signed);
             EntryLine {
                 account_label: account_label(&l.account),
@@ -395,7 +417,11 @@ pub fn map_document(
         date: doc.date,
         piece_ref: clean(&doc.number),
         piece_date: doc.date,
-        label: truncate(&format!("{} - {}", document_title(kind, &doc.number), party)),
+        label: truncate(&format!(
+            "{} - {}",
+            document_title(kind, &doc.number),
+            party
+        )),
         currency: "EUR".into(),
         source: doc.source.clone(),
         draft: cfg.draft_entries,
@@ -456,10 +482,7 @@ fn journal_entry(
             document: document.clone(),
             journal: first.journal.clone(),
         })?;
-    let party_name = first
-        .party_name
-        .clone()
-        .unwrap_or_else(|| document.clone());
+    let party_name = first.party_name.clone().unwrap_or_else(|| document.clone());
     let mut entry_lines = Vec::new();
     for line in group {
         let signed = match line.side {
@@ -473,7 +496,7 @@ fn journal_entry(
         let auxiliary = match line.auxiliary_code.as_deref().map(str::trim) {
             Some(code) if !code.is_empty() => Some(Auxiliary {
                 code: code.to_string(),
-                label: clean(line.party_name.as_deref().unwrap_or(code)),
+                label: aux_label(line.party_name.as_deref().unwrap_or(""), code),
             }),
             _ if third_party => {
                 // No code at the source: derive one from the party name, keyed by that name.
@@ -488,8 +511,8 @@ fn journal_entry(
                     vat_number: None,
                 };
                 aux.code_for(&party).map(|code| Auxiliary {
+                    label: aux_label(&party_name, &code),
                     code,
-                    label: clean(&party_name),
                 })
             }
             _ => None,
@@ -516,7 +539,11 @@ fn journal_entry(
         date: first.date,
         piece_ref: clean(&document),
         piece_date: first.date,
-        label: truncate(&format!("{} - {}", document_title(kind, &document), clean(&party_name))),
+        label: truncate(&format!(
+            "{} - {}",
+            document_title(kind, &document),
+            clean(&party_name)
+        )),
         currency: "EUR".into(),
         source: source.clone(),
         draft: cfg.draft_entries,
@@ -545,6 +572,15 @@ impl Ord for NatureKey {
     }
 }
 
+/// The auxiliary account's label: the party's name, else its code (the FEC wants CompAuxLib
+/// whenever CompAuxNum is set).
+fn aux_label(name: &str, code: &str) -> String {
+    match clean(name) {
+        n if n.is_empty() => code.to_string(),
+        n => n,
+    }
+}
+
 fn sides(signed: Decimal) -> (Decimal, Decimal) {
     if signed.is_sign_negative() {
         (-signed, Decimal::ZERO)
@@ -554,7 +590,11 @@ fn sides(signed: Decimal) -> (Decimal, Decimal) {
 }
 
 fn document_title(kind: DocumentKind, number: &str) -> String {
-    let word = if kind.is_credit_note() { "Avoir" } else { "Facture" };
+    let word = if kind.is_credit_note() {
+        "Avoir"
+    } else {
+        "Facture"
+    };
     format!("{word} {}", clean(number))
 }
 
@@ -593,13 +633,27 @@ pub fn clean(text: &str) -> String {
 }
 
 fn truncate(text: &str) -> String {
-    text.chars().take(MAX_LABEL).collect::<String>().trim_end().to_string()
+    text.chars()
+        .take(MAX_LABEL)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 fn file_stem(number: &str) -> String {
     let stem: String = number
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if stem.is_empty() { "document".into() } else { stem }
+    if stem.is_empty() {
+        "document".into()
+    } else {
+        stem
+    }
 }

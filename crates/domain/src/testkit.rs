@@ -308,7 +308,7 @@ fn build_document(
         subject: format!("Commande {id}"),
         currency: "EUR".into(),
         party: Party {
-            kind: if party % 3 == 0 {
+            kind: if party.is_multiple_of(3) {
                 PartyKind::Individual
             } else {
                 PartyKind::Company
@@ -316,7 +316,7 @@ fn build_document(
             name: name.into(),
             source_id: (party + 1000).to_string(),
             reference: None,
-            auxiliary_code: (party % 5 == 0).then(|| format!("C{party:05}")),
+            auxiliary_code: party.is_multiple_of(5).then(|| format!("C{party:05}")),
             siren: None,
             siret: None,
             vat_number: None,
@@ -356,7 +356,16 @@ pub fn arb_document() -> impl Strategy<Value = (SourceDocument, TotalFlavor)> {
     )
         .prop_map(|(id, credit, party, specs, disc, flavor, offset, day)| {
             (
-                build_document(u64::from(id), credit, party, specs, disc, flavor, offset, day),
+                build_document(
+                    u64::from(id),
+                    credit,
+                    party,
+                    specs,
+                    disc,
+                    flavor,
+                    offset,
+                    day,
+                ),
                 flavor,
             )
         })

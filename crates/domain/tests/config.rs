@@ -1,7 +1,9 @@
 //! Dossier configuration: the documented example loads, and each invalid setting gives an error
 //! that names the field and the fix, all of them at once.
 
-use domain::config::{ConfigFile, ConfigIssue, DossierConfig, LabelOption, Mode, RoundingTarget, Scope};
+use domain::config::{
+    ConfigFile, ConfigIssue, DossierConfig, LabelOption, Mode, RoundingTarget, Scope,
+};
 use rust_decimal_macros::dec;
 
 const EXAMPLE: &str = include_str!("../../../infra/dossiers.example.toml");
@@ -9,14 +11,19 @@ const EXAMPLE: &str = include_str!("../../../infra/dossiers.example.toml");
 fn with(replacements: &[(&str, &str)]) -> String {
     let mut text = EXAMPLE.to_string();
     for (from, to) in replacements {
-        assert!(text.contains(from), "the example no longer contains {from:?}");
+        assert!(
+            text.contains(from),
+            "the example no longer contains {from:?}"
+        );
         text = text.replacen(from, to, 1);
     }
     text
 }
 
 fn issues(text: &str) -> Vec<ConfigIssue> {
-    ConfigFile::from_toml(text).expect_err("the config should be refused").0
+    ConfigFile::from_toml(text)
+        .expect_err("the config should be refused")
+        .0
 }
 
 fn issue_for<'a>(issues: &'a [ConfigIssue], field: &str) -> &'a ConfigIssue {
@@ -45,11 +52,20 @@ fn the_documented_example_loads_with_every_setting() {
     assert_eq!(d.rounding.tolerance_per_rate, dec!(0.01));
     assert_eq!(d.auxiliary.length, 8);
     assert_eq!(d.exclusion_words, vec!["Garantie".to_string()]);
-    assert_eq!(d.exclusion_word_in("Extension de GARANTIE 2 ans"), Some("Garantie"));
-    assert_eq!(d.mail.allowed_senders, vec!["no-reply@welyb.fr".to_string()]);
+    assert_eq!(
+        d.exclusion_word_in("Extension de GARANTIE 2 ans"),
+        Some("Garantie")
+    );
+    assert_eq!(
+        d.mail.allowed_senders,
+        vec!["no-reply@welyb.fr".to_string()]
+    );
     assert!(!d.mail.allow_everyone);
     let (start, end) = d.fiscal_year_of(d.start_date);
-    assert_eq!((start.to_string(), end.to_string()), ("2026-01-01".into(), "2026-12-31".into()));
+    assert_eq!(
+        (start.to_string(), end.to_string()),
+        ("2026-01-01".into(), "2026-12-31".into())
+    );
 }
 
 #[test]
@@ -64,7 +80,10 @@ fn a_minimal_dossier_gets_sane_defaults_but_must_choose_rounding_accounts() {
     "#;
     let d = DossierConfig::from_toml(minimal).unwrap();
     assert_eq!(d.journals.sales.code, "VT");
-    assert_eq!(d.journals.credit_notes.code, "VT", "credit notes default to the sales journal");
+    assert_eq!(
+        d.journals.credit_notes.code, "VT",
+        "credit notes default to the sales journal"
+    );
     assert_eq!(d.accounts.sales_services, "706000");
     assert_eq!(d.accounts.discount_goods, "709700");
     assert_eq!(d.vat.sales[&dec!(20)], "445711");
@@ -77,7 +96,10 @@ fn journal_code_longer_than_4_names_the_field_and_the_fix() {
     let all = issues(&with(&[("sales = \"VT\"", "sales = \"Ventes\"")]));
     let issue = issue_for(&all, "dossier[0].journals.sales");
     assert!(issue.problem.contains("longer than 4"), "{issue}");
-    assert!(issue.fix.contains("\"VENT\""), "the fix proposes the derived code: {issue}");
+    assert!(
+        issue.fix.contains("\"VENT\""),
+        "the fix proposes the derived code: {issue}"
+    );
 }
 
 #[test]
@@ -104,14 +126,20 @@ fn account_of_an_unknown_class_or_the_wrong_class_is_refused() {
     assert!(goods.problem.contains("class 9"), "{goods}");
     assert!(goods.fix.contains("70x"), "{goods}");
     let customers = issue_for(&all, "dossier[0].accounts.customers");
-    assert!(customers.problem.contains("is not a customers account"), "{customers}");
+    assert!(
+        customers.problem.contains("is not a customers account"),
+        "{customers}"
+    );
     let vat = issue_for(&all, "dossier[0].vat.sales.\"5.5\"");
     assert!(vat.fix.contains("4457x"), "{vat}");
 }
 
 #[test]
 fn bare_709_must_be_refined() {
-    let all = issues(&with(&[("discount_goods = \"709700\"", "discount_goods = \"709000\"")]));
+    let all = issues(&with(&[(
+        "discount_goods = \"709700\"",
+        "discount_goods = \"709000\"",
+    )]));
     let issue = issue_for(&all, "dossier[0].accounts.discount_goods");
     assert!(issue.fix.contains("7097"), "{issue}");
 }
@@ -125,13 +153,20 @@ fn bad_dates_are_refused_with_the_expected_format() {
     let start = issue_for(&all, "dossier[0].start_date");
     assert_eq!(start.problem, "'2026-13-01' is not a date");
     assert!(start.fix.contains("YYYY-MM-DD"));
-    assert!(issue_for(&all, "dossier[0].fiscal_year_end").fix.contains("MM-DD"));
+    assert!(
+        issue_for(&all, "dossier[0].fiscal_year_end")
+            .fix
+            .contains("MM-DD")
+    );
 }
 
 #[test]
 fn unknown_keys_are_named_with_their_path() {
     let all = issues(&with(&[
-        ("draft_entries = false", "draft_entries = false\ncolour = \"blue\""),
+        (
+            "draft_entries = false",
+            "draft_entries = false\ncolour = \"blue\"",
+        ),
         ("sales_goods = \"707000\"", "sales_good = \"707000\""),
     ]));
     let colour = issue_for(&all, "dossier.0.colour");
@@ -150,7 +185,10 @@ fn every_problem_is_reported_at_once() {
         ("draft_entries = false", "draft_entries = false\nbogus = 1"),
         ("labels = 1", "labels = 7"),
         ("siren = \"732829320\"", "siren = \"732829321\""),
-        ("allowed_senders = [\"no-reply@welyb.fr\"]", "allowed_senders = [\"welyb\"]"),
+        (
+            "allowed_senders = [\"no-reply@welyb.fr\"]",
+            "allowed_senders = [\"welyb\"]",
+        ),
     ]);
     let err = ConfigFile::from_toml(&text).unwrap_err();
     let fields: Vec<&str> = err.0.iter().map(|i| i.field.as_str()).collect();
@@ -164,7 +202,10 @@ fn every_problem_is_reported_at_once() {
         "dossier[0].siren",
         "dossier[0].mail.allowed_senders",
     ] {
-        assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
+        assert!(
+            fields.contains(&expected),
+            "{expected} missing from {fields:?}"
+        );
     }
     let shown = err.to_string();
     assert!(shown.starts_with(&format!("{} problems in the configuration:", err.0.len())));
@@ -173,8 +214,11 @@ fn every_problem_is_reported_at_once() {
 
 #[test]
 fn a_wrong_type_names_the_line() {
-    let err = ConfigFile::from_toml(&with(&[("draft_entries = false", "draft_entries = \"no\"")]))
-        .unwrap_err();
+    let err = ConfigFile::from_toml(&with(&[(
+        "draft_entries = false",
+        "draft_entries = \"no\"",
+    )]))
+    .unwrap_err();
     assert_eq!(err.0.len(), 1);
     assert!(err.0[0].field.starts_with("line "), "{:?}", err.0);
     assert!(err.0[0].problem.contains("bool"), "{:?}", err.0);

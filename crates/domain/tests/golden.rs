@@ -7,7 +7,14 @@ use domain::mapping::{Mapped, map_document};
 use domain::testkit::{example_config, sellsy_example_invoice};
 
 /// (account, auxiliary code, auxiliary label, line label, debit, credit)
-type Line = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str);
+type Line = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 fn lines_of(option: LabelOption) -> Vec<(String, String, String, String, String, String)> {
     let mut cfg = example_config();
@@ -54,7 +61,14 @@ fn expect(actual: Vec<(String, String, String, String, String, String)>, expecte
     let expected: Vec<_> = expected
         .iter()
         .map(|(a, b, c, d, e, f)| {
-            (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string(), f.to_string())
+            (
+                a.to_string(),
+                b.to_string(),
+                c.to_string(),
+                d.to_string(),
+                e.to_string(),
+                f.to_string(),
+            )
         })
         .collect();
     assert_eq!(actual, expected);
@@ -65,7 +79,14 @@ fn sellsy_worked_example_label_option_1() {
     expect(
         lines_of(LabelOption::PartyThenDescription),
         &[
-            ("411000", "0DUPONT", "Dupont SARL", "Dupont SARL", "491.88", "0.00"),
+            (
+                "411000",
+                "0DUPONT",
+                "Dupont SARL",
+                "Dupont SARL",
+                "491.88",
+                "0.00",
+            ),
             ("706000", "", "", "Conseil (jour)", "0.00", "300.00"),
             ("707000", "", "", "Livre technique", "0.00", "125.00"),
             ("445711", "", "", "TVA 20%", "0.00", "60.00"),
@@ -79,11 +100,46 @@ fn sellsy_worked_example_label_option_4() {
     expect(
         lines_of(LabelOption::PartyAndNumber),
         &[
-            ("411000", "0DUPONT", "Dupont SARL", "Dupont SARL - FACT-2026-00042", "491.88", "0.00"),
-            ("706000", "", "", "Dupont SARL - FACT-2026-00042", "0.00", "300.00"),
-            ("707000", "", "", "Dupont SARL - FACT-2026-00042", "0.00", "125.00"),
-            ("445711", "", "", "Dupont SARL - FACT-2026-00042", "0.00", "60.00"),
-            ("445713", "", "", "Dupont SARL - FACT-2026-00042", "0.00", "6.88"),
+            (
+                "411000",
+                "0DUPONT",
+                "Dupont SARL",
+                "Dupont SARL - FACT-2026-00042",
+                "491.88",
+                "0.00",
+            ),
+            (
+                "706000",
+                "",
+                "",
+                "Dupont SARL - FACT-2026-00042",
+                "0.00",
+                "300.00",
+            ),
+            (
+                "707000",
+                "",
+                "",
+                "Dupont SARL - FACT-2026-00042",
+                "0.00",
+                "125.00",
+            ),
+            (
+                "445711",
+                "",
+                "",
+                "Dupont SARL - FACT-2026-00042",
+                "0.00",
+                "60.00",
+            ),
+            (
+                "445713",
+                "",
+                "",
+                "Dupont SARL - FACT-2026-00042",
+                "0.00",
+                "6.88",
+            ),
         ],
     );
 }

@@ -72,10 +72,18 @@ fn optional_and_non_money_rows_are_ignored() {
     let mut optional = row(RowKind::Single, dec!(999), dec!(20), None);
     optional.optional = true;
     doc.rows.push(optional);
-    for kind in [RowKind::Comment, RowKind::Title, RowKind::SubTotal, RowKind::Break] {
+    for kind in [
+        RowKind::Comment,
+        RowKind::Title,
+        RowKind::SubTotal,
+        RowKind::Break,
+    ] {
         doc.rows.push(row(kind, dec!(425), dec!(0), None));
     }
-    assert_eq!(amounts(&entry(&doc, &cfg)), amounts(&entry(&sellsy_example_invoice(), &cfg)));
+    assert_eq!(
+        amounts(&entry(&doc, &cfg)),
+        amounts(&entry(&sellsy_example_invoice(), &cfg))
+    );
 }
 
 #[test]
@@ -190,11 +198,16 @@ fn documents_that_must_not_be_booked_say_why_and_what_to_do() {
     doc.subject = "Extension de garantie".into();
     assert_eq!(
         map(&doc, &cfg).unwrap(),
-        Mapped::NotBooked(NotBooked::Excluded { word: "Garantie".into() })
+        Mapped::NotBooked(NotBooked::Excluded {
+            word: "Garantie".into()
+        })
     );
     let mut doc = sellsy_example_invoice();
     doc.status = DocumentStatus::Draft;
-    assert!(matches!(map(&doc, &cfg).unwrap(), Mapped::NotBooked(NotBooked::NotFinalized { .. })));
+    assert!(matches!(
+        map(&doc, &cfg).unwrap(),
+        Mapped::NotBooked(NotBooked::NotFinalized { .. })
+    ));
     let mut doc = sellsy_example_invoice();
     doc.pdf = None;
     match map(&doc, &cfg).unwrap() {
@@ -209,7 +222,10 @@ fn documents_that_must_not_be_booked_say_why_and_what_to_do() {
     assert!(matches!(map(&doc, &lenient).unwrap(), Mapped::Entry(_)));
     let mut doc = sellsy_example_invoice();
     doc.source.kind = DocumentKind::PurchaseInvoice;
-    assert!(matches!(map(&doc, &cfg).unwrap(), Mapped::NotBooked(NotBooked::OutOfScope { .. })));
+    assert!(matches!(
+        map(&doc, &cfg).unwrap(),
+        Mapped::NotBooked(NotBooked::OutOfScope { .. })
+    ));
 }
 
 #[test]
@@ -226,11 +242,17 @@ fn a_rate_without_vat_account_and_a_foreign_currency_are_errors() {
     let mut doc = sellsy_example_invoice();
     doc.taxes[1].rate = dec!(8.5);
     let err = map(&doc, &cfg).unwrap_err();
-    assert_eq!(err.to_string(), "FACT-2026-00042: no VAT account for the 8.5 % rate");
+    assert_eq!(
+        err.to_string(),
+        "FACT-2026-00042: no VAT account for the 8.5 % rate"
+    );
     assert!(err.action().contains("vat.sales.\"8.5\""));
     let mut doc = sellsy_example_invoice();
     doc.currency = "USD".into();
-    assert!(matches!(map(&doc, &cfg), Err(MappingError::ForeignCurrency { .. })));
+    assert!(matches!(
+        map(&doc, &cfg),
+        Err(MappingError::ForeignCurrency { .. })
+    ));
 }
 
 #[test]
@@ -253,7 +275,14 @@ fn purchases_mirror_sales_on_401_and_4456() {
     assert_eq!(e.journal_code, "HA");
 }
 
-fn jline(doc: &str, id: &str, account: &str, aux: Option<&str>, side: Side, amount: Decimal) -> SourceJournalLine {
+fn jline(
+    doc: &str,
+    id: &str,
+    account: &str,
+    aux: Option<&str>,
+    side: Side,
+    amount: Decimal,
+) -> SourceJournalLine {
     SourceJournalLine {
         id: id.into(),
         journal: "Ventes".into(),
@@ -279,7 +308,14 @@ fn jline(doc: &str, id: &str, account: &str, aux: Option<&str>, side: Side, amou
 fn journal_mode_groups_lines_by_document_and_keeps_accounts() {
     let cfg = example_config();
     let lines = vec![
-        jline("1", "a", "411000", Some("0DUPONT"), Side::Debit, dec!(491.88)),
+        jline(
+            "1",
+            "a",
+            "411000",
+            Some("0DUPONT"),
+            Side::Debit,
+            dec!(491.88),
+        ),
         jline("2", "b", "411000", None, Side::Debit, dec!(120)),
         jline("1", "c", "706000", None, Side::Credit, dec!(300)),
         jline("1", "d", "707000", None, Side::Credit, dec!(125)),
@@ -293,14 +329,24 @@ fn journal_mode_groups_lines_by_document_and_keeps_accounts() {
     assert_eq!(out.len(), 2);
     let first = out[0].1.as_ref().unwrap();
     assert_eq!(out[0].0.source_id, "1");
-    assert_eq!(first.journal_code, "VENT", "first 4 characters of the source journal name");
+    assert_eq!(
+        first.journal_code, "VENT",
+        "first 4 characters of the source journal name"
+    );
     assert_eq!(first.lines().len(), 5);
     assert_eq!(first.lines()[0].auxiliary.as_ref().unwrap().code, "0DUPONT");
-    assert_eq!(first.lines()[0].label, "Facture n°1 - Dupont SARL", "tabs stripped");
+    assert_eq!(
+        first.lines()[0].label,
+        "Facture n°1 - Dupont SARL",
+        "tabs stripped"
+    );
     assert_eq!(first.total_debit(), dec!(491.88));
     // The second document does not balance (120 vs 119): refused, never produced.
     let err = out[1].1.as_ref().unwrap_err();
-    assert_eq!(err.to_string(), "entry F-2 is unbalanced: debit 120.00, credit 119.00 (difference 1.00)");
+    assert_eq!(
+        err.to_string(),
+        "entry F-2 is unbalanced: debit 120.00, credit 119.00 (difference 1.00)"
+    );
 }
 
 #[test]
@@ -314,6 +360,9 @@ fn journal_mode_derives_missing_auxiliary_codes_from_the_party_name() {
     let out = map_journal(&lines, &cfg, &mut AuxCodes::new(8));
     let e = out[0].1.as_ref().unwrap();
     let aux = e.lines()[0].auxiliary.as_ref().unwrap();
-    assert_eq!((aux.code.as_str(), aux.label.as_str()), ("DUPONT", "Dupont SARL"));
+    assert_eq!(
+        (aux.code.as_str(), aux.label.as_str()),
+        ("DUPONT", "Dupont SARL")
+    );
     assert!(e.lines()[1].auxiliary.is_none());
 }

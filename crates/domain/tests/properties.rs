@@ -155,11 +155,19 @@ fn check(target: RoundingTarget, seen: &Seen) -> Result<(), String> {
 }
 
 fn prop_assert_ne(a: TotalFlavor, b: TotalFlavor, what: &str) -> Result<(), TestCaseError> {
-    if a == b { Err(TestCaseError::fail(what.to_string())) } else { Ok(()) }
+    if a == b {
+        Err(TestCaseError::fail(what.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 fn prop_assert_eq_str(a: &str, b: &str) -> Result<(), TestCaseError> {
-    if a == b { Ok(()) } else { Err(TestCaseError::fail(format!("{a} != {b}"))) }
+    if a == b {
+        Ok(())
+    } else {
+        Err(TestCaseError::fail(format!("{a} != {b}")))
+    }
 }
 
 fn report(seen: &Seen) -> [usize; 8] {
@@ -184,13 +192,25 @@ fn report(seen: &Seen) -> [usize; 8] {
 fn ten_thousand_documents_balance_with_rounding_accounts() {
     let seen = Seen::default();
     check(RoundingTarget::Accounts, &seen).unwrap();
-    let [entries, credit_notes, d658, d758, discounts, wrong, refused, fallback] = report(&seen);
+    let [
+        entries,
+        credit_notes,
+        d658,
+        d758,
+        discounts,
+        wrong,
+        refused,
+        fallback,
+    ] = report(&seen);
     // The generator really exercised every path.
     assert!(entries > 8_000, "{entries}");
     assert!(credit_notes > 1_000);
     assert!(d658 > 100 && d758 > 100, "658: {d658}, 758: {d758}");
     assert!(discounts > 1_000);
-    assert!(wrong > 500, "wrong totals must be generated and refused: {wrong}");
+    assert!(
+        wrong > 500,
+        "wrong totals must be generated and refused: {wrong}"
+    );
     assert!(fallback > 100);
     // Honest rounding (row amounts with up to 4 decimals) rarely exceeds 0.01 per rate.
     assert!(refused * 100 < entries, "too many refusals: {refused}");
