@@ -1,0 +1,28 @@
+//! Ports: what the use cases need from the outside world. Adapters implement them: `aws`
+//! (DynamoDB, S3, SQS, SES, SSM / Secrets Manager), `local` (SQLite, a files directory, an
+//! in-process queue), `sellsy` (the source), `ledgers` (Inqom, Pennylane, FEC).
+
+pub mod blob;
+pub mod clock;
+pub mod log;
+pub mod notifier;
+pub mod queue;
+pub mod secrets;
+pub mod sink;
+pub mod source;
+pub mod store;
+
+pub use blob::{BlobError, BlobStore, PutOnce, valid_key};
+pub use clock::{Clock, SystemClock};
+pub use log::{IntegrationLog, LogEvent, ObjectKind, Severity};
+pub use notifier::{Notifier, NotifyError};
+pub use queue::{Queue, QueueError, QueueName, Received};
+pub use secrets::{Secret, SecretError, Secrets};
+pub use sink::{
+    Attachment, Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError, SinkErrorKind,
+};
+pub use source::{
+    ConnectionReport, DocRef, DocRefKind, PdfFile, PullMode, PullStats, PullWindow, Pulled,
+    SourceApi, SourceError,
+};
+pub use store::{Record, RecordStore, StoreError};

@@ -1,0 +1,158 @@
+//! The source port: where sales documents come from (Sellsy API v2 today).
+
+use std::future::Future;
+
+use chrono::NaiveDate;
+use domain::{SourceDocument, SourceJournalLine};
+use serde::{Deserialize, Serialize};
+
+/// An inclusive range of document dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullWindow {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl PullWindow {
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+}
+
+/// What a pull brings back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PullMode {
+    /// Documents only; the mapping rules build the entries.
+    Documents,
+    /// Documents (for their PDFs and parties) and the source's own sales-journal lines.
+    Journal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocRefKind {
+    Invoice,
+    CreditNote,
+}
+
+/// A document at the source, by kind and id (e.g. a webhook asks to re-fetch it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DocRef {
+    pub kind: DocRefKind,
+    pub id: u64,
+}
+
+/// Counters of one pull, for the integration log and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled_429: u64,
+    pub token_renewals: u64,
+    /// Documents the search returned but the pull skipped (drafts, outside the window).
+    pub skipped: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pulled {
+    /// Finalized sales invoices and credit notes dated in the window, each exactly once.
+    pub documents: Vec<SourceDocument>,
+    /// Sales-journal lines dated in the window (mode `Journal` only; empty otherwise).
+    pub journal: Vec<SourceJournalLine>,
+    pub stats: PullStats,
+}
+
+/// A downloaded PDF, checked to be one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PdfFile {
+    pub bytes: Vec<u8>,
+    /// Lowercase hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+impl std::fmt::Debug for PdfFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfFile")
+            .field("len", &self.bytes.len())
+            .field("sha256", &self.sha256)
+            .finish()
+    }
+}
+
+/// What `test_connection` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionReport {
+    /// Scopes the pipeline needs that the API client was refused (HTTP 403).
+    pub missing_scopes: Vec<String>,
+    /// Quota limits read from the source (per second, minute, day), when it tells.
+    pub limit_per_second: Option<u64>,
+    pub limit_per_minute: Option<u64>,
+    pub limit_per_day: Option<u64>,
+    pub used_today: Option<u64>,
+}
+
+impl ConnectionReport {
+    pub fn is_ok(&self) -> bool {
+        self.missing_scopes.is_empty()
+    }
+}
+
+/// Source failures the pipeline can act on. Messages never contain credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The credentials were refused.
+    #[error("authentication refused by the source (HTTP {status}): {message}")]
+    Auth { status: u16, message: String },
+    /// A permanent refusal (400, 402 plan limit, 403 missing scope, 404, ...): retrying will not help.
+    #[error("source refused the request (HTTP {status}): {message}")]
+    Rejected {
+        status: u16,
+        message: String,
+        /// Missing scope (403) or exceeded limit (402), when the source names it.
+        detail: Option<String>,
+    },
+    /// Transient failures (5xx, timeouts, 429) that outlasted the retry budget.
+    #[error("source unavailable after {attempts} attempts: {message}")]
+    Unavailable { attempts: u32, message: String },
+    /// The source answered something that does not follow its contract.
+    #[error("unexpected answer from the source: {0}")]
+    Protocol(String),
+    /// A downloaded file is not what it claims to be (e.g. a "PDF" that is HTML).
+    #[error("invalid file from the source: {0}")]
+    InvalidFile(String),
+}
+
+impl SourceError {
+    /// Whether a later retry of the same call may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SourceError::Unavailable { .. })
+    }
+}
+
+/// A source of sales documents. Implemented by `sellsy::SellsyClient`.
+pub trait SourceApi: Send + Sync {
+    /// Every finalized document dated in `window`, each exactly once (and journal lines in
+    /// mode `Journal`).
+    fn pull(
+        &self,
+        window: PullWindow,
+        mode: PullMode,
+    ) -> impl Future<Output = Result<Pulled, SourceError>> + Send;
+
+    /// One document, read again from the source (e.g. after a webhook). `Ok(None)` when it is
+    /// a draft or does not exist.
+    fn fetch(
+        &self,
+        doc: DocRef,
+    ) -> impl Future<Output = Result<Option<SourceDocument>, SourceError>> + Send;
+
+    /// The document's PDF, downloaded from a freshly read link. `Ok(None)` when the source has
+    /// no PDF for it.
+    fn pdf(&self, doc: DocRef)
+    -> impl Future<Output = Result<Option<PdfFile>, SourceError>> + Send;
+
+    /// Checks the credentials, the scopes the pipeline needs and reads the quotas.
+    fn test_connection(&self)
+    -> impl Future<Output = Result<ConnectionReport, SourceError>> + Send;
+}
