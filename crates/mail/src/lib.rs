@@ -356,7 +356,13 @@ pub fn intake(
         ));
         return outcome;
     }
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    // mail-parser 0.11.9 has `debug_assert!(false, …)` on some corrupted nestings (found by our
+    // fuzz target, see README): with debug assertions on they panic. Release builds recover, but
+    // a panic must never lose a mail, so it becomes an "unparseable" rejection here.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        MessageParser::default().parse(raw)
+    }));
+    let Some(msg) = parsed.ok().flatten() else {
         outcome.rejection = Some(Rejection::new(
             ReasonCode::Unparseable,
             "The message could not be read as an e-mail.",

@@ -140,3 +140,16 @@ fn path_traversal_names_are_sanitized() {
     assert_eq!(d.file_name, "facture.pdf");
     assert_eq!(d.original_name.as_deref(), Some("../../etc/facture.pdf"));
 }
+
+#[test]
+fn fuzz_found_input_does_not_panic_intake() {
+    // Found by `cargo fuzz run intake` (debug assertions on): mail-parser 0.11.9 hits
+    // `debug_assert!(false, "Invalid part ID, could not find multipart.")`. First byte = selector.
+    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/regressions/mail-parser-debug-assert-nested-digest.bin"))
+        .expect("regression input");
+    let env = common::envelope(&["achat.acme@collect.example.fr"], common::ses("PASS", "PASS"));
+    let o = intake(&data[1..], &env, &dir(), &mail::NoDuplicates, common::received());
+    // Either parsed (release: mail-parser recovers) or rejected as unparseable (debug): never lost.
+    assert!(o.rejection.as_ref().is_none_or(|r| r.code == ReasonCode::Unparseable), "{:?}", o.rejection);
+    assert!(!o.deliveries.is_empty() || o.rejection.is_some());
+}
