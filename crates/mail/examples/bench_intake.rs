@@ -32,12 +32,24 @@ fn base64_lines(data: &[u8], out: &mut Vec<u8>) {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for line in data.chunks(57) {
         for c in line.chunks(3) {
-            let b = [c[0], c.get(1).copied().unwrap_or(0), c.get(2).copied().unwrap_or(0)];
+            let b = [
+                c[0],
+                c.get(1).copied().unwrap_or(0),
+                c.get(2).copied().unwrap_or(0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             out.push(T[(n >> 18) as usize & 63]);
             out.push(T[(n >> 12) as usize & 63]);
-            out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] } else { b'=' });
-            out.push(if c.len() > 2 { T[n as usize & 63] } else { b'=' });
+            out.push(if c.len() > 1 {
+                T[(n >> 6) as usize & 63]
+            } else {
+                b'='
+            });
+            out.push(if c.len() > 2 {
+                T[n as usize & 63]
+            } else {
+                b'='
+            });
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -71,14 +83,19 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "/tmp/bench-25mb.eml".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "/tmp/bench-25mb.eml".into());
     if !std::path::Path::new(&path).exists() {
         let mail = generate();
         if let Err(e) = std::fs::write(&path, &mail) {
             eprintln!("cannot write {path}: {e}");
             std::process::exit(1);
         }
-        println!("generated {path}: {} bytes; run again to measure", mail.len());
+        println!(
+            "generated {path}: {} bytes; run again to measure",
+            mail.len()
+        );
         return;
     }
     let raw = match std::fs::read(&path) {
@@ -90,13 +107,22 @@ fn main() {
     };
     let envelope = Envelope {
         recipients: vec!["achat.acme@collect.example.fr".into()],
-        auth: AuthSource::Ses(SesVerdicts { dmarc: "PASS".into(), ..Default::default() }),
+        auth: AuthSource::Ses(SesVerdicts {
+            dmarc: "PASS".into(),
+            ..Default::default()
+        }),
     };
     let mut times = Vec::new();
     let mut docs = 0;
     for _ in 0..ITERATIONS {
         let t = Instant::now();
-        let outcome = mail::intake(&raw, &envelope, &Dir, &mail::NoDuplicates, chrono::DateTime::UNIX_EPOCH);
+        let outcome = mail::intake(
+            &raw,
+            &envelope,
+            &Dir,
+            &mail::NoDuplicates,
+            chrono::DateTime::UNIX_EPOCH,
+        );
         times.push(t.elapsed().as_secs_f64());
         docs = outcome.documents().count();
     }

@@ -149,13 +149,10 @@ pub fn gather_facts(source: &AuthSource, auth_results: &[String]) -> AuthFacts {
     for r in &ar.results {
         match r.method.as_str() {
             "dkim" if r.result.is_pass() => {
-                let d = r
-                    .prop("header.d")
-                    .map(str::to_string)
-                    .or_else(|| {
-                        r.prop("header.i")
-                            .and_then(|i| i.rsplit_once('@').map(|(_, d)| d.to_string()))
-                    });
+                let d = r.prop("header.d").map(str::to_string).or_else(|| {
+                    r.prop("header.i")
+                        .and_then(|i| i.rsplit_once('@').map(|(_, d)| d.to_string()))
+                });
                 if let Some(d) = d {
                     facts.dkim_pass_domains.push(normalize_domain(&d));
                 }

@@ -155,7 +155,9 @@ impl Sniffed {
             Sniffed::MacroOffice(k) => k,
             Sniffed::Other(k) => k,
             Sniffed::Unknown => "unrecognised data",
-            other => other.accepted().map_or("unrecognised data", FileType::describe),
+            other => other
+                .accepted()
+                .map_or("unrecognised data", FileType::describe),
         }
     }
 }
@@ -574,12 +576,16 @@ pub fn classify(data: &[u8], name: Option<&str>) -> Result<Classified, Rejection
             Some(c) => mismatch(shown, c, &sniffed),
             None if matches!(sniffed, Sniffed::Unknown) => Rejection::new(
                 ReasonCode::UnknownFormat,
-                format!("“{shown}” is not a recognised document (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."),
+                format!(
+                    "“{shown}” is not a recognised document (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."
+                ),
                 "Ask the sender to resend the document as PDF.",
             ),
             None => Rejection::new(
                 ReasonCode::UnsupportedFormat,
-                format!("“{shown}” is {what}, which is not an accepted format (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."),
+                format!(
+                    "“{shown}” is {what}, which is not an accepted format (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."
+                ),
                 "Ask the sender to resend the document as PDF.",
             ),
         },
@@ -595,7 +601,10 @@ fn mismatch(shown: &str, claimed: FileType, sniffed: &Sniffed) -> Rejection {
         ),
         _ => format!(
             "Ask the sender to resend a real {} (or a PDF).",
-            claimed.describe().trim_start_matches("a ").trim_start_matches("an ")
+            claimed
+                .describe()
+                .trim_start_matches("a ")
+                .trim_start_matches("an ")
         ),
     };
     Rejection::new(
@@ -636,7 +645,10 @@ mod tests {
     fn jpg_and_jpeg_extensions_both_accept_jpeg() {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'];
         for n in ["a.jpg", "a.JPEG", "scan.Jpg"] {
-            assert_eq!(classify(&jpeg, Some(n)).map(|c| c.file_type), Ok(FileType::Jpeg));
+            assert_eq!(
+                classify(&jpeg, Some(n)).map(|c| c.file_type),
+                Ok(FileType::Jpeg)
+            );
         }
     }
 

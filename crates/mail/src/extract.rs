@@ -53,7 +53,9 @@ fn referenced_cids(msg: &Message<'_>) -> HashSet<String> {
             while let Some(i) = rest.find("cid:") {
                 rest = &rest[i + 4..];
                 let end = rest
-                    .find(|c: char| c == '"' || c == '\'' || c == '>' || c == ')' || c.is_whitespace())
+                    .find(|c: char| {
+                        c == '"' || c == '\'' || c == '>' || c == ')' || c.is_whitespace()
+                    })
                     .unwrap_or(rest.len());
                 cids.insert(rest[..end].to_string());
             }
@@ -64,7 +66,10 @@ fn referenced_cids(msg: &Message<'_>) -> HashSet<String> {
 
 /// Bytes of a text part as sent (transfer-decoded, not charset-converted), so that a
 /// Windows-1252 CSV keeps its bytes and its SHA-256.
-fn raw_text_bytes<'a>(msg: &'a Message<'_>, part: &'a MessagePart<'_>) -> std::borrow::Cow<'a, [u8]> {
+fn raw_text_bytes<'a>(
+    msg: &'a Message<'_>,
+    part: &'a MessagePart<'_>,
+) -> std::borrow::Cow<'a, [u8]> {
     let raw = msg.raw_message();
     let slice = raw.get(part.offset_body as usize..part.offset_end as usize);
     let decoded = match (slice, part.encoding) {
@@ -174,7 +179,9 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
             )),
             _ if ctype == "multipart" && name.is_none() => Found::Rejected(Rejection::new(
                 ReasonCode::MalformedPart,
-                format!("A {content_type} section of the message is damaged (its boundary is missing) and could not be split into files."),
+                format!(
+                    "A {content_type} section of the message is damaged (its boundary is missing) and could not be split into files."
+                ),
                 "Ask the sender to resend the documents as ordinary attachments.",
             )),
             PartType::Text(_) | PartType::Html(_) => {
@@ -195,7 +202,9 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                 let inline = matches!(part.body, PartType::InlineBinary(_));
                 let is_image = ctype == "image";
                 let cid_referenced = part.content_id().is_some_and(|cid| {
-                    let cid = cid.trim_matches(|c| c == '<' || c == '>').to_ascii_lowercase();
+                    let cid = cid
+                        .trim_matches(|c| c == '<' || c == '>')
+                        .to_ascii_lowercase();
                     let mkey = key.0;
                     let set = match cid_cache.iter().position(|(k, _)| *k == mkey) {
                         Some(i) => &cid_cache[i].1,

@@ -236,7 +236,9 @@ pub fn route(recipient: &str) -> Result<Route, Rejection> {
     let not_collection = || {
         Rejection::new(
             ReasonCode::NotACollectionAddress,
-            format!("{address} is not a collection address (expected achat|vente|ndf|admin.<dossier>@<domain>)."),
+            format!(
+                "{address} is not a collection address (expected achat|vente|ndf|admin.<dossier>@<domain>)."
+            ),
             "Check the receiving rule: only collection addresses should reach this service.",
         )
     };
@@ -252,7 +254,9 @@ pub fn route(recipient: &str) -> Result<Route, Rejection> {
     let Some(category) = Category::from_prefix(prefix) else {
         return Err(Rejection::new(
             ReasonCode::UnknownMailbox,
-            format!("{address}: “{prefix}” is not a collection mailbox (achat, vente, ndf, admin)."),
+            format!(
+                "{address}: “{prefix}” is not a collection mailbox (achat, vente, ndf, admin)."
+            ),
             "Tell the sender the right address (achat., vente., ndf. or admin.<dossier>@…).",
         ));
     };
@@ -413,7 +417,9 @@ pub fn intake(
                 let verdict = if candidates > MAX_CANDIDATES {
                     Err(Rejection::new(
                         ReasonCode::TooManyAttachments,
-                        format!("“{shown}” was not read: the mail has more than {MAX_CANDIDATES} files."),
+                        format!(
+                            "“{shown}” was not read: the mail has more than {MAX_CANDIDATES} files."
+                        ),
                         format!("Ask the sender to send at most {MAX_CANDIDATES} files per mail."),
                     ))
                 } else if bytes.len() > MAX_FILE_BYTES || total_decoded > MAX_TOTAL_DECODED_BYTES {

@@ -76,7 +76,9 @@ fn summarize(o: &MailOutcome) -> Expect {
             PartOutcome::Accepted { file_type, .. } => {
                 accepted.push(format!("{name}:{}", file_type.extension()))
             }
-            PartOutcome::Rejected { rejection } => rejected.push(format!("{name}:{}", code(rejection))),
+            PartOutcome::Rejected { rejection } => {
+                rejected.push(format!("{name}:{}", code(rejection)))
+            }
             PartOutcome::Skipped { .. } => {}
         }
     }
@@ -92,20 +94,32 @@ fn third_party_corpus_matches_expectations() {
     let msgs = messages();
     assert!(msgs.len() >= 40, "only {} corpus messages", msgs.len());
     let dir = common::OpenDirectory;
-    let env = common::envelope(&["achat.corpus@collect.example.fr"], common::ses("PASS", "PASS"));
+    let env = common::envelope(
+        &["achat.corpus@collect.example.fr"],
+        common::ses("PASS", "PASS"),
+    );
     let mut actual = BTreeMap::new();
     let mut panics = Vec::new();
     for (rel, path) in &msgs {
         let raw = std::fs::read(path).expect("read message");
-        let res = std::panic::catch_unwind(|| intake(&raw, &env, &dir, &mail::NoDuplicates, common::received()));
+        let res = std::panic::catch_unwind(|| {
+            intake(&raw, &env, &dir, &mail::NoDuplicates, common::received())
+        });
         match res {
             Ok(o) => {
                 // Invariants that hold for every message.
                 for d in o.documents() {
                     assert_eq!(d.size, d.content.len(), "{rel}");
-                    assert!(!d.file_name.contains('/') && !d.file_name.chars().any(char::is_control), "{rel}");
+                    assert!(
+                        !d.file_name.contains('/') && !d.file_name.chars().any(char::is_control),
+                        "{rel}"
+                    );
                 }
-                assert!(o.rejections().all(|r| !r.message.is_empty() && !r.action.is_empty()), "{rel}");
+                assert!(
+                    o.rejections()
+                        .all(|r| !r.message.is_empty() && !r.action.is_empty()),
+                    "{rel}"
+                );
                 actual.insert(rel.clone(), summarize(&o));
             }
             Err(_) => panics.push(rel.clone()),
@@ -141,6 +155,11 @@ fn third_party_corpus_matches_expectations() {
     for k in expected.keys().filter(|k| !actual.contains_key(*k)) {
         diffs.push(format!("{k}: expected but message missing"));
     }
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
     assert!(accepted_files > 0 && rejected_parts > 0);
 }

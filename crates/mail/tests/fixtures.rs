@@ -5,12 +5,16 @@ mod common;
 
 use std::path::Path;
 
-use mail::classify::{classify, sniff, Sniffed};
+use mail::classify::{Sniffed, classify, sniff};
 use mail::{FileType, PartOutcome, ReasonCode, TextEncoding, intake};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name))
-        .expect("fixture")
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .expect("fixture")
 }
 
 #[test]
@@ -33,8 +37,14 @@ fn every_accepted_type_from_a_real_tool_is_accepted() {
         assert!(!c.extension_corrected, "{file}");
     }
     // Upper-case extension and the .jpeg spelling.
-    assert_eq!(classify(&fixture("ticket.jpg"), Some("TICKET.JPEG")).map(|c| c.file_type), Ok(FileType::Jpeg));
-    assert_eq!(classify(&fixture("facture.pdf"), Some("SCAN.PDF")).map(|c| c.file_type), Ok(FileType::Pdf));
+    assert_eq!(
+        classify(&fixture("ticket.jpg"), Some("TICKET.JPEG")).map(|c| c.file_type),
+        Ok(FileType::Jpeg)
+    );
+    assert_eq!(
+        classify(&fixture("facture.pdf"), Some("SCAN.PDF")).map(|c| c.file_type),
+        Ok(FileType::Pdf)
+    );
 }
 
 #[test]
@@ -49,7 +59,10 @@ fn legacy_office_is_recognised_by_its_compound_file_streams() {
 #[test]
 fn windows_1252_csv_is_accepted_and_decodes() {
     let data = fixture("releve-cp1252.csv");
-    assert!(std::str::from_utf8(&data).is_err(), "fixture must not be UTF-8");
+    assert!(
+        std::str::from_utf8(&data).is_err(),
+        "fixture must not be UTF-8"
+    );
     let c = classify(&data, Some("releve-cp1252.csv")).expect("accepted");
     assert_eq!(c.text_encoding, Some(TextEncoding::Windows1252));
     let (text, _, bad) = encoding_rs::WINDOWS_1252.decode(&data);
@@ -71,9 +84,17 @@ fn lying_files_are_rejected_with_a_reason_and_an_action() {
         let r = classify(&fixture(file), Some(file)).expect_err(file);
         assert_eq!(r.code, code, "{file}: {r}");
         assert!(r.message.contains(file), "{file}: {}", r.message);
-        assert!(r.action.starts_with("Ask") || r.action.starts_with("Open"), "{file}: {}", r.action);
+        assert!(
+            r.action.starts_with("Ask") || r.action.starts_with("Open"),
+            "{file}: {}",
+            r.action
+        );
     }
-    let r = classify(&fixture("ticket-png-named.pdf"), Some("ticket-png-named.pdf")).expect_err("png");
+    let r = classify(
+        &fixture("ticket-png-named.pdf"),
+        Some("ticket-png-named.pdf"),
+    )
+    .expect_err("png");
     assert!(r.message.contains("PNG"), "{}", r.message);
     assert!(r.action.contains(".png"), "{}", r.action);
     // A text file named .pdf (mikel/mail raw_email7 pattern).
@@ -84,31 +105,77 @@ fn lying_files_are_rejected_with_a_reason_and_an_action() {
 #[test]
 fn synthetic_magic_for_formats_we_cannot_generate_here() {
     let tnef = [0x78, 0x9F, 0x3E, 0x22, 0x01, 0x02];
-    assert_eq!(classify(&tnef, Some("winmail.dat")).map_err(|r| r.code), Err(ReasonCode::Tnef));
-    assert_eq!(classify(b"MZ\x90\x00\x03", Some("facture.pdf.exe")).map_err(|r| r.code), Err(ReasonCode::Executable));
-    assert_eq!(classify(b"Rar!\x1a\x07\x00", Some("f.rar")).map_err(|r| r.code), Err(ReasonCode::Archive));
-    assert_eq!(classify(b"GIF89a....", Some("logo.gif")).map_err(|r| r.code), Err(ReasonCode::UnsupportedFormat));
-    assert_eq!(classify(b"", Some("vide.pdf")).map_err(|r| r.code), Err(ReasonCode::EmptyFile));
+    assert_eq!(
+        classify(&tnef, Some("winmail.dat")).map_err(|r| r.code),
+        Err(ReasonCode::Tnef)
+    );
+    assert_eq!(
+        classify(b"MZ\x90\x00\x03", Some("facture.pdf.exe")).map_err(|r| r.code),
+        Err(ReasonCode::Executable)
+    );
+    assert_eq!(
+        classify(b"Rar!\x1a\x07\x00", Some("f.rar")).map_err(|r| r.code),
+        Err(ReasonCode::Archive)
+    );
+    assert_eq!(
+        classify(b"GIF89a....", Some("logo.gif")).map_err(|r| r.code),
+        Err(ReasonCode::UnsupportedFormat)
+    );
+    assert_eq!(
+        classify(b"", Some("vide.pdf")).map_err(|r| r.code),
+        Err(ReasonCode::EmptyFile)
+    );
 }
 
 #[test]
 fn fixtures_through_the_whole_intake() {
-    let dir = common::MemDirectory::default().with("collect.example.fr", "acme", common::welyb_policy());
-    let env = common::envelope(&["achat.acme@collect.example.fr"], common::ses("PASS", "PASS"));
+    let dir =
+        common::MemDirectory::default().with("collect.example.fr", "acme", common::welyb_policy());
+    let env = common::envelope(
+        &["achat.acme@collect.example.fr"],
+        common::ses("PASS", "PASS"),
+    );
     for (file, ctype, accepted) in [
-        ("facture.pdf", "application/octet-stream", Some(FileType::Pdf)),
-        ("releve-cp1252.csv", "text/csv; charset=windows-1252", Some(FileType::Csv)),
-        ("releve.xls", "application/vnd.ms-excel", Some(FileType::Xls)),
+        (
+            "facture.pdf",
+            "application/octet-stream",
+            Some(FileType::Pdf),
+        ),
+        (
+            "releve-cp1252.csv",
+            "text/csv; charset=windows-1252",
+            Some(FileType::Csv),
+        ),
+        (
+            "releve.xls",
+            "application/vnd.ms-excel",
+            Some(FileType::Xls),
+        ),
         ("releve-html-named.xls", "application/vnd.ms-excel", None),
-        ("facture-protected.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
+        (
+            "facture-protected.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            None,
+        ),
     ] {
         let data = fixture(file);
         let raw = common::mail_with_attachment("no-reply@welyb.fr", "", file, ctype, &data);
         let o = intake(&raw, &env, &dir, &mail::NoDuplicates, common::received());
-        let part = o.parts.iter().find(|p| p.original_name.as_deref() == Some(file)).expect(file);
+        let part = o
+            .parts
+            .iter()
+            .find(|p| p.original_name.as_deref() == Some(file))
+            .expect(file);
         match accepted {
             Some(t) => {
-                assert_eq!(part.outcome, PartOutcome::Accepted { file_type: t, extension_corrected: false }, "{file}");
+                assert_eq!(
+                    part.outcome,
+                    PartOutcome::Accepted {
+                        file_type: t,
+                        extension_corrected: false
+                    },
+                    "{file}"
+                );
                 let doc = o.documents().next().expect(file);
                 // Bytes as sent: the CP1252 CSV keeps its bytes (not converted to UTF-8).
                 assert_eq!(&doc.content[..], &data[..], "{file}");
@@ -119,10 +186,21 @@ fn fixtures_through_the_whole_intake() {
                 assert_eq!(doc.category, mail::Category::Purchase);
             }
             None => {
-                assert!(matches!(part.outcome, PartOutcome::Rejected { .. }), "{file}");
+                assert!(
+                    matches!(part.outcome, PartOutcome::Rejected { .. }),
+                    "{file}"
+                );
                 let d = &o.deliveries[0];
-                assert_eq!(d.rejection.as_ref().map(|r| r.code), Some(ReasonCode::NoAcceptedAttachment));
-                assert_eq!(d.rejection.as_ref().map(|r| r.message.starts_with("no attachment in an accepted format")), Some(true));
+                assert_eq!(
+                    d.rejection.as_ref().map(|r| r.code),
+                    Some(ReasonCode::NoAcceptedAttachment)
+                );
+                assert_eq!(
+                    d.rejection
+                        .as_ref()
+                        .map(|r| r.message.starts_with("no attachment in an accepted format")),
+                    Some(true)
+                );
             }
         }
     }

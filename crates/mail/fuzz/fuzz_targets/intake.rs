@@ -37,7 +37,9 @@ fuzz_target!(|data: &[u8]| {
             virus: if selector & 8 == 0 { "PASS" } else { "FAIL" }.into(),
             ..Default::default()
         }),
-        1 => AuthSource::AuthenticationResults { authserv_id: "mx.example".into() },
+        1 => AuthSource::AuthenticationResults {
+            authserv_id: "mx.example".into(),
+        },
         _ => AuthSource::None,
     };
     let envelope = Envelope {
@@ -49,7 +51,13 @@ fuzz_target!(|data: &[u8]| {
         ],
         auth,
     };
-    let outcome = mail::intake(raw, &envelope, &Dir(selector & 16 != 0), &Dups, chrono::DateTime::UNIX_EPOCH);
+    let outcome = mail::intake(
+        raw,
+        &envelope,
+        &Dir(selector & 16 != 0),
+        &Dups,
+        chrono::DateTime::UNIX_EPOCH,
+    );
     for d in outcome.documents() {
         assert_eq!(d.size, d.content.len());
         assert!(!d.file_name.contains('/') && !d.file_name.contains('\\'));

@@ -21,7 +21,9 @@ impl MemDirectory {
 
 impl Directory for MemDirectory {
     fn sender_policy(&self, domain: &str, slug: &str) -> Option<SenderPolicy> {
-        self.dossiers.get(&(domain.to_string(), slug.to_string())).cloned()
+        self.dossiers
+            .get(&(domain.to_string(), slug.to_string()))
+            .cloned()
     }
 }
 
@@ -66,7 +68,9 @@ pub fn envelope(recipients: &[&str], auth: AuthSource) -> Envelope {
 }
 
 pub fn received() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0)
+        .single()
+        .expect("valid date")
 }
 
 pub fn welyb_policy() -> SenderPolicy {
@@ -79,7 +83,13 @@ pub fn welyb_policy() -> SenderPolicy {
 }
 
 /// A minimal mail with one base64 attachment.
-pub fn mail_with_attachment(from: &str, extra_headers: &str, name: &str, ctype: &str, data: &[u8]) -> Vec<u8> {
+pub fn mail_with_attachment(
+    from: &str,
+    extra_headers: &str,
+    name: &str,
+    ctype: &str,
+    data: &[u8],
+) -> Vec<u8> {
     let b64 = base64_encode(data);
     format!(
         "{extra_headers}From: {from}\r\nTo: achat.acme@collect.example.fr\r\nSubject: Facture\r\nMessage-ID: <m1@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, ci-joint la facture.\r\n--XX\r\nContent-Type: {ctype}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
@@ -94,12 +104,24 @@ pub fn base64_encode(data: &[u8]) -> String {
         if i > 0 && i % 19 == 0 {
             out.push_str("\r\n");
         }
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
