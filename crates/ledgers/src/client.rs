@@ -1,0 +1,286 @@
+//! The HTTP core of the API sinks: bearer tokens obtained from a token endpoint (re-fetched once
+//! on a 401), pacing, bounded retries of 429 / 5xx / timeouts.
+
+use app::ports::{Secret, SinkError, SinkErrorKind};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::http::{
+    Answer, Pacer, RateLimit, RetryPolicy, error, remaining, reset_in, retry_after,
+    transport_error,
+};
+
+/// A form-encoded token request (OAuth2 password or refresh-token grant).
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub url: String,
+    /// Form fields; values are secrets (passwords, client secrets, refresh tokens).
+    pub form: Vec<(&'static str, Secret)>,
+}
+
+/// Where the bearer token comes from.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    fixed: Option<Secret>,
+    grant: Mutex<Option<Grant>>,
+    current: Mutex<Option<Secret>>,
+    /// Said when the credentials are refused.
+    pub refused_action: String,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthError {
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl Auth {
+    pub fn fixed(token: Secret, refused_action: impl Into<String>) -> Auth {
+        Auth {
+            fixed: Some(token),
+            grant: Mutex::new(None),
+            current: Mutex::new(None),
+            refused_action: refused_action.into(),
+        }
+    }
+
+    pub fn grant(grant: Grant, current: Option<Secret>, refused_action: impl Into<String>) -> Auth {
+        Auth {
+            fixed: None,
+            grant: Mutex::new(Some(grant)),
+            current: Mutex::new(current),
+            refused_action: refused_action.into(),
+        }
+    }
+
+    fn refused(&self, ledger: &str, status: Option<u16>, detail: &str) -> SinkError {
+        error(
+            SinkErrorKind::Auth,
+            status,
+            format!("{ledger} refused the credentials{detail}"),
+            self.refused_action.clone(),
+            None,
+        )
+    }
+}
+
+/// One ledger's HTTP client.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub ledger: &'static str,
+    pub http: reqwest::Client,
+    pub pacer: Pacer,
+    pub retry: RetryPolicy,
+    pub auth: Auth,
+}
+
+enum Outcome {
+    Done(Answer),
+    Again(SinkError, Option<std::time::Duration>),
+}
+
+impl Core {
+    pub fn new(
+        ledger: &'static str,
+        rate: RateLimit,
+        retry: RetryPolicy,
+        auth: Auth,
+    ) -> Result<Core, SinkError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(retry.timeout)
+            .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                SinkError::permanent(
+                    format!("cannot build the {ledger} HTTP client: {e}"),
+                    "check the machine's TLS setup",
+                )
+            })?;
+        Ok(Core {
+            ledger,
+            http,
+            pacer: Pacer::new(rate),
+            retry,
+            auth,
+        })
+    }
+
+    async fn token(&self, refresh: bool) -> Result<Secret, SinkError> {
+        if let Some(t) = &self.auth.fixed {
+            if refresh {
+                return Err(self.auth.refused(self.ledger, Some(401), ""));
+            }
+            return Ok(t.clone());
+        }
+        let mut current = self.auth.current.lock().await;
+        if !refresh && let Some(t) = current.as_ref() {
+            return Ok(t.clone());
+        }
+        let mut grant_slot = self.auth.grant.lock().await;
+        let Some(grant) = grant_slot.as_mut() else {
+            return Err(self.auth.refused(self.ledger, None, ""));
+        };
+        let mut attempt = 0;
+        let answer = loop {
+            self.pacer.acquire().await;
+            let form: Vec<(&str, &str)> = grant.form.iter().map(|(k, v)| (*k, v.expose())).collect();
+            let sent = self
+                .http
+                .post(&grant.url)
+                .form(&form)
+                .timeout(self.retry.timeout)
+                .send()
+                .await;
+            let err = match sent {
+                Ok(r) => {
+                    let a = Answer::read(self.ledger, r).await?;
+                    if a.status.is_server_error() || a.status.as_u16() == 429 {
+                        SinkError {
+                            status: Some(a.status.as_u16()),
+                            retry_after: retry_after(&a.headers),
+                            ..SinkError::retryable(format!(
+                                "{} token endpoint answered {}",
+                                self.ledger,
+                                a.status.as_u16()
+                            ))
+                        }
+                    } else {
+                        break a;
+                    }
+                }
+                Err(e) => transport_error(self.ledger, &e),
+            };
+            attempt += 1;
+            if attempt >= self.retry.attempts {
+                return Err(err);
+            }
+            tokio::time::sleep(err.retry_after.unwrap_or(self.retry.backoff_for(attempt - 1)))
+                .await;
+        };
+        if !answer.status.is_success() {
+            // Only the OAuth error code is kept: the body could echo a credential.
+            let code = serde_json::from_str::<OAuthError>(&answer.body)
+                .ok()
+                .and_then(|e| e.error)
+                .filter(|c| c.len() < 64 && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            return Err(self
+                .auth
+                .refused(self.ledger, Some(answer.status.as_u16()), &code));
+        }
+        let token: TokenAnswer = serde_json::from_str(&answer.body).map_err(|_| {
+            SinkError::retryable(format!(
+                "{} token endpoint sent an answer without access_token",
+                self.ledger
+            ))
+        })?;
+        if let Some(refresh) = token.refresh_token {
+            for (k, v) in grant.form.iter_mut() {
+                if *k == "refresh_token" {
+                    *v = Secret::new(refresh.clone());
+                }
+            }
+        }
+        let t = Secret::new(token.access_token);
+        *current = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Sends a request built by `build` (called again on every attempt) with the bearer token.
+    /// Returns any answer that is neither 401, 429 nor 5xx; retries those within the policy.
+    pub async fn send<F>(&self, build: F) -> Result<Answer, SinkError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        let mut reauthed = false;
+        let mut attempt = 0u32;
+        loop {
+            let token = self.token(false).await?;
+            self.pacer.acquire().await;
+            let sent = build(&self.http)
+                .bearer_auth(token.expose())
+                .timeout(self.retry.timeout)
+                .send()
+                .await;
+            let outcome = match sent {
+                Err(e) => Outcome::Again(transport_error(self.ledger, &e), None),
+                Ok(r) => match Answer::read(self.ledger, r).await {
+                    Err(e) => Outcome::Again(e, None),
+                    Ok(a) => {
+                        if remaining(&a.headers) == Some(0)
+                            && let Some(w) = reset_in(&a.headers)
+                        {
+                            self.pacer.pause_for(w).await;
+                        }
+                        match a.status.as_u16() {
+                            401 if !reauthed => {
+                                reauthed = true;
+                                tracing::info!(ledger = self.ledger, "token refused, re-authenticating once");
+                                self.token(true).await?;
+                                continue;
+                            }
+                            401 => return Err(self.auth.refused(self.ledger, Some(401), "")),
+                            429 => {
+                                let wait = retry_after(&a.headers);
+                                Outcome::Again(
+                                    error(
+                                        SinkErrorKind::Retryable,
+                                        Some(429),
+                                        format!(
+                                            "{} rate limit reached: {}",
+                                            self.ledger,
+                                            crate::http::short(&a.body)
+                                        ),
+                                        "no action needed; passerelle retries after the wait the ledger asked for",
+                                        wait,
+                                    ),
+                                    wait,
+                                )
+                            }
+                            s if s >= 500 => Outcome::Again(
+                                error(
+                                    SinkErrorKind::Retryable,
+                                    Some(s),
+                                    format!(
+                                        "{} is unavailable ({s}): {}",
+                                        self.ledger,
+                                        crate::http::short(&a.body)
+                                    ),
+                                    "no action needed; passerelle retries",
+                                    None,
+                                ),
+                                None,
+                            ),
+                            _ => Outcome::Done(a),
+                        }
+                    }
+                },
+            };
+            match outcome {
+                Outcome::Done(a) => return Ok(a),
+                Outcome::Again(mut err, told) => {
+                    attempt += 1;
+                    let wait = told.unwrap_or_else(|| self.retry.backoff_for(attempt - 1));
+                    if attempt >= self.retry.attempts || wait > self.retry.max_wait {
+                        err.retry_after = Some(wait);
+                        return Err(err);
+                    }
+                    tracing::warn!(ledger = self.ledger, attempt, ?wait, error = %err, "retrying");
+                    if told.is_some() {
+                        self.pacer.pause_for(wait).await;
+                    } else {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! passerelle's ledger sinks, implementing `app::ports::LedgerSink`:
+//!
+//! - [`InqomSink`]: Inqom's accounting API (entries in all-or-nothing batches of 50, a bad entry
+//!   isolated by splitting, PDFs through `/accounting-documents`, mailed documents to the OCR
+//!   documents API or `expense-bills`), 15 requests/s;
+//! - [`PennylaneSink`]: Pennylane Company API v2, 25 requests per 5 s;
+//! - [`FecSink`]: the FEC file in the blob store, the embedded default.
+//!
+//! Third parties are matched before any is created ([`parties`]). Credentials are
+//! [`app::ports::Secret`]s and never reach logs or errors.
+
+mod client;
+pub mod fec;
+pub mod http;
+pub mod inqom;
+pub mod parties;
+pub mod pennylane;
+
+pub use fec::{FecConfig, FecSink};
+pub use http::{RateLimit, RetryPolicy};
+pub use inqom::{InqomConfig, InqomSink};
+pub use parties::{MatchRule, PartyBook, PartyIds};
+pub use pennylane::{PennylaneAuth, PennylaneConfig, PennylaneSink};
