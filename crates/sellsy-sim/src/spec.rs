@@ -268,7 +268,14 @@ impl Spec {
                     errs.push(format!("{here}: request body: {e}"));
                 }
             }
-            (Some((true, _)), None) => errs.push(format!("{here}: request body is required")),
+            // A body schema with required properties cannot be met by no body (Sellsy answers
+            // 400 "le champ 'filters' est manquant", research §2.1) even if the spec does not
+            // flag the requestBody itself as required.
+            (Some((required, schema)), None)
+                if *required || self.has_required(schema) =>
+            {
+                errs.push(format!("{here}: request body is required"))
+            }
             (None, Some(_)) => errs.push(format!("{here}: operation takes no request body")),
             _ => {}
         }
@@ -277,6 +284,13 @@ impl Spec {
         } else {
             Err(errs)
         }
+    }
+
+    fn has_required(&self, schema: &Value) -> bool {
+        resolve_ref(&self.doc, schema)
+            .ok()
+            .and_then(|s| s.get("required").and_then(Value::as_array).map(|r| !r.is_empty()))
+            .unwrap_or(false)
     }
 
     /// Checks a response body for an operation (given by method and concrete path) and status.
@@ -322,14 +336,14 @@ impl Spec {
         }
     }
 
-    /// `{"error": Error}`: the envelope of every Sellsy error (spec `info.description`,
-    /// research §3.7). `error` is required here although the spec only describes it in prose.
+    /// `components.schemas.Error` (`{"error":{code,message,details,context}}`), the envelope of
+    /// every Sellsy error (spec `info.description`, research §3.7). `error`, its `code` and
+    /// `message` are required here although the spec only states it in prose.
     pub fn error_body_schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "required": ["error"],
-            "properties": { "error": { "$ref": ERROR_ENVELOPE_REF } }
-        })
+        json!({ "allOf": [
+            { "$ref": ERROR_ENVELOPE_REF },
+            { "required": ["error"], "properties": { "error": { "required": ["code", "message"] } } }
+        ]})
     }
 
     /// Validates `instance` against an OpenAPI schema (which may contain `$ref`s into the spec).

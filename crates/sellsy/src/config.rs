@@ -1,0 +1,103 @@
+//! Connector configuration. Base URLs are configurable so tests, the demo and the simulator can
+//! point the client elsewhere.
+
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+/// research §1: the API base and the token endpoint of every flow.
+pub const DEFAULT_API_BASE: &str = "https://api.sellsy.com/v2";
+pub const DEFAULT_TOKEN_URL: &str = "https://login.sellsy.com/oauth2/access-tokens";
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// First backoff; doubles each attempt, with jitter.
+    pub base_delay: Duration,
+    /// Cap of one backoff (research §4 suggests about 60 s).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Request pacing. Limits are read from `GET /quotas` at the start of a pull when
+/// `read_quotas` is set; these values are the fallback (research §4: 5/s, about 150/min).
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    pub per_second: u32,
+    pub per_minute: u32,
+    /// Added to each window so that arrival jitter never makes Sellsy count one request too many.
+    pub margin: Duration,
+    pub read_quotas: bool,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            per_second: 5,
+            per_minute: 150,
+            margin: Duration::from_millis(150),
+            read_quotas: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SellsyConfig {
+    pub api_base: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Timeout of one HTTP exchange (a timeout is retried).
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// A token is renewed this long before `expires_in` runs out (at most half its lifetime).
+    pub token_margin: Duration,
+    pub retry: RetryPolicy,
+    pub pacing: Pacing,
+    /// Documents fetched in parallel (pacing still applies).
+    pub concurrency: usize,
+    /// Credit notes are listed by creation date, newest first, with no date filter (research
+    /// §2.3): listing stops once `created` is this many days before the window.
+    pub credit_note_grace_days: i64,
+    /// Source name recorded on documents.
+    pub source_name: String,
+    /// Hosts the bearer token may be sent to when a PDF link refuses an anonymous download.
+    pub trusted_pdf_hosts: Vec<String>,
+}
+
+impl SellsyConfig {
+    pub fn new(client_id: impl Into<String>, client_secret: Secret) -> Self {
+        SellsyConfig {
+            api_base: DEFAULT_API_BASE.into(),
+            token_url: DEFAULT_TOKEN_URL.into(),
+            client_id: client_id.into(),
+            client_secret,
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            token_margin: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            pacing: Pacing::default(),
+            concurrency: 4,
+            credit_note_grace_days: 7,
+            source_name: "sellsy".into(),
+            trusted_pdf_hosts: vec!["file.sellsy.com".into(), "api.sellsy.com".into()],
+        }
+    }
+
+    /// Points the client at another server (tests, demo, simulator).
+    pub fn with_base_urls(mut self, api_base: impl Into<String>, token_url: impl Into<String>) -> Self {
+        self.api_base = api_base.into().trim_end_matches('/').to_string();
+        self.token_url = token_url.into();
+        self
+    }
+}
