@@ -5,3 +5,4 @@ pub mod memory;
 pub mod ports;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod usecases;

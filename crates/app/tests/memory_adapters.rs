@@ -17,3 +17,17 @@ async fn memory_blobs_pass_the_port_suite() {
 async fn memory_queue_passes_the_port_suite() {
     queue_suite(&MemoryQueue::new()).await;
 }
+
+#[tokio::test]
+async fn pipeline_under_faults_with_memory_adapters() {
+    let report = app::testing::pipeline::pipeline_fault_suite(
+        MemoryStore::new(),
+        MemoryBlobs::new(),
+        MemoryQueue::new(),
+        1_000,
+        300,
+        std::time::Duration::from_millis(100),
+    )
+    .await;
+    println!("{report:#?}");
+}

@@ -103,6 +103,8 @@ pub enum MappingError {
     },
     #[error("{document}: currency {currency} is not booked automatically (amounts must be in EUR)")]
     ForeignCurrency { document: String, currency: String },
+    #[error("{document}: no line of the source's sales journal belongs to this document")]
+    NotInJournal { document: String },
     #[error("{document}: the source journal name '{journal}' gives no journal code")]
     NoJournalCode { document: String, journal: String },
     #[error(transparent)]
@@ -118,6 +120,7 @@ impl MappingError {
             ),
             MappingError::GapAboveTolerance { .. } => "check the document's amounts in Sellsy (rows, VAT totals, total including tax); raise rounding.tolerance_per_rate only if the gap is a known rounding habit".into(),
             MappingError::ForeignCurrency { .. } => "book this document by hand with its exchange rate".into(),
+            MappingError::NotInJournal { .. } => "record the document in Sellsy's accounting (comptabiliser) so its journal lines exist, or switch the dossier to mode \"documents\"".into(),
             MappingError::NoJournalCode { .. } => "set a journal code in Sellsy's accounting settings".into(),
             MappingError::Entry(_) => "check the document's lines at the source; an unbalanced entry is never booked".into(),
         }
@@ -142,6 +145,42 @@ enum Role {
     Rounding,
 }
 
+/// The rules that keep a document out of the ledger, in both modes: scope, status (drafts and
+/// cancelled documents), exclusion words, a missing PDF while `sync_without_pdf` is off, a zero
+/// total.
+pub fn not_booked(doc: &SourceDocument, cfg: &DossierConfig) -> Option<NotBooked> {
+    let kind = doc.source.kind;
+    if !cfg.scope.includes(kind) {
+        return Some(NotBooked::OutOfScope { kind });
+    }
+    match &doc.status {
+        DocumentStatus::Finalized => {}
+        DocumentStatus::Draft => {
+            return Some(NotBooked::NotFinalized {
+                status: "draft".into(),
+            });
+        }
+        DocumentStatus::Cancelled => {
+            return Some(NotBooked::NotFinalized {
+                status: "cancelled".into(),
+            });
+        }
+        DocumentStatus::Other(s) => return Some(NotBooked::NotFinalized { status: s.clone() }),
+    }
+    if let Some(word) = cfg.exclusion_word_in(&doc.subject) {
+        return Some(NotBooked::Excluded {
+            word: word.to_string(),
+        });
+    }
+    if doc.pdf.is_none() && !cfg.sync_without_pdf {
+        return Some(NotBooked::NoPdf);
+    }
+    if round_cents(doc.totals.incl_tax).is_zero() {
+        return Some(NotBooked::ZeroTotal);
+    }
+    None
+}
+
 /// Maps one invoice or credit note (mode `documents`).
 pub fn map_document(
     doc: &SourceDocument,
@@ -149,34 +188,8 @@ pub fn map_document(
     aux: &mut AuxCodes,
 ) -> Result<Mapped, MappingError> {
     let kind = doc.source.kind;
-    if !cfg.scope.includes(kind) {
-        return Ok(Mapped::NotBooked(NotBooked::OutOfScope { kind }));
-    }
-    match &doc.status {
-        DocumentStatus::Finalized => {}
-        DocumentStatus::Draft => {
-            return Ok(Mapped::NotBooked(NotBooked::NotFinalized {
-                status: "draft".into(),
-            }));
-        }
-        DocumentStatus::Cancelled => {
-            return Ok(Mapped::NotBooked(NotBooked::NotFinalized {
-                status: "cancelled".into(),
-            }));
-        }
-        DocumentStatus::Other(s) => {
-            return Ok(Mapped::NotBooked(NotBooked::NotFinalized {
-                status: s.clone(),
-            }));
-        }
-    }
-    if let Some(word) = cfg.exclusion_word_in(&doc.subject) {
-        return Ok(Mapped::NotBooked(NotBooked::Excluded {
-            word: word.to_string(),
-        }));
-    }
-    if doc.pdf.is_none() && !cfg.sync_without_pdf {
-        return Ok(Mapped::NotBooked(NotBooked::NoPdf));
+    if let Some(reason) = not_booked(doc, cfg) {
+        return Ok(Mapped::NotBooked(reason));
     }
     let document = doc.number.clone();
     if !doc.currency.eq_ignore_ascii_case("EUR") {
@@ -186,9 +199,6 @@ pub fn map_document(
         });
     }
     let total = round_cents(doc.totals.incl_tax);
-    if total.is_zero() {
-        return Ok(Mapped::NotBooked(NotBooked::ZeroTotal));
-    }
 
     // Sales invoice: revenue on the credit side. Credit notes and purchases mirror it.
     let sign = match kind {

@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod clock;
+mod forward;
 pub mod log;
 pub mod notifier;
 pub mod queue;

@@ -1,0 +1,334 @@
+//! Map: turn a received document into a balanced entry (with its PDF stored), claim its piece
+//! number, and put it in the push outbox.
+
+use domain::auxcode::AuxCodes;
+use domain::config::{DossierConfig, Mode};
+use domain::mapping::{Mapped, MappingError, map_document, map_journal, not_booked};
+use domain::{AttachmentRef, DocumentKind, LedgerEntry, PdfRef};
+
+use super::records::{
+    Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, num_pk,
+};
+use super::{Pipeline, PipelineError};
+use crate::ports::{
+    BlobStore, Clock, DocRef, DocRefKind, ObjectKind, Queue, QueueName, Record, RecordStore,
+    Severity, SourceApi, StoreError,
+};
+
+/// What a step did with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The document moved to this state.
+    Moved(DocState),
+    /// Nothing to do (already done, or not in the state this step handles): a duplicate delivery.
+    Nothing,
+}
+
+/// The source's reference of a document key (`sellsy:sales_invoice:4711`).
+pub fn doc_ref(kind: DocumentKind, source_id: &str) -> Option<DocRef> {
+    let id = source_id.parse().ok()?;
+    let kind = match kind {
+        DocumentKind::SalesInvoice => DocRefKind::Invoice,
+        DocumentKind::SalesCreditNote => DocRefKind::CreditNote,
+        _ => return None,
+    };
+    Some(DocRef { kind, id })
+}
+
+/// Blob key of a document's PDF.
+pub fn pdf_key(dossier: &str, key: &str) -> String {
+    format!("pdf/{dossier}/{key}.pdf")
+}
+
+impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
+    pub async fn map_step<Src: SourceApi>(
+        &self,
+        cfg: &DossierConfig,
+        source: &Src,
+        msg: &StepMessage,
+    ) -> Result<StepOutcome, PipelineError> {
+        let pk = doc_pk(&cfg.id);
+        let run = msg.run.as_deref();
+        for _ in 0..8 {
+            let Some(stored) = self.store.get(&pk, &msg.key).await? else {
+                return Ok(StepOutcome::Nothing);
+            };
+            let mut rec = DocumentRecord::from_record(&stored)?;
+            if rec.state == DocState::Mapped {
+                // Mapped, but the hand-off may have been lost with an interrupted step: hand it
+                // over again (pushing is idempotent).
+                self.queue.send(QueueName::Push, &[msg.body()]).await?;
+                return Ok(StepOutcome::Nothing);
+            }
+            if rec.state != DocState::Received {
+                return Ok(StepOutcome::Nothing);
+            }
+            let Content::Source { document, journal } = &rec.content else {
+                return Ok(StepOutcome::Nothing);
+            };
+            let mut document = document.clone();
+            let journal = journal.clone();
+
+            // The PDF, read from a fresh link and stored write-once.
+            if document.pdf.is_some() && rec.pdf_key.is_none() {
+                match doc_ref(document.source.kind, &document.source.source_id) {
+                    Some(r) => match source.pdf(r).await {
+                        Ok(Some(pdf)) => {
+                            let key = pdf_key(&cfg.id, &rec.key);
+                            self.blobs
+                                .put_once(&key, &pdf.bytes, "application/pdf")
+                                .await?;
+                            rec.pdf_key = Some(key);
+                            rec.pdf_sha256 = Some(pdf.sha256.clone());
+                        }
+                        Ok(None) => document.pdf = None,
+                        // Logged by the caller, which retries the message.
+                        Err(e) if e.is_transient() => {
+                            return Err(PipelineError::Retryable(format!(
+                                "{}: PDF download failed: {e}",
+                                document.number
+                            )));
+                        }
+                        Err(e) => {
+                            self.event(&cfg.id, ObjectKind::Document, &rec.key, Severity::Warning, format!("{}: the PDF could not be used: {e}", document.number), "regenerate the PDF in Sellsy; the document is held until it has one", run).await;
+                            document.pdf = None;
+                        }
+                    },
+                    None => document.pdf = None,
+                }
+            }
+            if let (Some(key), Some(pdf)) = (&rec.pdf_key, document.pdf.as_mut()) {
+                *pdf = PdfRef {
+                    location: key.clone(),
+                    sha256: rec.pdf_sha256.clone(),
+                    size: pdf.size,
+                };
+            }
+
+            let mut aux = self.aux_codes(cfg).await?;
+            let known: Vec<(String, String)> = aux
+                .assignments()
+                .map(|(p, c)| (p.clone(), c.clone()))
+                .collect();
+            let mapped = match cfg.mode {
+                Mode::Documents => map_document(&document, cfg, &mut aux),
+                // Scope, status, exclusion words and the PDF rule apply in both modes.
+                Mode::Journal => match not_booked(&document, cfg) {
+                    Some(reason) => Ok(Mapped::NotBooked(reason)),
+                    None => map_journal(&journal, cfg, &mut aux)
+                        .into_iter()
+                        .find(|(source, _)| *source == document.source)
+                        .map(|(_, r)| r.map(Mapped::Entry))
+                        .unwrap_or_else(|| {
+                            Err(MappingError::NotInJournal {
+                                document: document.number.clone(),
+                            })
+                        }),
+                },
+            };
+            let source_code = document.party.auxiliary_code.as_deref();
+            if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
+                continue;
+            }
+
+            let label = document.number.clone();
+            let (state, severity, message, action) = match mapped {
+                Ok(Mapped::Entry(mut entry)) => {
+                    if entry.attachments.is_empty()
+                        && let Some(key) = &rec.pdf_key
+                    {
+                        entry.attachments.push(AttachmentRef {
+                            location: key.clone(),
+                            file_name: format!("{}.pdf", label.replace(['/', '\\'], "_")),
+                            sha256: rec.pdf_sha256.clone(),
+                        });
+                    }
+                    match self.claim_number(cfg, &entry, &rec.key).await? {
+                        Some(other) => {
+                            rec.entry = None;
+                            (
+                                DocState::Held,
+                                Severity::Error,
+                                format!("{label}: piece number {} is already used in journal {} by another document ({other}); it is not booked twice", entry.piece_ref, entry.journal_code),
+                                "two Sellsy numbering series give the same number: renumber one series in Sellsy, or book this document by hand".to_string(),
+                            )
+                        }
+                        None => {
+                            let lines = entry.lines().len();
+                            let total = entry.total_debit();
+                            rec.entry = Some(entry);
+                            (
+                                DocState::Mapped,
+                                Severity::Info,
+                                format!(
+                                    "{label}: mapped to an entry of {lines} lines, {total:.2} EUR"
+                                ),
+                                "no action needed".to_string(),
+                            )
+                        }
+                    }
+                }
+                Ok(Mapped::NotBooked(reason)) => {
+                    let state = if reason.is_hold() {
+                        DocState::Held
+                    } else {
+                        DocState::Skipped
+                    };
+                    let severity = if reason.is_hold() {
+                        Severity::Warning
+                    } else {
+                        Severity::Info
+                    };
+                    (
+                        state,
+                        severity,
+                        format!("{label}: {}", reason.message()),
+                        reason.action(),
+                    )
+                }
+                Err(e) => (
+                    DocState::Rejected,
+                    Severity::Error,
+                    e.to_string(),
+                    e.action(),
+                ),
+            };
+            rec.state = state;
+            rec.reason = (state != DocState::Mapped).then(|| message.clone());
+            rec.action = (state != DocState::Mapped).then(|| action.clone());
+            rec.updated_at = self.now();
+            if let Content::Source { document: d, .. } = &mut rec.content {
+                d.pdf = document.pdf.clone();
+            }
+            match self.store.update(&stored.next(rec.to_data())).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            if state == DocState::Mapped {
+                let body = StepMessage {
+                    dossier: cfg.id.clone(),
+                    key: rec.key.clone(),
+                    run: msg.run.clone(),
+                }
+                .body();
+                self.queue.send(QueueName::Push, &[body]).await?;
+            }
+            self.event(
+                &cfg.id,
+                ObjectKind::Document,
+                &rec.key,
+                severity,
+                message,
+                action,
+                run,
+            )
+            .await;
+            return Ok(StepOutcome::Moved(state));
+        }
+        Err(PipelineError::Retryable(format!(
+            "{}: too many concurrent writes",
+            msg.key
+        )))
+    }
+
+    /// The dossier's auxiliary codes given so far.
+    async fn aux_codes(&self, cfg: &DossierConfig) -> Result<AuxCodes, PipelineError> {
+        let records = self
+            .store
+            .query(&aux_pk(&cfg.id), None, None, usize::MAX)
+            .await?;
+        let assignments = records.into_iter().filter_map(|r| {
+            r.data
+                .get("code")
+                .and_then(|c| c.as_str())
+                .map(|c| (r.sk.clone(), c.to_string()))
+        });
+        Ok(AuxCodes::with_assignments(
+            cfg.auxiliary.length,
+            assignments,
+        ))
+    }
+
+    /// Saves codes given during this mapping. `false` when another worker took one of the codes
+    /// for another party meanwhile: the mapping must be done again with the fresh registry.
+    async fn save_aux_codes(
+        &self,
+        cfg: &DossierConfig,
+        known: &[(String, String)],
+        aux: &AuxCodes,
+        source_code: Option<&str>,
+    ) -> Result<bool, PipelineError> {
+        for (party, code) in aux.assignments() {
+            if known.iter().any(|(p, _)| p == party) {
+                continue;
+            }
+            let owner = Record::new(
+                auxcode_pk(&cfg.id),
+                code,
+                serde_json::json!({ "party": party }),
+            );
+            match self.store.create(&owner).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict { .. }) => {
+                    let current = self.store.get(&auxcode_pk(&cfg.id), code).await?;
+                    let holder = current.as_ref().and_then(|r| {
+                        r.data
+                            .get("party")
+                            .and_then(|p| p.as_str())
+                            .map(str::to_string)
+                    });
+                    if holder.as_deref() != Some(party.as_str()) {
+                        // A code set at the source may be shared on purpose; a derived one may not.
+                        if source_code != Some(code.as_str()) {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let assignment =
+                Record::new(aux_pk(&cfg.id), party, serde_json::json!({ "code": code }));
+            match self.store.create(&assignment).await {
+                Ok(()) | Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Claims the entry's piece number in its journal. `Some(other key)` when another document
+    /// holds it.
+    async fn claim_number(
+        &self,
+        cfg: &DossierConfig,
+        entry: &LedgerEntry,
+        key: &str,
+    ) -> Result<Option<String>, PipelineError> {
+        let pk = num_pk(&cfg.id, &entry.journal_code);
+        let claim = Record::new(
+            &pk,
+            &entry.piece_ref,
+            serde_json::json!({ "document": key }),
+        );
+        match self.store.create(&claim).await {
+            Ok(()) => Ok(None),
+            Err(StoreError::Conflict { .. }) => {
+                let holder = self.store.get(&pk, &entry.piece_ref).await?.and_then(|r| {
+                    r.data
+                        .get("document")
+                        .and_then(|d| d.as_str())
+                        .map(str::to_string)
+                });
+                match holder {
+                    Some(h) if h == key => Ok(None),
+                    Some(h) => Ok(Some(h)),
+                    None => Err(PipelineError::Retryable(
+                        "piece number claim vanished".into(),
+                    )),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
