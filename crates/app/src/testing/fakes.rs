@@ -198,7 +198,7 @@ impl FakeLedger {
         if !self.rng.chance(self.fault_per_mille.load(Relaxed) as u32) {
             return None;
         }
-        Some(self.rng.draw() % 2 == 0)
+        Some(self.rng.draw().is_multiple_of(2))
     }
 }
 
@@ -329,7 +329,7 @@ impl<S: RecordStore> RecordStore for FaultyStore<S> {
         let doc = record.pk.starts_with("DOC#");
         if doc && self.rng.chance(self.fault_per_mille.load(Relaxed) as u32) {
             self.injected.fetch_add(1, Relaxed);
-            if self.rng.draw() % 2 == 0 {
+            if self.rng.draw().is_multiple_of(2) {
                 return Err(StoreError::Unavailable("throttled (injected)".into()));
             }
             self.inner.update(record).await?;
