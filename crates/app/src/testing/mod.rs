@@ -2,6 +2,7 @@
 //! against the in-memory adapters, the local ones (SQLite, files) and the AWS ones (moto).
 //! Each check uses its own key prefix, so it can run on a shared store.
 
+pub mod counting;
 pub mod fakes;
 pub mod pipeline;
 
