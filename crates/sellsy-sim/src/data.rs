@@ -520,7 +520,7 @@ fn luhn_complete(digits: &str) -> String {
                 }
             })
             .sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             return s;
         }
     }

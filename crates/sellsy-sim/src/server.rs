@@ -312,32 +312,31 @@ pub(crate) async fn handle(
             }
         }
     };
-    if s.cfg.validate {
-        if let Err(errs) = crate::spec::spec().check_request(
+    if s.cfg.validate
+        && let Err(errs) = crate::spec::spec().check_request(
             method.as_str(),
             &api_path,
             &query,
             json_body.as_ref(),
-        ) {
-            let msg = format!(
-                "Le contenu de la requête est invalide : {}",
-                errs.join(" | ")
-            );
-            s.violations.extend(errs);
-            return json_response(
-                400,
-                &sellsy_error(400, &msg, Some("invalid_request"), json!({})),
-                Some(&qh),
-            );
-        }
+        )
+    {
+        let msg = format!(
+            "Le contenu de la requête est invalide : {}",
+            errs.join(" | ")
+        );
+        s.violations.extend(errs);
+        return json_response(
+            400,
+            &sellsy_error(400, &msg, Some("invalid_request"), json!({})),
+            Some(&qh),
+        );
     }
     let (status, out) = route(&mut s, &method, &api_path, &query, json_body.as_ref());
-    if s.cfg.validate {
-        if let Err(errs) =
+    if s.cfg.validate
+        && let Err(errs) =
             crate::spec::spec().check_response(method.as_str(), &api_path, status, Some(&out))
-        {
-            s.violations.extend(errs);
-        }
+    {
+        s.violations.extend(errs);
     }
     if status == 200 && !faulted && method == Method::GET {
         let parts: Vec<&str> = api_path.trim_matches('/').split('/').collect();
@@ -504,15 +503,14 @@ fn route(
     q: &[(String, String)],
     body: Option<&Value>,
 ) -> (u16, Value) {
-    if let Some(scope) = scope_for(path) {
-        if !s.scopes.contains(scope) {
-            let msg =
-                format!("Accès refusé : le scope « {scope} » n'est pas accordé à ce client API");
-            return (
-                403,
-                sellsy_error(403, &msg, Some("missing_scope"), json!({ "scope": scope })),
-            );
-        }
+    if let Some(scope) = scope_for(path)
+        && !s.scopes.contains(scope)
+    {
+        let msg = format!("Accès refusé : le scope « {scope} » n'est pas accordé à ce client API");
+        return (
+            403,
+            sellsy_error(403, &msg, Some("missing_scope"), json!({ "scope": scope })),
+        );
     }
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut embeds = qall(q, "embed");

@@ -271,9 +271,7 @@ impl Spec {
             // A body schema with required properties cannot be met by no body (Sellsy answers
             // 400 "le champ 'filters' est manquant", research §2.1) even if the spec does not
             // flag the requestBody itself as required.
-            (Some((required, schema)), None)
-                if *required || self.has_required(schema) =>
-            {
+            (Some((required, schema)), None) if *required || self.has_required(schema) => {
                 errs.push(format!("{here}: request body is required"))
             }
             (None, Some(_)) => errs.push(format!("{here}: operation takes no request body")),
@@ -289,7 +287,11 @@ impl Spec {
     fn has_required(&self, schema: &Value) -> bool {
         resolve_ref(&self.doc, schema)
             .ok()
-            .and_then(|s| s.get("required").and_then(Value::as_array).map(|r| !r.is_empty()))
+            .and_then(|s| {
+                s.get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| !r.is_empty())
+            })
             .unwrap_or(false)
     }
 
@@ -444,12 +446,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -483,15 +486,15 @@ fn coerce(doc: &Value, raw: &str, schema: &Value) -> Value {
     let schema = resolve_ref(doc, schema).unwrap_or(Value::Null);
     let mut types: Vec<String> = Vec::new();
     collect_types(doc, &schema, &mut types, 0);
-    if types.iter().any(|t| t == "integer") {
-        if let Ok(i) = raw.parse::<i64>() {
-            return json!(i);
-        }
+    if types.iter().any(|t| t == "integer")
+        && let Ok(i) = raw.parse::<i64>()
+    {
+        return json!(i);
     }
-    if types.iter().any(|t| t == "number") {
-        if let Ok(f) = raw.parse::<f64>() {
-            return json!(f);
-        }
+    if types.iter().any(|t| t == "number")
+        && let Ok(f) = raw.parse::<f64>()
+    {
+        return json!(f);
     }
     if types.iter().any(|t| t == "boolean") {
         match raw {
@@ -794,10 +797,10 @@ impl<'a> Converter<'a> {
             match out.get("type").cloned() {
                 Some(Value::String(t)) => {
                     out.insert("type".into(), json!([t, "null"]));
-                    if let Some(Value::Array(e)) = out.get_mut("enum") {
-                        if !e.contains(&Value::Null) {
-                            e.push(Value::Null);
-                        }
+                    if let Some(Value::Array(e)) = out.get_mut("enum")
+                        && !e.contains(&Value::Null)
+                    {
+                        e.push(Value::Null);
                     }
                 }
                 _ => {

@@ -51,18 +51,28 @@ impl TokenCache {
     /// A valid token and its generation (to invalidate exactly that one after a 401).
     pub async fn get(&self, client: &crate::client::Inner) -> Result<(Secret, u64), SellsyError> {
         let mut guard = self.cached.lock().await;
-        if let Some(c) = guard.as_ref() {
-            if Instant::now() < c.renew_at {
-                return Ok((c.token.clone(), c.generation));
-            }
+        if let Some(c) = guard.as_ref()
+            && Instant::now() < c.renew_at
+        {
+            return Ok((c.token.clone(), c.generation));
         }
         let (token, ttl) = fetch(client).await?;
         let cfg = &client.cfg;
         // Renew `token_margin` early, but never later than half-way for short-lived tokens.
         let margin = cfg.token_margin.min(ttl / 2);
-        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        client.stats.token_renewals.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tracing::debug!(expires_in_s = ttl.as_secs(), generation, "sellsy: new access token");
+        let generation = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        client
+            .stats
+            .token_renewals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(
+            expires_in_s = ttl.as_secs(),
+            generation,
+            "sellsy: new access token"
+        );
         *guard = Some(Cached {
             token: token.clone(),
             renew_at: Instant::now() + ttl - margin,
@@ -107,11 +117,15 @@ async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), Sell
                 });
                 match (status, bytes) {
                     (200..=299, Ok(b)) => {
-                        let t: TokenResponse = serde_json::from_slice(&b).map_err(|e| SellsyError::Decode {
-                            what: "access token".into(),
-                            reason: e.to_string(),
-                        })?;
-                        if t.token_type.as_deref().is_some_and(|tt| !tt.eq_ignore_ascii_case("bearer")) {
+                        let t: TokenResponse =
+                            serde_json::from_slice(&b).map_err(|e| SellsyError::Decode {
+                                what: "access token".into(),
+                                reason: e.to_string(),
+                            })?;
+                        if t.token_type
+                            .as_deref()
+                            .is_some_and(|tt| !tt.eq_ignore_ascii_case("bearer"))
+                        {
                             return Err(SellsyError::Decode {
                                 what: "access token".into(),
                                 reason: "token_type is not Bearer".into(),
@@ -130,7 +144,11 @@ async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), Sell
                         let message = e
                             .error_description
                             .or(e.message)
-                            .or(e.error.map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                            .or(e.error.map(|v| {
+                                v.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string())
+                            }))
                             .unwrap_or_else(|| "access refused".into());
                         return Err(SellsyError::Auth { status, message });
                     }

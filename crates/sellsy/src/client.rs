@@ -72,10 +72,22 @@ pub(crate) struct Call {
 
 impl Call {
     pub fn get(path: impl Into<String>, scope: &'static str) -> Call {
-        Call { method: Method::GET, path: path.into(), query: vec![], body: None, scope }
+        Call {
+            method: Method::GET,
+            path: path.into(),
+            query: vec![],
+            body: None,
+            scope,
+        }
     }
     pub fn post(path: impl Into<String>, scope: &'static str, body: Value) -> Call {
-        Call { method: Method::POST, path: path.into(), query: vec![], body: Some(body), scope }
+        Call {
+            method: Method::POST,
+            path: path.into(),
+            query: vec![],
+            body: Some(body),
+            scope,
+        }
     }
     pub fn q(mut self, k: &str, v: impl ToString) -> Call {
         self.query.push((k.to_string(), v.to_string()));
@@ -89,7 +101,9 @@ impl Call {
 /// Exponential backoff with jitter ("equal jitter": half fixed, half random), at least
 /// `Retry-After` when Sellsy sends one.
 pub(crate) fn backoff(p: &RetryPolicy, attempt: u32, retry_after: Option<Duration>) -> Duration {
-    let exp = p.base_delay.saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16));
+    let exp = p
+        .base_delay
+        .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16));
     let capped = exp.min(p.max_delay);
     let half = capped / 2;
     let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
@@ -125,7 +139,12 @@ fn flatten_details(v: Option<Value>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Some(Value::Object(m)) = v {
         for (k, v) in m {
-            out.insert(k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            out.insert(
+                k,
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            );
         }
     }
     out
@@ -134,7 +153,9 @@ fn flatten_details(v: Option<Value>) -> BTreeMap<String, String> {
 impl SellsyClient {
     pub fn new(cfg: SellsyConfig) -> Result<SellsyClient, SellsyError> {
         if cfg.client_id.is_empty() || cfg.client_secret.is_empty() {
-            return Err(SellsyError::Config("client_id and client_secret are required".into()));
+            return Err(SellsyError::Config(
+                "client_id and client_secret are required".into(),
+            ));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
@@ -178,10 +199,16 @@ impl SellsyClient {
         self.inner.pacer.limits()
     }
 
-    pub(crate) async fn call_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, SellsyError> {
+    pub(crate) async fn call_json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+    ) -> Result<T, SellsyError> {
         let what = call.what();
         let v = self.call(call).await?;
-        serde_json::from_value(v).map_err(|e| SellsyError::Decode { what, reason: e.to_string() })
+        serde_json::from_value(v).map_err(|e| SellsyError::Decode {
+            what,
+            reason: e.to_string(),
+        })
     }
 
     /// Sends a call with pacing, one transparent re-authentication on 401 and bounded retries
@@ -219,7 +246,8 @@ impl SellsyClient {
                         header_i64(&h, "x-quota-remaining-by-second"),
                         header_i64(&h, "x-quota-remaining-by-minute"),
                     );
-                    let retry_after = header_i64(&h, "retry-after").map(|s| Duration::from_secs(s.max(0) as u64));
+                    let retry_after =
+                        header_i64(&h, "retry-after").map(|s| Duration::from_secs(s.max(0) as u64));
                     match resp.bytes().await {
                         Ok(body) => Ok((status, retry_after, body)),
                         Err(e) => Err(e.without_url().to_string()),
@@ -235,9 +263,11 @@ impl SellsyClient {
                             if body.is_empty() {
                                 return Ok(Value::Null);
                             }
-                            return serde_json::from_slice(&body).map_err(|e| SellsyError::Decode {
-                                what: what.clone(),
-                                reason: format!("invalid JSON: {e}"),
+                            return serde_json::from_slice(&body).map_err(|e| {
+                                SellsyError::Decode {
+                                    what: what.clone(),
+                                    reason: format!("invalid JSON: {e}"),
+                                }
                             });
                         }
                         401 if !reauthenticated => {
@@ -250,7 +280,9 @@ impl SellsyClient {
                         }
                         429 => {
                             inner.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                            inner.pacer.block_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                            inner
+                                .pacer
+                                .block_for(retry_after.unwrap_or(Duration::from_secs(1)));
                             (Some(status), retry_after, format!("HTTP {status}"))
                         }
                         500..=599 => (Some(status), retry_after, format!("HTTP {status}")),
@@ -263,7 +295,12 @@ impl SellsyClient {
                 }
             };
             if attempt >= cfg.retry.max_attempts {
-                return Err(SellsyError::Exhausted { what, attempts: attempt, status, last });
+                return Err(SellsyError::Exhausted {
+                    what,
+                    attempts: attempt,
+                    status,
+                    last,
+                });
             }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             let wait = backoff(&cfg.retry, attempt, retry_after);
@@ -283,11 +320,23 @@ impl SellsyClient {
         match status {
             401 => SellsyError::Auth { status, message },
             402 => SellsyError::PlanLimit {
-                limit: e.context.clone().or_else(|| details.values().next().cloned()),
+                limit: e
+                    .context
+                    .clone()
+                    .or_else(|| details.values().next().cloned()),
                 message,
             },
-            403 => SellsyError::Forbidden { message, scope: call.scope.to_string() },
-            _ => SellsyError::Api { status, what: call.what(), message, context: e.context, details },
+            403 => SellsyError::Forbidden {
+                message,
+                scope: call.scope.to_string(),
+            },
+            _ => SellsyError::Api {
+                status,
+                what: call.what(),
+                message,
+                context: e.context,
+                details,
+            },
         }
     }
 
@@ -296,7 +345,9 @@ impl SellsyClient {
         if self.inner.limits_read.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let q: crate::wire::Quotas = self.call_json(Call::get("/quotas", "accounts.read")).await?;
+        let q: crate::wire::Quotas = self
+            .call_json(Call::get("/quotas", "accounts.read"))
+            .await?;
         self.inner.pacer.set_limits(
             q.api_rate_seconds.as_ref().and_then(|r| r.limit),
             q.api_rate_minutes.as_ref().and_then(|r| r.limit),

@@ -95,7 +95,11 @@ impl SellsyConfig {
     }
 
     /// Points the client at another server (tests, demo, simulator).
-    pub fn with_base_urls(mut self, api_base: impl Into<String>, token_url: impl Into<String>) -> Self {
+    pub fn with_base_urls(
+        mut self,
+        api_base: impl Into<String>,
+        token_url: impl Into<String>,
+    ) -> Self {
         self.api_base = api_base.into().trim_end_matches('/').to_string();
         self.token_url = token_url.into();
         self

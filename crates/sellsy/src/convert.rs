@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use app::ports::DocRefKind;
 use domain::{
-    DocumentKind, DocumentStatus, Nature, Party, PartyKind, PdfRef, Row, RowKind, Side, SourceDocument,
-    SourceJournalLine, SourceRef, TaxTotal, Totals,
+    DocumentKind, DocumentStatus, Nature, Party, PartyKind, PdfRef, Row, RowKind, Side,
+    SourceDocument, SourceJournalLine, SourceRef, TaxTotal, Totals,
 };
 use rust_decimal::Decimal;
 
@@ -32,7 +32,10 @@ impl Refs {
 }
 
 fn decode(what: impl Into<String>, reason: impl Into<String>) -> SellsyError {
-    SellsyError::Decode { what: what.into(), reason: reason.into() }
+    SellsyError::Decode {
+        what: what.into(),
+        reason: reason.into(),
+    }
 }
 
 pub fn status(s: &str) -> DocumentStatus {
@@ -40,7 +43,9 @@ pub fn status(s: &str) -> DocumentStatus {
         "draft" => DocumentStatus::Draft,
         "cancelled" => DocumentStatus::Cancelled,
         // Invoice: due, payinprogress, paid, late. Credit note: stored, partialspend, spent.
-        "due" | "payinprogress" | "paid" | "late" | "stored" | "partialspend" | "spent" => DocumentStatus::Finalized,
+        "due" | "payinprogress" | "paid" | "late" | "stored" | "partialspend" | "spent" => {
+            DocumentStatus::Finalized
+        }
         other => DocumentStatus::Other(other.to_string()),
     }
 }
@@ -55,7 +60,11 @@ fn party(d: &wire::Document, what: &str) -> Result<Party, SellsyError> {
         let lf = c.legal_france.clone().unwrap_or_default();
         return Ok(Party {
             kind: PartyKind::Company,
-            name: c.name.clone().or_else(|| d.company_name.clone()).unwrap_or_default(),
+            name: c
+                .name
+                .clone()
+                .or_else(|| d.company_name.clone())
+                .unwrap_or_default(),
             source_id: c.id.to_string(),
             reference: none_if_empty(c.reference.as_ref()),
             auxiliary_code: none_if_empty(c.auxiliary_code.as_ref()),
@@ -73,7 +82,11 @@ fn party(d: &wire::Document, what: &str) -> Result<Party, SellsyError> {
             .join(" ");
         return Ok(Party {
             kind: PartyKind::Individual,
-            name: if name.is_empty() { d.company_name.clone().unwrap_or_default() } else { name },
+            name: if name.is_empty() {
+                d.company_name.clone().unwrap_or_default()
+            } else {
+                name
+            },
             source_id: i.id.to_string(),
             reference: none_if_empty(i.reference.as_ref()),
             auxiliary_code: none_if_empty(i.auxiliary_code.as_ref()),
@@ -90,9 +103,16 @@ fn party(d: &wire::Document, what: &str) -> Result<Party, SellsyError> {
         .flatten()
         .find(|r| r.kind == "company" || r.kind == "individual")
         .ok_or_else(|| decode(what, "no company or individual in related[]"))?;
-    tracing::warn!(document = what, "sellsy: customer embed missing (scope companies.read/individuals.read?)");
+    tracing::warn!(
+        document = what,
+        "sellsy: customer embed missing (scope companies.read/individuals.read?)"
+    );
     Ok(Party {
-        kind: if rel.kind == "company" { PartyKind::Company } else { PartyKind::Individual },
+        kind: if rel.kind == "company" {
+            PartyKind::Company
+        } else {
+            PartyKind::Individual
+        },
         name: d.company_name.clone().unwrap_or_default(),
         source_id: rel.id.to_string(),
         reference: none_if_empty(d.company_reference.as_ref()),
@@ -123,17 +143,29 @@ fn row(r: &wire::Row, refs: &Refs, what: &str) -> Result<Row, SellsyError> {
         Some(k) => k,
         // A row type added after this code: refuse it if it carries money, never drop money.
         None if r.amount_tax_exc.is_some_and(|a| !a.is_zero()) => {
-            return Err(decode(what, format!("unknown row type {:?} carrying an amount", r.kind)));
+            return Err(decode(
+                what,
+                format!("unknown row type {:?} carrying an amount", r.kind),
+            ));
         }
         None => RowKind::Comment,
     };
     let quantity = r.quantity.unwrap_or_default();
     let unit_price = r.unit_amount.unwrap_or_default();
-    let discount = r.discount.as_ref().and_then(|d| d.total).unwrap_or_default();
+    let discount = r
+        .discount
+        .as_ref()
+        .and_then(|d| d.total)
+        .unwrap_or_default();
     let amount_excl_tax = if kind.carries_money() {
         match r.amount_tax_exc {
             Some(a) => a,
-            None => return Err(decode(what, format!("row {:?} has no amount_tax_exc", r.id))),
+            None => {
+                return Err(decode(
+                    what,
+                    format!("row {:?} has no amount_tax_exc", r.id),
+                ));
+            }
         }
     } else {
         Decimal::ZERO
@@ -149,14 +181,22 @@ fn row(r: &wire::Row, refs: &Refs, what: &str) -> Result<Row, SellsyError> {
     };
     Ok(Row {
         kind,
-        description: r.description.clone().or_else(|| r.text.clone()).unwrap_or_default(),
+        description: r
+            .description
+            .clone()
+            .or_else(|| r.text.clone())
+            .unwrap_or_default(),
         reference: none_if_empty(r.reference.as_ref()),
         quantity,
         unit_price,
         discount_excl_tax: discount,
         amount_excl_tax,
         tax_rate,
-        tax_amount: if kind.carries_money() { r.tax_amount.unwrap_or_default() } else { Decimal::ZERO },
+        tax_amount: if kind.carries_money() {
+            r.tax_amount.unwrap_or_default()
+        } else {
+            Decimal::ZERO
+        },
         account: refs.code(r.accounting_code_id),
         nature,
         optional: r.is_optional.unwrap_or(false),
@@ -172,13 +212,34 @@ pub fn document(
     linked_invoice: Option<String>,
     source: &str,
 ) -> Result<SourceDocument, SellsyError> {
-    let what = format!("{} {}", if kind == DocRefKind::Invoice { "invoice" } else { "credit note" }, d.id);
-    let number = d.number.clone().ok_or_else(|| decode(&what, "number missing"))?;
-    let st = d.status.as_deref().ok_or_else(|| decode(&what, "status missing"))?;
+    let what = format!(
+        "{} {}",
+        if kind == DocRefKind::Invoice {
+            "invoice"
+        } else {
+            "credit note"
+        },
+        d.id
+    );
+    let number = d
+        .number
+        .clone()
+        .ok_or_else(|| decode(&what, "number missing"))?;
+    let st = d
+        .status
+        .as_deref()
+        .ok_or_else(|| decode(&what, "status missing"))?;
     let date = d.date.ok_or_else(|| decode(&what, "date missing"))?;
-    let amounts = d.amounts.clone().ok_or_else(|| decode(&what, "amounts missing"))?;
-    let excl = amounts.total_excl_tax.ok_or_else(|| decode(&what, "amounts.total_excl_tax missing"))?;
-    let incl = amounts.total_incl_tax.ok_or_else(|| decode(&what, "amounts.total_incl_tax missing"))?;
+    let amounts = d
+        .amounts
+        .clone()
+        .ok_or_else(|| decode(&what, "amounts missing"))?;
+    let excl = amounts
+        .total_excl_tax
+        .ok_or_else(|| decode(&what, "amounts.total_excl_tax missing"))?;
+    let incl = amounts
+        .total_incl_tax
+        .ok_or_else(|| decode(&what, "amounts.total_incl_tax missing"))?;
     let rows = d
         .rows
         .as_ref()
@@ -192,22 +253,38 @@ pub fn document(
         .flatten()
         .map(|t| {
             Ok(TaxTotal {
-                rate: t.rate.ok_or_else(|| decode(&what, "taxes[].rate missing"))?,
-                amount: t.amount.ok_or_else(|| decode(&what, "taxes[].amount missing"))?,
+                rate: t
+                    .rate
+                    .ok_or_else(|| decode(&what, "taxes[].rate missing"))?,
+                amount: t
+                    .amount
+                    .ok_or_else(|| decode(&what, "taxes[].amount missing"))?,
                 label: t.label.clone(),
             })
         })
         .collect::<Result<Vec<_>, SellsyError>>()?;
-    let discount = match (&d.discount, amounts.total_raw_excl_tax, amounts.total_after_discount_excl_tax) {
+    let discount = match (
+        &d.discount,
+        amounts.total_raw_excl_tax,
+        amounts.total_after_discount_excl_tax,
+    ) {
         (Some(dd), _, _) if dd.amount.is_some() => dd.amount.unwrap_or_default(),
         (_, Some(raw), Some(after)) => raw - after,
         _ => Decimal::ZERO,
     };
-    let pdf = d.pdf_link.value().map(|l| PdfRef { location: l.clone(), sha256: None, size: None });
+    let pdf = d.pdf_link.value().map(|l| PdfRef {
+        location: l.clone(),
+        sha256: None,
+        size: None,
+    });
     Ok(SourceDocument {
         source: SourceRef {
             source: source.to_string(),
-            kind: if kind == DocRefKind::Invoice { DocumentKind::SalesInvoice } else { DocumentKind::SalesCreditNote },
+            kind: if kind == DocRefKind::Invoice {
+                DocumentKind::SalesInvoice
+            } else {
+                DocumentKind::SalesCreditNote
+            },
             source_id: d.id.to_string(),
         },
         number,
@@ -220,7 +297,10 @@ pub fn document(
         rows,
         taxes,
         discount_excl_tax: discount,
-        totals: Totals { excl_tax: excl, incl_tax: incl },
+        totals: Totals {
+            excl_tax: excl,
+            incl_tax: incl,
+        },
         default_nature: match d.sale_type.as_deref() {
             Some("product") => Some(Nature::Goods),
             Some("service") | Some("mixed") => Some(Nature::Services),
@@ -243,7 +323,10 @@ fn currency(c: Option<&str>) -> String {
 
 pub fn journal_line(l: &wire::JournalLine, source: &str) -> Result<SourceJournalLine, SellsyError> {
     let what = format!("journal line {}", l.id);
-    let doc = l.document.as_ref().ok_or_else(|| decode(&what, "document missing"))?;
+    let doc = l
+        .document
+        .as_ref()
+        .ok_or_else(|| decode(&what, "document missing"))?;
     let kind = match doc.kind.as_str() {
         "invoice" => DocumentKind::SalesInvoice,
         "creditnote" => DocumentKind::SalesCreditNote,
@@ -272,7 +355,11 @@ pub fn journal_line(l: &wire::JournalLine, source: &str) -> Result<SourceJournal
         label: l.label.clone().unwrap_or_default(),
         side,
         amount: l.amount.value,
-        document: SourceRef { source: source.to_string(), kind, source_id: doc.id.to_string() },
+        document: SourceRef {
+            source: source.to_string(),
+            kind,
+            source_id: doc.id.to_string(),
+        },
         document_number: doc.number.clone().unwrap_or_default(),
         party_name,
         currency: currency(doc.currency.as_deref()),

@@ -83,9 +83,21 @@ impl From<SellsyError> for app::ports::SourceError {
         let message = e.to_string();
         match e {
             SellsyError::Auth { status, .. } => S::Auth { status, message },
-            SellsyError::PlanLimit { limit, .. } => S::Rejected { status: 402, message, detail: limit },
-            SellsyError::Forbidden { scope, .. } => S::Rejected { status: 403, message, detail: Some(scope) },
-            SellsyError::Api { status, .. } => S::Rejected { status, message, detail: None },
+            SellsyError::PlanLimit { limit, .. } => S::Rejected {
+                status: 402,
+                message,
+                detail: limit,
+            },
+            SellsyError::Forbidden { scope, .. } => S::Rejected {
+                status: 403,
+                message,
+                detail: Some(scope),
+            },
+            SellsyError::Api { status, .. } => S::Rejected {
+                status,
+                message,
+                detail: None,
+            },
             SellsyError::Exhausted { attempts, .. } => S::Unavailable { attempts, message },
             SellsyError::Decode { .. } | SellsyError::Config(_) => S::Protocol(message),
             SellsyError::NotPdf { .. } => S::InvalidFile(message),

@@ -57,10 +57,18 @@ impl Pacer {
     }
 
     fn prune(s: &mut State, now: Instant, margin: Duration) {
-        while s.sec.front().is_some_and(|t| now.duration_since(*t) >= SECOND + margin) {
+        while s
+            .sec
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= SECOND + margin)
+        {
             s.sec.pop_front();
         }
-        while s.min.front().is_some_and(|t| now.duration_since(*t) >= MINUTE + margin) {
+        while s
+            .min
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= MINUTE + margin)
+        {
             s.min.pop_front();
         }
     }

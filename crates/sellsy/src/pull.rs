@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use app::ports::{ConnectionReport, DocRef, DocRefKind, PdfFile, PullMode, PullStats, PullWindow, Pulled};
+use app::ports::{
+    ConnectionReport, DocRef, DocRefKind, PdfFile, PullMode, PullStats, PullWindow, Pulled,
+};
 use chrono::Duration as Days;
 use domain::SourceDocument;
 use futures_util::{StreamExt, TryStreamExt};
@@ -71,10 +73,13 @@ impl SellsyClient {
     /// Accounting codes, VAT accounts per tax and accounting settings (research §2.5).
     pub async fn reference_data(&self) -> Result<Refs, SellsyError> {
         let mut refs = Refs::default();
-        self.paginate::<wire::AccountingCode>(Call::get("/accounting-codes", "accounting-codes.read"), |c| {
-            refs.codes.insert(c.id, c.code);
-            true
-        })
+        self.paginate::<wire::AccountingCode>(
+            Call::get("/accounting-codes", "accounting-codes.read"),
+            |c| {
+                refs.codes.insert(c.id, c.code);
+                true
+            },
+        )
         .await?;
         let mut taxes = Vec::new();
         self.paginate::<wire::TaxCodes>(Call::get("/taxes/accounting-codes", "taxes.read"), |t| {
@@ -95,8 +100,11 @@ impl SellsyClient {
             }
         }
         refs.charts = Some(
-            self.call_json(Call::get("/settings/accounting-charts", "accounting-settings.read"))
-                .await?,
+            self.call_json(Call::get(
+                "/settings/accounting-charts",
+                "accounting-settings.read",
+            ))
+            .await?,
         );
         Ok(refs)
     }
@@ -114,7 +122,10 @@ impl SellsyClient {
         // research §2.3: the credit note has no invoice reference; the link is its own route.
         let mut number = None;
         self.paginate::<wire::Document>(
-            Call::get(format!("/credit-notes/{credit_note}/invoices"), "invoices.read"),
+            Call::get(
+                format!("/credit-notes/{credit_note}/invoices"),
+                "invoices.read",
+            ),
             |d| {
                 if number.is_none() {
                     number = d.number;
@@ -127,7 +138,11 @@ impl SellsyClient {
     }
 
     /// Reads one document with its rows and customer; `None` for drafts.
-    async fn read_document(&self, doc: DocRef, refs: &Refs) -> Result<Option<SourceDocument>, SellsyError> {
+    async fn read_document(
+        &self,
+        doc: DocRef,
+        refs: &Refs,
+    ) -> Result<Option<SourceDocument>, SellsyError> {
         let d: wire::Document = self.call_json(Self::one_call(doc.kind, doc.id)).await?;
         if d.status.as_deref() == Some("draft") {
             return Ok(None);
@@ -167,7 +182,11 @@ impl SellsyClient {
     /// Ids of finalized credit notes dated in the window. research §2.3: no date filter, so
     /// list by creation date, newest first, and stop once past the window (with a grace for
     /// documents dated before they were created).
-    async fn credit_note_ids(&self, w: PullWindow, skipped: &mut u64) -> Result<Vec<u64>, SellsyError> {
+    async fn credit_note_ids(
+        &self,
+        w: PullWindow,
+        skipped: &mut u64,
+    ) -> Result<Vec<u64>, SellsyError> {
         let body = json!({ "filters": { "status": CREDIT_NOTE_STATUSES } });
         let call = Call::post("/credit-notes/search", "credit-notes.read", body)
             .q("order", "created")
@@ -199,7 +218,11 @@ impl SellsyClient {
         let mut seen = HashSet::new();
         let mut raw = Vec::new();
         self.paginate::<wire::JournalLine>(
-            Call::post("/accounting-journal/sells/search", "accounting-entry.read", body),
+            Call::post(
+                "/accounting-journal/sells/search",
+                "accounting-entry.read",
+                body,
+            ),
             |l| {
                 if seen.insert(l.id) && w.contains(l.date) {
                     raw.push(l);
@@ -209,10 +232,17 @@ impl SellsyClient {
         )
         .await?;
         let source = &self.inner.cfg.source_name;
-        raw.iter().map(|l| convert::journal_line(l, source)).collect()
+        raw.iter()
+            .map(|l| convert::journal_line(l, source))
+            .collect()
     }
 
-    async fn fetch_all(&self, kind: DocRefKind, ids: Vec<u64>, refs: &Refs) -> Result<Vec<SourceDocument>, SellsyError> {
+    async fn fetch_all(
+        &self,
+        kind: DocRefKind,
+        ids: Vec<u64>,
+        refs: &Refs,
+    ) -> Result<Vec<SourceDocument>, SellsyError> {
         let conc = self.inner.cfg.concurrency.max(1);
         let docs: Vec<Option<SourceDocument>> = futures_util::stream::iter(ids)
             .map(|id| self.read_document(DocRef { kind, id }, refs))
@@ -223,7 +253,11 @@ impl SellsyClient {
     }
 
     /// Every finalized invoice and credit note dated in `window`, each fetched once.
-    pub async fn pull_window(&self, window: PullWindow, mode: PullMode) -> Result<Pulled, SellsyError> {
+    pub async fn pull_window(
+        &self,
+        window: PullWindow,
+        mode: PullMode,
+    ) -> Result<Pulled, SellsyError> {
         let span = tracing::info_span!("sellsy_pull", from = %window.from, to = %window.to, ?mode);
         tracing::Instrument::instrument(self.pull_inner(window, mode), span).await
     }
@@ -235,9 +269,18 @@ impl SellsyClient {
         let mut skipped = 0;
         let invoice_ids = self.invoice_ids(window, &mut skipped).await?;
         let credit_ids = self.credit_note_ids(window, &mut skipped).await?;
-        tracing::info!(invoices = invoice_ids.len(), credit_notes = credit_ids.len(), "sellsy: documents to fetch");
-        let mut documents = self.fetch_all(DocRefKind::Invoice, invoice_ids, &refs).await?;
-        documents.extend(self.fetch_all(DocRefKind::CreditNote, credit_ids, &refs).await?);
+        tracing::info!(
+            invoices = invoice_ids.len(),
+            credit_notes = credit_ids.len(),
+            "sellsy: documents to fetch"
+        );
+        let mut documents = self
+            .fetch_all(DocRefKind::Invoice, invoice_ids, &refs)
+            .await?;
+        documents.extend(
+            self.fetch_all(DocRefKind::CreditNote, credit_ids, &refs)
+                .await?,
+        );
         let journal = match mode {
             PullMode::Journal => self.journal(window).await?,
             PullMode::Documents => Vec::new(),
@@ -285,7 +328,10 @@ impl SellsyClient {
         };
         let what = format!("{base}/{}", doc.id);
         let bytes = self.get_file(&link, &what).await?;
-        check_pdf(&bytes).map_err(|reason| SellsyError::NotPdf { what: what.clone(), reason })?;
+        check_pdf(&bytes).map_err(|reason| SellsyError::NotPdf {
+            what: what.clone(),
+            reason,
+        })?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         tracing::info!(document = %what, size = bytes.len(), %sha256, "sellsy: PDF downloaded");
         Ok(Some(PdfFile { bytes, sha256 }))
@@ -297,7 +343,10 @@ impl SellsyClient {
         let host = reqwest::Url::parse(link)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
-            .ok_or_else(|| SellsyError::Decode { what: what.into(), reason: "pdf_link is not a URL".into() })?;
+            .ok_or_else(|| SellsyError::Decode {
+                what: what.into(),
+                reason: "pdf_link is not a URL".into(),
+            })?;
         let mut attempt = 0;
         let mut with_bearer = false;
         loop {
@@ -321,14 +370,19 @@ impl SellsyClient {
                         200..=299 => match resp.bytes().await {
                             Ok(b) => {
                                 if ctype.starts_with("text/html") {
-                                    return Err(SellsyError::NotPdf { what: what.into(), reason: format!("content type {ctype}") });
+                                    return Err(SellsyError::NotPdf {
+                                        what: what.into(),
+                                        reason: format!("content type {ctype}"),
+                                    });
                                 }
                                 return Ok(b.to_vec());
                             }
                             Err(e) => e.without_url().to_string(),
                         },
                         // research §2.4: whether the link needs the bearer is unconfirmed.
-                        401 | 403 if !with_bearer && cfg.trusted_pdf_hosts.iter().any(|h| h == &host) => {
+                        401 | 403
+                            if !with_bearer && cfg.trusted_pdf_hosts.iter().any(|h| h == &host) =>
+                        {
                             with_bearer = true;
                             attempt -= 1;
                             continue;
@@ -348,7 +402,12 @@ impl SellsyClient {
                 Err(e) => e.without_url().to_string(),
             };
             if attempt >= cfg.retry.max_attempts {
-                return Err(SellsyError::Exhausted { what: format!("PDF of {what}"), attempts: attempt, status: None, last });
+                return Err(SellsyError::Exhausted {
+                    what: format!("PDF of {what}"),
+                    attempts: attempt,
+                    status: None,
+                    last,
+                });
             }
             tokio::time::sleep(crate::client::backoff(&cfg.retry, attempt, None)).await;
         }
@@ -360,27 +419,60 @@ impl SellsyClient {
         let mut report = ConnectionReport::default();
         let filters = || json!({ "filters": {} });
         let probes: Vec<(&str, Call)> = vec![
-            ("invoices.read", Call::post("/invoices/search", "invoices.read", filters()).q("limit", 1)),
-            ("credit-notes.read", Call::post("/credit-notes/search", "credit-notes.read", filters()).q("limit", 1)),
-            ("companies.read", Call::get("/companies", "companies.read").q("limit", 1)),
-            ("individuals.read", Call::get("/individuals", "individuals.read").q("limit", 1)),
-            ("accounting-codes.read", Call::get("/accounting-codes", "accounting-codes.read").q("limit", 1)),
-            ("taxes.read", Call::get("/taxes", "taxes.read").q("limit", 1)),
-            ("accounting-settings.read", Call::get("/settings/accounting-charts", "accounting-settings.read")),
+            (
+                "invoices.read",
+                Call::post("/invoices/search", "invoices.read", filters()).q("limit", 1),
+            ),
+            (
+                "credit-notes.read",
+                Call::post("/credit-notes/search", "credit-notes.read", filters()).q("limit", 1),
+            ),
+            (
+                "companies.read",
+                Call::get("/companies", "companies.read").q("limit", 1),
+            ),
+            (
+                "individuals.read",
+                Call::get("/individuals", "individuals.read").q("limit", 1),
+            ),
+            (
+                "accounting-codes.read",
+                Call::get("/accounting-codes", "accounting-codes.read").q("limit", 1),
+            ),
+            (
+                "taxes.read",
+                Call::get("/taxes", "taxes.read").q("limit", 1),
+            ),
+            (
+                "accounting-settings.read",
+                Call::get("/settings/accounting-charts", "accounting-settings.read"),
+            ),
             (
                 "accounting-entry.read",
-                Call::post("/accounting-journal/sells/search", "accounting-entry.read", filters()).q("limit", 1),
+                Call::post(
+                    "/accounting-journal/sells/search",
+                    "accounting-entry.read",
+                    filters(),
+                )
+                .q("limit", 1),
             ),
         ];
-        match self.call_json::<wire::Quotas>(Call::get("/quotas", "accounts.read")).await {
+        match self
+            .call_json::<wire::Quotas>(Call::get("/quotas", "accounts.read"))
+            .await
+        {
             Ok(q) => {
                 report.limit_per_second = q.api_rate_seconds.as_ref().and_then(|r| r.limit);
                 report.limit_per_minute = q.api_rate_minutes.as_ref().and_then(|r| r.limit);
                 report.limit_per_day = q.api_rate_days.as_ref().and_then(|r| r.limit);
                 report.used_today = q.api_rate_days.as_ref().and_then(|r| r.used);
-                self.inner.pacer.set_limits(report.limit_per_second, report.limit_per_minute);
+                self.inner
+                    .pacer
+                    .set_limits(report.limit_per_second, report.limit_per_minute);
             }
-            Err(SellsyError::Forbidden { .. }) => report.missing_scopes.push("accounts.read".into()),
+            Err(SellsyError::Forbidden { .. }) => {
+                report.missing_scopes.push("accounts.read".into())
+            }
             Err(e) => return Err(e),
         }
         for (scope, call) in probes {

@@ -1,6 +1,8 @@
 //! `app::ports::SourceApi` for Sellsy.
 
-use app::ports::{ConnectionReport, DocRef, PdfFile, PullMode, PullWindow, Pulled, SourceApi, SourceError};
+use app::ports::{
+    ConnectionReport, DocRef, PdfFile, PullMode, PullWindow, Pulled, SourceApi, SourceError,
+};
 use domain::SourceDocument;
 
 use crate::client::SellsyClient;

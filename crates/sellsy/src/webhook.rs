@@ -34,11 +34,18 @@ pub fn signature(sign_key: &Secret, raw_body: &[u8]) -> String {
 }
 
 /// Verifies the signature header in constant time.
-pub fn verify(sign_key: &Secret, raw_body: &[u8], header: Option<&str>) -> Result<(), WebhookError> {
+pub fn verify(
+    sign_key: &Secret,
+    raw_body: &[u8],
+    header: Option<&str>,
+) -> Result<(), WebhookError> {
     if sign_key.is_empty() {
         return Err(WebhookError::NoSignKey);
     }
-    let given = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(WebhookError::MissingSignature)?;
+    let given = header
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or(WebhookError::MissingSignature)?;
     let expected = signature(sign_key, raw_body);
     let given = given.to_ascii_lowercase();
     if given.len() == expected.len() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
@@ -67,12 +74,20 @@ pub struct WebhookEvent {
 impl WebhookEvent {
     /// The document to fetch again, when the event is about a sales invoice or credit note.
     pub fn refetch(&self) -> Option<DocRef> {
-        let kind = match self.related_type.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        let kind = match self
+            .related_type
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
             "invoice" => DocRefKind::Invoice,
             "creditnote" | "credit" => DocRefKind::CreditNote,
             _ => return None,
         };
-        Some(DocRef { kind, id: self.related_id? })
+        Some(DocRef {
+            kind,
+            id: self.related_id?,
+        })
     }
 }
 
@@ -97,7 +112,10 @@ pub fn parse(content_type: Option<&str>, raw_body: &[u8]) -> Result<WebhookEvent
         match m.len() {
             1 => {
                 let only = m.values().next().and_then(Value::as_str).unwrap_or("");
-                serde_json::from_str::<Value>(only).ok().filter(Value::is_object).unwrap_or(Value::Object(m))
+                serde_json::from_str::<Value>(only)
+                    .ok()
+                    .filter(Value::is_object)
+                    .unwrap_or(Value::Object(m))
             }
             _ => Value::Object(m),
         }
@@ -111,7 +129,9 @@ pub fn parse(content_type: Option<&str>, raw_body: &[u8]) -> Result<WebhookEvent
     let event = field(&v, "event").unwrap_or_default();
     let related_type = field(&v, "relatedtype").unwrap_or_default();
     if event_type.is_empty() && related_type.is_empty() {
-        return Err(WebhookError::Payload("neither eventType nor relatedtype".into()));
+        return Err(WebhookError::Payload(
+            "neither eventType nor relatedtype".into(),
+        ));
     }
     let related_id: Option<u64> = field(&v, "relatedid").and_then(|s| s.trim().parse().ok());
     let timestamp = field(&v, "timestamp");
@@ -122,7 +142,14 @@ pub fn parse(content_type: Option<&str>, raw_body: &[u8]) -> Result<WebhookEvent
         h.update([0]);
     }
     h.update(raw_body);
-    Ok(WebhookEvent { event_type, event, related_type, related_id, timestamp, dedup_key: hex::encode(h.finalize()) })
+    Ok(WebhookEvent {
+        event_type,
+        event,
+        related_type,
+        related_id,
+        timestamp,
+        dedup_key: hex::encode(h.finalize()),
+    })
 }
 
 /// Verification then parsing: what an HTTP route calls with the raw request.

@@ -42,7 +42,11 @@ pub fn de_decimal_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => s.trim().parse::<Decimal>().map(Some).map_err(serde::de::Error::custom),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<Decimal>()
+            .map(Some)
+            .map_err(serde::de::Error::custom),
         // serde_json prints the shortest representation that round-trips ("5.5", "2.1").
         Some(Value::Number(n)) => {
             let s = n.to_string();
@@ -51,7 +55,9 @@ pub fn de_decimal_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>
                 .map(Some)
                 .map_err(serde::de::Error::custom)
         }
-        Some(other) => Err(serde::de::Error::custom(format!("expected a decimal, got {other}"))),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected a decimal, got {other}"
+        ))),
     }
 }
 

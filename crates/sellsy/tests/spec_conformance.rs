@@ -22,7 +22,10 @@ struct Fixture {
 fn fixtures() -> Vec<Fixture> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     for p in paths {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
@@ -35,7 +38,12 @@ fn fixtures() -> Vec<Fixture> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|kv| (kv[0].as_str().unwrap().to_string(), kv[1].as_str().unwrap().to_string()))
+                .map(|kv| {
+                    (
+                        kv[0].as_str().unwrap().to_string(),
+                        kv[1].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect(),
             body: Some(req["body"].clone()).filter(|b| !b.is_null()),
             status: v["response"]["status"].as_u64().unwrap() as u16,
@@ -55,22 +63,32 @@ fn parse_like_the_client(f: &Fixture) -> Result<(), String> {
     match (op.method.as_str(), op.path.as_str()) {
         ("GET", "/invoices/{id}") | ("GET", "/credit-notes/{id}") => {
             let d: wire::Document = serde_json::from_value(f.response.clone()).map_err(e)?;
-            let kind = if op.path.starts_with("/invoices") { DocRefKind::Invoice } else { DocRefKind::CreditNote };
-            let doc = convert::document(kind, &d, &refs, None, "sellsy").map_err(|e| e.to_string())?;
+            let kind = if op.path.starts_with("/invoices") {
+                DocRefKind::Invoice
+            } else {
+                DocRefKind::CreditNote
+            };
+            let doc =
+                convert::document(kind, &d, &refs, None, "sellsy").map_err(|e| e.to_string())?;
             assert!(!doc.rows.is_empty());
         }
-        ("POST", "/invoices/search") | ("POST", "/credit-notes/search") | ("GET", "/credit-notes/{id}/invoices") => {
-            let p: wire::Page<wire::Document> = serde_json::from_value(f.response.clone()).map_err(e)?;
+        ("POST", "/invoices/search")
+        | ("POST", "/credit-notes/search")
+        | ("GET", "/credit-notes/{id}/invoices") => {
+            let p: wire::Page<wire::Document> =
+                serde_json::from_value(f.response.clone()).map_err(e)?;
             assert!(!p.data.is_empty());
         }
         ("POST", "/accounting-journal/{type}/search") => {
-            let p: wire::Page<wire::JournalLine> = serde_json::from_value(f.response.clone()).map_err(e)?;
+            let p: wire::Page<wire::JournalLine> =
+                serde_json::from_value(f.response.clone()).map_err(e)?;
             for l in &p.data {
                 convert::journal_line(l, "sellsy").map_err(|e| e.to_string())?;
             }
         }
         ("GET", "/accounting-codes") => {
-            serde_json::from_value::<wire::Page<wire::AccountingCode>>(f.response.clone()).map_err(e)?;
+            serde_json::from_value::<wire::Page<wire::AccountingCode>>(f.response.clone())
+                .map_err(e)?;
         }
         ("GET", "/taxes/accounting-codes") => {
             serde_json::from_value::<wire::Page<wire::TaxCodes>>(f.response.clone()).map_err(e)?;
@@ -148,17 +166,25 @@ fn renaming_a_required_field_in_a_fixture_fails_validation() {
     for field in ["pagination", "data"] {
         let mut body = search.response.clone();
         rename_at(&mut body, &[json!(field)]);
-        let err = spec().check_response("POST", "/invoices/search", 200, Some(&body)).unwrap_err();
+        let err = spec()
+            .check_response("POST", "/invoices/search", 200, Some(&body))
+            .unwrap_err();
         assert!(err.join(" ").contains(field), "{err:?}");
     }
     let mut req = search.body.clone().unwrap();
     rename_at(&mut req, &[json!("filters")]);
-    let err = spec().check_request("POST", "/invoices/search", &search.query, Some(&req)).unwrap_err();
+    let err = spec()
+        .check_request("POST", "/invoices/search", &search.query, Some(&req))
+        .unwrap_err();
     assert!(err.join(" ").contains("filters"), "{err:?}");
     // Pagination's own required fields.
     let mut body = search.response.clone();
     rename_at(&mut body, &[json!("pagination"), json!("offset")]);
-    assert!(spec().check_response("POST", "/invoices/search", 200, Some(&body)).is_err());
+    assert!(
+        spec()
+            .check_response("POST", "/invoices/search", 200, Some(&body))
+            .is_err()
+    );
 }
 
 #[test]
@@ -175,7 +201,10 @@ fn renaming_any_field_of_any_fixture_fails_validation() {
             let mut body = f.response.clone();
             rename_at(&mut body, &p);
             checked += 1;
-            if spec().check_response(&f.method, &f.path, f.status, Some(&body)).is_ok() {
+            if spec()
+                .check_response(&f.method, &f.path, f.status, Some(&body))
+                .is_ok()
+            {
                 tolerated.push(format!("{}:{}", f.name, serde_json::to_string(&p).unwrap()));
             }
         }
@@ -190,7 +219,10 @@ fn renaming_any_field_of_any_fixture_fails_validation() {
 
 #[test]
 fn wrong_types_formats_and_enums_fail_validation() {
-    let f = fixtures().into_iter().find(|f| f.name == "invoice_one").unwrap();
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "invoice_one")
+        .unwrap();
     let cases: Vec<(&str, Value)> = vec![
         ("/amounts/total_incl_tax", json!(491.88)),
         ("/date", json!("20/11/2026")),
@@ -202,35 +234,104 @@ fn wrong_types_formats_and_enums_fail_validation() {
     for (ptr, bad) in cases {
         let mut body = f.response.clone();
         *body.pointer_mut(ptr).unwrap() = bad;
-        assert!(spec().check_response("GET", "/invoices/4711", 200, Some(&body)).is_err(), "{ptr} accepted");
+        assert!(
+            spec()
+                .check_response("GET", "/invoices/4711", 200, Some(&body))
+                .is_err(),
+            "{ptr} accepted"
+        );
     }
     // Nullable where the spec says so, not elsewhere.
     let mut body = f.response.clone();
     body["pdf_link"] = Value::Null;
-    spec().check_response("GET", "/invoices/4711", 200, Some(&body)).unwrap();
+    spec()
+        .check_response("GET", "/invoices/4711", 200, Some(&body))
+        .unwrap();
     body["number"] = Value::Null;
-    assert!(spec().check_response("GET", "/invoices/4711", 200, Some(&body)).is_err());
+    assert!(
+        spec()
+            .check_response("GET", "/invoices/4711", 200, Some(&body))
+            .is_err()
+    );
 }
 
 #[test]
 fn requests_are_checked_for_path_method_query_and_body() {
     let s = spec();
     let body = json!({"filters": {"status": ["due"]}});
-    assert!(s.check_request("POST", "/invoices/search", &[("limit".into(), "100".into())], Some(&body)).is_ok());
+    assert!(
+        s.check_request(
+            "POST",
+            "/invoices/search",
+            &[("limit".into(), "100".into())],
+            Some(&body)
+        )
+        .is_ok()
+    );
     // Unknown route, wrong method.
-    assert!(s.check_request("POST", "/invoices/search/all", &[], Some(&body)).is_err());
-    assert!(s.check_request("DELETE", "/invoices/search", &[], None).is_err());
+    assert!(
+        s.check_request("POST", "/invoices/search/all", &[], Some(&body))
+            .is_err()
+    );
+    assert!(
+        s.check_request("DELETE", "/invoices/search", &[], None)
+            .is_err()
+    );
     // Query: out of range, unknown, array without brackets, wrong enum.
-    for q in [("limit", "500"), ("page", "2"), ("embed", "company"), ("order", "montant")] {
+    for q in [
+        ("limit", "500"),
+        ("page", "2"),
+        ("embed", "company"),
+        ("order", "montant"),
+    ] {
         let q = vec![(q.0.to_string(), q.1.to_string())];
-        assert!(s.check_request("POST", "/invoices/search", &q, Some(&body)).is_err(), "{q:?} accepted");
+        assert!(
+            s.check_request("POST", "/invoices/search", &q, Some(&body))
+                .is_err(),
+            "{q:?} accepted"
+        );
     }
-    assert!(s.check_request("GET", "/invoices/4711", &[("embed[]".into(), "company".into())], None).is_ok());
-    assert!(s.check_request("GET", "/invoices/4711", &[("embed[]".into(), "rows".into())], None).is_err());
+    assert!(
+        s.check_request(
+            "GET",
+            "/invoices/4711",
+            &[("embed[]".into(), "company".into())],
+            None
+        )
+        .is_ok()
+    );
+    assert!(
+        s.check_request(
+            "GET",
+            "/invoices/4711",
+            &[("embed[]".into(), "rows".into())],
+            None
+        )
+        .is_err()
+    );
     // Path parameter type.
     assert!(s.check_request("GET", "/invoices/abc", &[], None).is_err());
     // Body: unknown status, unknown filter, missing body.
-    assert!(s.check_request("POST", "/invoices/search", &[], Some(&json!({"filters": {"status": ["brouillon"]}}))).is_err());
-    assert!(s.check_request("POST", "/credit-notes/search", &[], Some(&json!({"filters": {"date": {"start": "2026-01-01"}}}))).is_err());
-    assert!(s.check_request("POST", "/invoices/search", &[], None).is_err());
+    assert!(
+        s.check_request(
+            "POST",
+            "/invoices/search",
+            &[],
+            Some(&json!({"filters": {"status": ["brouillon"]}}))
+        )
+        .is_err()
+    );
+    assert!(
+        s.check_request(
+            "POST",
+            "/credit-notes/search",
+            &[],
+            Some(&json!({"filters": {"date": {"start": "2026-01-01"}}}))
+        )
+        .is_err()
+    );
+    assert!(
+        s.check_request("POST", "/invoices/search", &[], None)
+            .is_err()
+    );
 }

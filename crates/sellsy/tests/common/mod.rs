@@ -13,7 +13,11 @@ pub fn d(s: &str) -> NaiveDate {
 
 /// A fast configuration: high quotas, short backoffs, short timeouts.
 pub fn fast_sim() -> SimConfig {
-    SimConfig { per_second: 200, per_minute: 6000, ..SimConfig::default() }
+    SimConfig {
+        per_second: 200,
+        per_minute: 6000,
+        ..SimConfig::default()
+    }
 }
 
 pub fn client_for(sim: &Sim) -> SellsyConfig {
@@ -25,7 +29,10 @@ pub fn client_for(sim: &Sim) -> SellsyConfig {
         max_delay: Duration::from_millis(400),
     };
     cfg.request_timeout = Duration::from_millis(1500);
-    cfg.pacing = Pacing { margin: Duration::from_millis(30), ..Pacing::default() };
+    cfg.pacing = Pacing {
+        margin: Duration::from_millis(30),
+        ..Pacing::default()
+    };
     cfg
 }
 
