@@ -167,6 +167,16 @@ pub struct DossierConfig {
     /// A document whose subject contains one of these words (any case) is skipped.
     pub exclusion_words: Vec<String>,
     pub mail: MailPolicy,
+    /// `[dossier.sellsy]` and `[dossier.ledger]`: connection settings, read and validated by the
+    /// runtime that connects (never secrets themselves, only where to find them).
+    pub connections: Connections,
+}
+
+/// Connection sections of a dossier, kept as TOML for the runtime to read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Connections {
+    pub sellsy: Option<toml::Table>,
+    pub ledger: Option<toml::Table>,
 }
 
 impl DossierConfig {
@@ -217,6 +227,9 @@ impl DossierConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigFile {
     pub dossiers: Vec<DossierConfig>,
+    /// `[service]`: settings of the runtime (data directory, collection domains, listeners),
+    /// read and validated by the runtime.
+    pub service: toml::Table,
 }
 
 impl ConfigFile {
@@ -256,7 +269,10 @@ impl ConfigFile {
             }
         }
         if errors.is_empty() {
-            Ok(ConfigFile { dossiers })
+            Ok(ConfigFile {
+                dossiers,
+                service: raw.service.unwrap_or_default(),
+            })
         } else {
             Err(ConfigErrors(errors))
         }
@@ -319,6 +335,7 @@ impl std::error::Error for ConfigErrors {}
 struct RawFile {
     #[serde(default)]
     dossier: Vec<RawDossier>,
+    service: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Default)]
@@ -347,6 +364,8 @@ struct RawDossier {
     rounding: RawRounding,
     #[serde(default)]
     mail: RawMail,
+    sellsy: Option<toml::Table>,
+    ledger: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -913,6 +932,10 @@ fn validate_dossier(
             allowed_senders: senders,
             allowed_domains: domains,
             allow_everyone: raw.mail.allow_everyone.unwrap_or(false),
+        },
+        connections: Connections {
+            sellsy: raw.sellsy,
+            ledger: raw.ledger,
         },
     })
 }
