@@ -87,7 +87,7 @@ impl AwsSecrets {
         }
     }
 
-    async fn from_ssm(&self, name: &str, param: &str) -> Result<Secret, SecretError> {
+    async fn read_ssm(&self, name: &str, param: &str) -> Result<Secret, SecretError> {
         let out = self
             .ssm
             .get_parameter()
@@ -128,7 +128,7 @@ impl AwsSecrets {
         ))
     }
 
-    async fn from_secrets_manager(&self, name: &str, id: &str) -> Result<Secret, SecretError> {
+    async fn read_secrets_manager(&self, name: &str, id: &str) -> Result<Secret, SecretError> {
         let out = self
             .secrets_manager
             .get_secret_value()
@@ -198,8 +198,8 @@ impl Secrets for AwsSecrets {
             return Ok(hit);
         }
         let value = match location {
-            Location::Ssm(param) => self.from_ssm(name, param).await?,
-            Location::SecretsManager(id) => self.from_secrets_manager(name, id).await?,
+            Location::Ssm(param) => self.read_ssm(name, param).await?,
+            Location::SecretsManager(id) => self.read_secrets_manager(name, id).await?,
         };
         self.remember(name, &value);
         Ok(value)
