@@ -6,8 +6,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use crate::http::{
-    Answer, Pacer, RateLimit, RetryPolicy, error, remaining, reset_in, retry_after,
-    transport_error,
+    Answer, Pacer, RateLimit, RetryPolicy, error, remaining, reset_in, retry_after, transport_error,
 };
 
 /// A form-encoded token request (OAuth2 password or refresh-token grant).
@@ -130,7 +129,8 @@ impl Core {
         let mut attempt = 0;
         let answer = loop {
             self.pacer.acquire().await;
-            let form: Vec<(&str, &str)> = grant.form.iter().map(|(k, v)| (*k, v.expose())).collect();
+            let form: Vec<(&str, &str)> =
+                grant.form.iter().map(|(k, v)| (*k, v.expose())).collect();
             let sent = self
                 .http
                 .post(&grant.url)
@@ -161,15 +161,20 @@ impl Core {
             if attempt >= self.retry.attempts {
                 return Err(err);
             }
-            tokio::time::sleep(err.retry_after.unwrap_or(self.retry.backoff_for(attempt - 1)))
-                .await;
+            tokio::time::sleep(
+                err.retry_after
+                    .unwrap_or(self.retry.backoff_for(attempt - 1)),
+            )
+            .await;
         };
         if !answer.status.is_success() {
             // Only the OAuth error code is kept: the body could echo a credential.
             let code = serde_json::from_str::<OAuthError>(&answer.body)
                 .ok()
                 .and_then(|e| e.error)
-                .filter(|c| c.len() < 64 && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|c| {
+                    c.len() < 64 && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default();
             return Err(self
@@ -223,7 +228,10 @@ impl Core {
                         match a.status.as_u16() {
                             401 if !reauthed => {
                                 reauthed = true;
-                                tracing::info!(ledger = self.ledger, "token refused, re-authenticating once");
+                                tracing::info!(
+                                    ledger = self.ledger,
+                                    "token refused, re-authenticating once"
+                                );
                                 self.token(true).await?;
                                 continue;
                             }

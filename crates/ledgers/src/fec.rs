@@ -61,6 +61,16 @@ fn blob_error(e: app::ports::BlobError) -> SinkError {
     SinkError::retryable(format!("the file store is unavailable: {e}"))
 }
 
+fn bad_siren(dossier: &DossierConfig) -> SinkError {
+    SinkError::permanent(
+        format!(
+            "'{}' is not a valid SIREN: the FEC file is named after it",
+            dossier.siren
+        ),
+        "set the company's 9-digit SIREN in the dossier configuration (field siren)",
+    )
+}
+
 fn extension(file_name: &str, content_type: &str) -> String {
     let ext = file_name
         .rsplit_once('.')
@@ -129,7 +139,11 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
             )
         })?;
         let mut out = Vec::new();
-        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let stored: Stored = serde_json::from_str(line).map_err(|e| {
                 SinkError::permanent(
                     format!("{key} line {}: {e}", n + 1),
@@ -269,6 +283,10 @@ impl<B: BlobStore, C: Clock> LedgerSink for FecSink<B, C> {
         dossier: &DossierConfig,
         entries: &[EntryToPush],
     ) -> Vec<Result<Booked, SinkError>> {
+        if !domain::config::is_valid_siren(&dossier.siren) {
+            let e = bad_siren(dossier);
+            return entries.iter().map(|_| Err(e.clone())).collect();
+        }
         let _guard = self.write.lock().await;
         let mut by_year: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
         for (i, e) in entries.iter().enumerate() {
@@ -280,7 +298,10 @@ impl<B: BlobStore, C: Clock> LedgerSink for FecSink<B, C> {
         let mut results: Vec<Option<Result<Booked, SinkError>>> = vec![None; entries.len()];
         for (closing, idx) in by_year {
             let group: Vec<&EntryToPush> = idx.iter().map(|&i| &entries[i]).collect();
-            for (i, r) in idx.into_iter().zip(self.push_year(dossier, closing, &group).await) {
+            for (i, r) in idx
+                .into_iter()
+                .zip(self.push_year(dossier, closing, &group).await)
+            {
                 results[i] = Some(r);
             }
         }
@@ -329,10 +350,7 @@ impl<B: BlobStore, C: Clock> LedgerSink for FecSink<B, C> {
 
     async fn test_connection(&self, dossier: &DossierConfig) -> Result<(), SinkError> {
         if !domain::config::is_valid_siren(&dossier.siren) {
-            return Err(SinkError::permanent(
-                format!("'{}' is not a valid SIREN", dossier.siren),
-                "set the company's 9-digit SIREN in the dossier configuration (field siren)",
-            ));
+            return Err(bad_siren(dossier));
         }
         self.blobs
             .list(&format!("{}/{}", self.config.prefix, dossier.id))

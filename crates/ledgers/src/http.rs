@@ -117,7 +117,12 @@ impl Pacer {
 
 /// `Retry-After` in seconds or as an HTTP date; else Pennylane's `ratelimit-reset` (a unix time).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(v) = text("retry-after") {
         if let Ok(secs) = v.parse::<f64>()
             && secs.is_finite()
@@ -254,7 +259,10 @@ mod tests {
             .as_secs();
         h.insert("ratelimit-reset", (now + 4).to_string().parse().unwrap());
         let d = retry_after(&h).unwrap();
-        assert!(d <= Duration::from_secs(4) && d >= Duration::from_secs(3), "{d:?}");
+        assert!(
+            d <= Duration::from_secs(4) && d >= Duration::from_secs(3),
+            "{d:?}"
+        );
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 

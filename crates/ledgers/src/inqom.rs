@@ -162,6 +162,9 @@ struct DocumentItem {
     source_id: Option<String>,
 }
 
+/// (collective root, auxiliary code).
+type AuxKey = (String, String);
+
 /// The Inqom sink, for one dossier.
 pub struct InqomSink {
     core: Core,
@@ -174,7 +177,7 @@ pub struct InqomSink {
     /// Accounts by 3-character prefix.
     accounts: Mutex<HashMap<String, Vec<Account>>>,
     /// (root, auxiliary code) → account number in Inqom.
-    resolved: Mutex<HashMap<(String, String), (String, Option<MatchRule>)>>,
+    resolved: Mutex<HashMap<AuxKey, (String, Option<MatchRule>)>>,
 }
 
 /// The ledger's message from an error body: ProblemDetails (`title`, `detail`, `errors`),
@@ -194,12 +197,18 @@ pub fn inqom_message(body: &str) -> String {
                         Value::String(_) | Value::Array(_) => {
                             if matches!(
                                 k.to_ascii_lowercase().as_str(),
-                                "message" | "title" | "detail" | "error" | "error_description" | "reason"
+                                "message"
+                                    | "title"
+                                    | "detail"
+                                    | "error"
+                                    | "error_description"
+                                    | "reason"
+                                    | "errors"
                             ) {
                                 collect(x, parts)
-                            } else if k.eq_ignore_ascii_case("errors") {
-                                collect(x, parts)
-                            } else if !k.eq_ignore_ascii_case("type") && !k.eq_ignore_ascii_case("traceid") {
+                            } else if !k.eq_ignore_ascii_case("type")
+                                && !k.eq_ignore_ascii_case("traceid")
+                            {
                                 let mut inner = Vec::new();
                                 collect(x, &mut inner);
                                 if !inner.is_empty() {
@@ -299,7 +308,10 @@ pub fn type_scan(category: Category) -> &'static str {
 impl InqomSink {
     /// `parties` supplies the party identifiers; Inqom accounts carry only a number and a name, so
     /// matching there is by auxiliary code, then name.
-    pub fn new(config: InqomConfig, parties: std::sync::Arc<PartyBook>) -> Result<InqomSink, SinkError> {
+    pub fn new(
+        config: InqomConfig,
+        parties: std::sync::Arc<PartyBook>,
+    ) -> Result<InqomSink, SinkError> {
         let grant = Grant {
             url: config.token_url,
             form: vec![
@@ -365,7 +377,11 @@ impl InqomSink {
         }
     }
 
-    fn ok_json<T: serde::de::DeserializeOwned>(&self, a: Answer, what: &str) -> Result<T, SinkError> {
+    fn ok_json<T: serde::de::DeserializeOwned>(
+        &self,
+        a: Answer,
+        what: &str,
+    ) -> Result<T, SinkError> {
         if a.status.is_success() {
             a.json(NAME)
         } else {
@@ -389,7 +405,9 @@ impl InqomSink {
     }
 
     async fn periods(&self) -> Result<Vec<Period>, SinkError> {
-        let a = self.get(&self.dossier_path("/accounting-periods"), &[]).await?;
+        let a = self
+            .get(&self.dossier_path("/accounting-periods"), &[])
+            .await?;
         self.ok_json(a, "fiscal periods")
     }
 
@@ -424,7 +442,10 @@ impl InqomSink {
         let root = collective_root(&line.account);
         let Some(aux) = &line.auxiliary else {
             let chart = self.accounts_with_prefix(&root).await?;
-            if chart.iter().any(|a| a.number.eq_ignore_ascii_case(&line.account)) {
+            if chart
+                .iter()
+                .any(|a| a.number.eq_ignore_ascii_case(&line.account))
+            {
                 return Ok((line.account.clone(), None));
             }
             return Err(SinkError::permanent(
@@ -582,7 +603,10 @@ impl InqomSink {
                     Err(e) => out.extend(batch.into_iter().map(|(i, _)| (i, Err(e.clone())))),
                 }
             } else if a.status.as_u16() == 400 && batch.len() > 1 {
-                tracing::info!(size = batch.len(), "Inqom refused a batch; splitting it to find the bad entry");
+                tracing::info!(
+                    size = batch.len(),
+                    "Inqom refused a batch; splitting it to find the bad entry"
+                );
                 let mut first = batch;
                 let second = first.split_off(first.len() / 2);
                 stack.push(second);
@@ -600,7 +624,12 @@ impl InqomSink {
         out
     }
 
-    async fn attach(&self, entry_id: i64, e: &EntryToPush, pdf: &Attachment) -> Result<(), SinkError> {
+    async fn attach(
+        &self,
+        entry_id: i64,
+        e: &EntryToPush,
+        pdf: &Attachment,
+    ) -> Result<(), SinkError> {
         let url = self.dossier_path("/accounting-documents");
         let a = self
             .core
@@ -658,7 +687,8 @@ impl LedgerSink for InqomSink {
         entries: &[EntryToPush],
     ) -> Vec<Result<Booked, SinkError>> {
         let mut results: Vec<Option<Result<Booked, SinkError>>> = vec![None; entries.len()];
-        let setup = async { Ok::<_, SinkError>((self.journal_ids().await?, self.periods().await?)) };
+        let setup =
+            async { Ok::<_, SinkError>((self.journal_ids().await?, self.periods().await?)) };
         let (journals, periods) = match setup.await {
             Ok(x) => x,
             Err(e) => return entries.iter().map(|_| Err(e.clone())).collect(),
@@ -712,10 +742,7 @@ impl LedgerSink for InqomSink {
         let e = &entry.entry;
         let journals = self.journal_ids().await?;
         let date = e.date.format("%Y-%m-%d").to_string();
-        let mut query = vec![
-            ("startDate", date.clone()),
-            ("endDate", date),
-        ];
+        let mut query = vec![("startDate", date.clone()), ("endDate", date)];
         if let Some(id) = journals.get(&e.journal_code.to_ascii_uppercase()) {
             query.push(("journalId", id.to_string()));
         }
@@ -796,7 +823,9 @@ impl LedgerSink for InqomSink {
             .await?;
         let v: Value = self.ok_json(a, &format!("{what} {}", f.file_name))?;
         let id = id_of(&v).ok_or_else(|| {
-            SinkError::retryable(format!("Inqom accepted the {what} without returning its id"))
+            SinkError::retryable(format!(
+                "Inqom accepted the {what} without returning its id"
+            ))
         })?;
         Ok(Booked {
             ledger_id: id.to_string(),

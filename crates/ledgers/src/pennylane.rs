@@ -168,7 +168,12 @@ pub fn pennylane_message(body: &str) -> String {
         let d = match d {
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or(v.to_string())))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}: {}",
+                        v.as_str().map(str::to_string).unwrap_or(v.to_string())
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             other => other.to_string(),
@@ -188,26 +193,35 @@ pub fn pennylane_message(body: &str) -> String {
 fn action_for(status: u16, message: &str, what: &str) -> String {
     let m = message.to_lowercase();
     if status == 404 {
-        return format!("check the Pennylane company and the {what} in the sink configuration: Pennylane does not know it");
+        return format!(
+            "check the Pennylane company and the {what} in the sink configuration: Pennylane does not know it"
+        );
     }
     if m.contains("balanced") || m.contains("équilibr") {
         return "the entry is unbalanced for Pennylane: check the document's amounts at the source, then push again".into();
     }
-    if m.contains("closed") || m.contains("clôtur") || m.contains("locked") || m.contains("fiscal") {
+    if m.contains("closed") || m.contains("clôtur") || m.contains("locked") || m.contains("fiscal")
+    {
         return "the period is closed in Pennylane: ask the firm to reopen it or change the entry date".into();
     }
     if m.contains("journal") {
         return "check the journal in Pennylane (Paramètres › Journaux) and the dossier's journal codes".into();
     }
     if m.contains("account") || m.contains("compte") {
-        return "check the ledger accounts in Pennylane's chart and the dossier's account numbers".into();
+        return "check the ledger accounts in Pennylane's chart and the dossier's account numbers"
+            .into();
     }
-    format!("correct the {what} at the source or in the dossier configuration as Pennylane's message says, then push again")
+    format!(
+        "correct the {what} at the source or in the dossier configuration as Pennylane's message says, then push again"
+    )
 }
 
 impl PennylaneSink {
     /// `parties` supplies VAT number, SIREN and SIRET for third-party matching.
-    pub fn new(config: PennylaneConfig, parties: Arc<PartyBook>) -> Result<PennylaneSink, SinkError> {
+    pub fn new(
+        config: PennylaneConfig,
+        parties: Arc<PartyBook>,
+    ) -> Result<PennylaneSink, SinkError> {
         let refused = "check the Pennylane token in the credentials store: it must be valid and carry the scopes ledger_entries:all, ledger_accounts:all, journals:all, file_attachments:all, customers:all and suppliers:all";
         let auth = match config.auth {
             PennylaneAuth::Token(t) => Auth::fixed(t, refused),
@@ -359,9 +373,16 @@ impl PennylaneSink {
 
     async fn create_account(&self, number: &str, label: &str) -> Result<i64, SinkError> {
         let body = json!({"number": number, "label": label});
-        let a = self.call(Method::POST, "/ledger_accounts", &[], Some(&body)).await?;
-        let created: IdOnly = self.ok_json(a, &format!("creation of account {number}")).await?;
-        self.accounts.lock().await.insert(number.to_string(), created.id);
+        let a = self
+            .call(Method::POST, "/ledger_accounts", &[], Some(&body))
+            .await?;
+        let created: IdOnly = self
+            .ok_json(a, &format!("creation of account {number}"))
+            .await?;
+        self.accounts
+            .lock()
+            .await
+            .insert(number.to_string(), created.id);
         tracing::info!(account = number, "ledger account created in Pennylane");
         Ok(created.id)
     }
@@ -384,7 +405,11 @@ impl PennylaneSink {
         if let Some(c) = self.third_parties.lock().await.get(root) {
             return Ok(c.clone());
         }
-        let path = if root == "401" { "/suppliers" } else { "/customers" };
+        let path = if root == "401" {
+            "/suppliers"
+        } else {
+            "/customers"
+        };
         let items: Vec<ThirdPartyItem> = self.list_all(path, None, "third-party list").await?;
         let list: Vec<Candidate> = items
             .into_iter()
@@ -451,19 +476,33 @@ impl PennylaneSink {
                     if let Some(v) = ids.vat_number.as_ref() {
                         body["vat_number"] = json!(v);
                     }
-                    if let Some(s) = ids.siren.as_ref().filter(|s| s.len() == 9 && s.chars().all(|c| c.is_ascii_digit())) {
+                    if let Some(s) = ids
+                        .siren
+                        .as_ref()
+                        .filter(|s| s.len() == 9 && s.chars().all(|c| c.is_ascii_digit()))
+                    {
                         body["reg_no"] = json!(s);
                     }
-                    if let Some(s) = ids.siret.as_ref().filter(|s| s.len() == 14 && s.chars().all(|c| c.is_ascii_digit())) {
+                    if let Some(s) = ids
+                        .siret
+                        .as_ref()
+                        .filter(|s| s.len() == 14 && s.chars().all(|c| c.is_ascii_digit()))
+                    {
                         body["establishment_no"] = json!(s);
                     }
-                    let a = self.call(Method::POST, "/suppliers", &[], Some(&body)).await?;
-                    let created: ThirdPartyItem =
-                        self.ok_json(a, &format!("creation of supplier {}", aux.label)).await?;
+                    let a = self
+                        .call(Method::POST, "/suppliers", &[], Some(&body))
+                        .await?;
+                    let created: ThirdPartyItem = self
+                        .ok_json(a, &format!("creation of supplier {}", aux.label))
+                        .await?;
                     match created.ledger_account {
                         Some(la) => la.id,
                         None => self.find_account(&number).await?.ok_or_else(|| {
-                            SinkError::retryable(format!("Pennylane created supplier {} without ledger account {number}", aux.label))
+                            SinkError::retryable(format!(
+                                "Pennylane created supplier {} without ledger account {number}",
+                                aux.label
+                            ))
                         })?,
                     }
                 } else {
@@ -510,12 +549,10 @@ impl PennylaneSink {
             .send(|http| {
                 let part = reqwest::multipart::Part::bytes(file.bytes.clone())
                     .file_name(file.file_name.clone());
-                let part = part
-                    .mime_str(&file.content_type)
-                    .unwrap_or_else(|_| {
-                        reqwest::multipart::Part::bytes(file.bytes.clone())
-                            .file_name(file.file_name.clone())
-                    });
+                let part = part.mime_str(&file.content_type).unwrap_or_else(|_| {
+                    reqwest::multipart::Part::bytes(file.bytes.clone())
+                        .file_name(file.file_name.clone())
+                });
                 let form = reqwest::multipart::Form::new()
                     .part("file", part)
                     .text("filename", file.file_name.clone());
@@ -532,7 +569,11 @@ impl PennylaneSink {
         Ok(created.id)
     }
 
-    async fn push_one(&self, dossier: &DossierConfig, e: &EntryToPush) -> Result<Booked, SinkError> {
+    async fn push_one(
+        &self,
+        dossier: &DossierConfig,
+        e: &EntryToPush,
+    ) -> Result<Booked, SinkError> {
         let entry = &e.entry;
         let journal_id = self.journal_id(&entry.journal_code).await?;
         let mut accounts = Vec::with_capacity(entry.lines().len());

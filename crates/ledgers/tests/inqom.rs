@@ -30,7 +30,11 @@ async fn requests_use_the_documented_fields_batch_limit_and_multipart_fields() {
     let items = entries(120, 11, &book);
     let s = sink(&mock, book);
     let r = s.push_entries(&config(), &items).await;
-    assert!(r.iter().all(Result::is_ok), "{:?}", r.iter().find(|r| r.is_err()));
+    assert!(
+        r.iter().all(Result::is_ok),
+        "{:?}",
+        r.iter().find(|r| r.is_err())
+    );
     for d in documents(8) {
         s.push_document(&config(), &d).await.unwrap();
     }
@@ -39,14 +43,36 @@ async fn requests_use_the_documented_fields_batch_limit_and_multipart_fields() {
     assert_eq!(st.batch_sizes, vec![50, 50, 20], "batches of at most 50");
     assert_eq!(st.entries.len(), 120);
     assert_eq!(st.attachments.len(), 120);
-    assert!(st.attachments.iter().all(|f| *f == set(&["entryId", "date", "reference", "fileName", "file"])));
-    assert!(st.document_fields.iter().all(|f| *f == set(&["TypeScan", "FileSource", "Document", "DocRef", "SourceId", "WithoutWorkflow", "DocumentName"])));
-    assert!(st.expense_fields.iter().all(|f| *f == set(&["File", "BeneficiaryFullName", "FileNameWithExtension", "DocumentReference"])));
+    assert!(
+        st.attachments
+            .iter()
+            .all(|f| *f == set(&["entryId", "date", "reference", "fileName", "file"]))
+    );
+    assert!(st.document_fields.iter().all(|f| *f
+        == set(&[
+            "TypeScan",
+            "FileSource",
+            "Document",
+            "DocRef",
+            "SourceId",
+            "WithoutWorkflow",
+            "DocumentName"
+        ])));
+    assert!(st.expense_fields.iter().all(|f| *f
+        == set(&[
+            "File",
+            "BeneficiaryFullName",
+            "FileNameWithExtension",
+            "DocumentReference"
+        ])));
     assert_eq!((st.documents.len(), st.expense_bills.len()), (6, 2));
     // ExternalId = our document key; the line carries our key too.
     let e = &st.entries[0];
     assert_eq!(e.external_id, items[0].external_id);
-    assert_eq!(e.lines[0]["ExternalId"], format!("{}#1", items[0].external_id));
+    assert_eq!(
+        e.lines[0]["ExternalId"],
+        format!("{}#1", items[0].external_id)
+    );
     println!(
         "inqom contract: {} entries in batches {:?}, {} attachments, {} documents, {} expense bills, {} violations",
         st.entries.len(),
@@ -67,14 +93,27 @@ async fn a_batch_of_50_with_one_bad_entry_books_49() {
     let s = sink(&mock, book);
     let r = s.push_entries(&config(), &items).await;
     let ok = r.iter().filter(|r| r.is_ok()).count();
-    let failed: Vec<usize> = r.iter().enumerate().filter(|(_, r)| r.is_err()).map(|(i, _)| i).collect();
+    let failed: Vec<usize> = r
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_err())
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!((ok, failed.clone()), (49, vec![23]));
     let e = r[23].as_ref().unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, Some(400)));
-    assert!(e.message.contains("InsertEntryIsForbidden") && e.message.contains("BAD-"), "{}", e.message);
+    assert!(
+        e.message.contains("InsertEntryIsForbidden") && e.message.contains("BAD-"),
+        "{}",
+        e.message
+    );
     assert!(!e.action.is_empty());
     let st = mock.state();
-    assert_eq!(st.entries.len(), 49, "the ledger holds exactly the 49 good entries");
+    assert_eq!(
+        st.entries.len(),
+        49,
+        "the ledger holds exactly the 49 good entries"
+    );
     assert_eq!(st.attachments.len(), 49);
     println!(
         "inqom batch of 50 with one bad entry: {ok} booked, failed index {failed:?} with \"{}\", {} POST /entries",
@@ -119,10 +158,17 @@ async fn a_429_waits_as_told() {
     mock.fault(Fault::TooMany(1));
     let t = Instant::now();
     assert!(s.push_entries(&config(), &items).await[0].is_ok());
-    assert!(t.elapsed() >= Duration::from_millis(950), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
     mock.fault(Fault::TooMany(60));
     let e = s.find_entry(&config(), &items[0]).await.unwrap_err();
-    assert_eq!((e.kind, e.retry_after), (SinkErrorKind::Retryable, Some(Duration::from_secs(60))));
+    assert_eq!(
+        (e.kind, e.retry_after),
+        (SinkErrorKind::Retryable, Some(Duration::from_secs(60)))
+    );
 }
 
 #[tokio::test]
@@ -137,7 +183,10 @@ async fn server_errors_and_timeouts_are_retryable_and_400_is_permanent() {
     let r = s.push_entries(&config(), &items[..1]).await;
     assert!(r[0].is_ok(), "{r:?}");
     for _ in 0..4 {
-        mock.fault(Fault::Status(500, r#"{"Message":"An error has occurred."}"#.into()));
+        mock.fault(Fault::Status(
+            500,
+            r#"{"Message":"An error has occurred."}"#.into(),
+        ));
     }
     let r = s.push_entries(&config(), &items[1..]).await;
     for r in &r {
@@ -153,9 +202,17 @@ async fn server_errors_and_timeouts_are_retryable_and_400_is_permanent() {
     assert!(e.message.contains("timed out"), "{}", e.message);
     // A 400 outside a batch (a single entry) is permanent, with Inqom's message.
     mock.fault(Fault::Status(400, r#"{"Message":"The request is invalid.","ModelState":{"entries[0].Date":["The Date field is required."]}}"#.into()));
-    let e = s.push_entries(&config(), &items[1..2]).await.remove(0).unwrap_err();
+    let e = s
+        .push_entries(&config(), &items[1..2])
+        .await
+        .remove(0)
+        .unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, Some(400)));
-    assert!(e.message.contains("The Date field is required."), "{}", e.message);
+    assert!(
+        e.message.contains("The Date field is required."),
+        "{}",
+        e.message
+    );
 }
 
 #[tokio::test]
@@ -170,27 +227,49 @@ async fn never_posts_into_a_locked_period_nor_into_a_missing_journal() {
     let locked = r[0].as_ref().unwrap_err();
     assert_eq!(locked.kind, SinkErrorKind::Permanent);
     assert!(locked.message.contains("locked"), "{}", locked.message);
-    assert_eq!(locked.action, "the period is locked in Inqom: ask the firm to reopen it or change the entry date");
+    assert_eq!(
+        locked.action,
+        "the period is locked in Inqom: ask the firm to reopen it or change the entry date"
+    );
     let journal = r[1].as_ref().unwrap_err();
-    assert!(journal.action.starts_with("create the journal XX"), "{}", journal.action);
+    assert!(
+        journal.action.starts_with("create the journal XX"),
+        "{}",
+        journal.action
+    );
     assert!(r[2].is_ok());
     let st = mock.state();
     assert_eq!(st.entries.len(), 1);
-    assert_eq!(st.batch_sizes, vec![1], "the refused entries were never sent");
+    assert_eq!(
+        st.batch_sizes,
+        vec![1],
+        "the refused entries were never sent"
+    );
 }
 
 fn dupont_line() -> (app::ports::EntryToPush, domain::EntryLine, Arc<PartyBook>) {
     let cfg = config();
     let doc = domain::testkit::sellsy_example_invoice();
     let mut aux = domain::auxcode::AuxCodes::new(8);
-    let domain::mapping::Mapped::Entry(entry) = domain::mapping::map_document(&doc, &cfg, &mut aux).unwrap() else {
+    let domain::mapping::Mapped::Entry(entry) =
+        domain::mapping::map_document(&doc, &cfg, &mut aux).unwrap()
+    else {
         panic!("mapped")
     };
     let book = Arc::new(PartyBook::new());
     book.remember(&cfg.id, "0DUPONT", &doc.party);
-    let line = entry.lines().iter().find(|l| l.auxiliary.is_some()).unwrap().clone();
+    let line = entry
+        .lines()
+        .iter()
+        .find(|l| l.auxiliary.is_some())
+        .unwrap()
+        .clone();
     (
-        app::ports::EntryToPush { external_id: entry.source.key(), pdf: None, entry },
+        app::ports::EntryToPush {
+            external_id: entry.source.key(),
+            pdf: None,
+            entry,
+        },
         line,
         book,
     )
@@ -207,8 +286,16 @@ async fn auxiliary_accounts_are_created_once_keeping_the_number_inqom_returns() 
     again.external_id.push_str("-2");
     assert!(s.push_entries(&config(), &[again]).await[0].is_ok());
     let st = mock.state();
-    assert_eq!(st.accounts_created, vec![("4110DUPONT".to_string(), "41110DUPONT".to_string())]);
-    assert!(st.entries.iter().all(|e| e.lines[0]["AccountNumber"] == "41110DUPONT"), "the returned number is used");
+    assert_eq!(
+        st.accounts_created,
+        vec![("4110DUPONT".to_string(), "41110DUPONT".to_string())]
+    );
+    assert!(
+        st.entries
+            .iter()
+            .all(|e| e.lines[0]["AccountNumber"] == "41110DUPONT"),
+        "the returned number is used"
+    );
 }
 
 #[tokio::test]
@@ -219,7 +306,9 @@ async fn auxiliary_accounts_match_by_code_then_name_before_creating() {
         (("4111DUP", "DUPONT SARL"), MatchRule::Name),
     ] {
         let mock = inqom_mock::start().await;
-        mock.state().accounts.push((existing.0.into(), existing.1.into(), Some("4111".into())));
+        mock.state()
+            .accounts
+            .push((existing.0.into(), existing.1.into(), Some("4111".into())));
         let (_, line, book) = dupont_line();
         let s = sink(&mock, book);
         let (number, found) = s.account_for(&config(), &line).await.unwrap();
@@ -237,7 +326,10 @@ async fn find_entry_reads_entry_lines_by_date_and_journal() {
     let pushed = s.push_entries(&config(), &items[..5]).await;
     let fresh = sink(&mock, book);
     for (e, r) in items[..5].iter().zip(&pushed) {
-        assert_eq!(fresh.find_entry(&config(), e).await.unwrap().as_ref(), r.as_ref().ok());
+        assert_eq!(
+            fresh.find_entry(&config(), e).await.unwrap().as_ref(),
+            r.as_ref().ok()
+        );
     }
     assert_eq!(fresh.find_entry(&config(), &items[5]).await.unwrap(), None);
 }
@@ -256,10 +348,17 @@ async fn documents_go_to_the_right_inbox_and_are_found_again() {
         assert_eq!(s.find_document(&config(), d).await.unwrap(), Some(b));
     }
     let st = mock.state();
-    let scans: Vec<&str> = st.documents.iter().map(|(_, f)| f["TypeScan"].as_str()).collect();
+    let scans: Vec<&str> = st
+        .documents
+        .iter()
+        .map(|(_, f)| f["TypeScan"].as_str())
+        .collect();
     assert_eq!(scans, vec!["Supplier", "Client", "Others"]);
     assert_eq!(st.expense_bills.len(), 1);
-    assert_eq!(st.expense_bills[0]["DocumentReference"], docs[2].external_id);
+    assert_eq!(
+        st.expense_bills[0]["DocumentReference"],
+        docs[2].external_id
+    );
 }
 
 #[tokio::test]
@@ -270,5 +369,24 @@ async fn test_connection_checks_credentials_and_journals() {
     mock.state().journals.retain(|j| j.1 != "AV");
     let s = sink(&mock, Arc::new(PartyBook::new()));
     let e = s.test_connection(&config()).await.unwrap_err();
-    assert_eq!(e.action, "create the journal AV in Inqom or change the dossier's journal codes");
+    assert_eq!(
+        e.action,
+        "create the journal AV in Inqom or change the dossier's journal codes"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_paced_to_15_per_second() {
+    let mock = inqom_mock::start().await;
+    let mut cfg = mock.config();
+    cfg.rate = ledgers::InqomConfig::RATE;
+    let s = InqomSink::new(cfg, Arc::new(PartyBook::new())).unwrap();
+    let t = Instant::now();
+    for d in documents(30) {
+        s.push_document(&config(), &d).await.unwrap();
+    }
+    // Token + 30 uploads at 15/s after a burst of 15: at least ~1 s.
+    let took = t.elapsed();
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert_eq!(mock.state().requests, 30);
 }

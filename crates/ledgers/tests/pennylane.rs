@@ -27,12 +27,18 @@ async fn request_bodies_validate_against_the_pennylane_schemas() {
     let st = mock.state();
     assert_eq!(st.violations, Vec::<String>::new());
     assert_eq!(st.entries.len(), 30);
-    assert!(st.validated >= 30 + st.accounts_created.len(), "every JSON body was validated");
+    assert!(
+        st.validated >= 30 + st.accounts_created.len(),
+        "every JSON body was validated"
+    );
     assert_eq!(st.file_attachments.len(), 30, "one PDF per entry");
     let first = &st.entries[0];
     assert_eq!(first["piece_number"], json!(items[0].entry.piece_ref));
     assert!(first["file_attachment_id"].is_i64());
-    assert!(first["ledger_entry_lines"][0]["debit"].is_string(), "string amounts");
+    assert!(
+        first["ledger_entry_lines"][0]["debit"].is_string(),
+        "string amounts"
+    );
     println!(
         "pennylane contract: {} bodies validated against the extract, {} violations, {} entries",
         st.validated,
@@ -68,7 +74,11 @@ async fn a_401_triggers_exactly_one_reauthentication() {
     mock.fault(Fault::Unauthorized);
     let r = s.push_entries(&config(), &items).await;
     assert!(r[0].is_ok(), "{r:?}");
-    assert_eq!(mock.state().token_requests, 2, "first token, then one refresh");
+    assert_eq!(
+        mock.state().token_requests,
+        2,
+        "first token, then one refresh"
+    );
 
     // Refused again after the re-auth: an Auth error, no loop.
     let mock = pennylane_mock::start().await;
@@ -79,13 +89,20 @@ async fn a_401_triggers_exactly_one_reauthentication() {
     let e = r[0].as_ref().unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Auth, Some(401)));
     assert_eq!(mock.state().token_requests, 2);
-    assert!(!format!("{e:?}").contains("pl-"), "no token in the error: {e:?}");
+    assert!(
+        !format!("{e:?}").contains("pl-"),
+        "no token in the error: {e:?}"
+    );
 
     // A company API token cannot be refreshed: refused at once.
     let mock = pennylane_mock::start().await;
     let s = sink(&mock, book);
     mock.fault(Fault::Unauthorized);
-    let e = s.push_entries(&config(), &items).await.remove(0).unwrap_err();
+    let e = s
+        .push_entries(&config(), &items)
+        .await
+        .remove(0)
+        .unwrap_err();
     assert_eq!(e.kind, SinkErrorKind::Auth);
     assert!(e.action.contains("token"), "{}", e.action);
     assert!(!e.message.contains(pennylane_mock::API_TOKEN));
@@ -101,13 +118,21 @@ async fn a_429_waits_as_told_then_succeeds_or_hands_the_wait_back() {
     let t = Instant::now();
     let r = s.push_entries(&config(), &items).await;
     assert!(r[0].is_ok(), "{r:?}");
-    assert!(t.elapsed() >= Duration::from_millis(950), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
 
     // A wait longer than the sink accepts goes back to the pipeline.
     let mock = pennylane_mock::start().await;
     let s = sink(&mock, book);
     mock.fault(Fault::TooMany(120));
-    let e = s.push_entries(&config(), &items).await.remove(0).unwrap_err();
+    let e = s
+        .push_entries(&config(), &items)
+        .await
+        .remove(0)
+        .unwrap_err();
     assert_eq!(e.kind, SinkErrorKind::Retryable);
     assert_eq!(e.status, Some(429));
     assert_eq!(e.retry_after, Some(Duration::from_secs(120)));
@@ -137,10 +162,17 @@ async fn refusals_are_permanent_with_the_ledgers_message_and_an_action() {
     ));
     let e = s.find_entry(&config(), &items[0]).await.unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, Some(400)));
-    assert!(e.message.contains("does not match pattern") && e.message.contains("InvalidPattern"), "{}", e.message);
+    assert!(
+        e.message.contains("does not match pattern") && e.message.contains("InvalidPattern"),
+        "{}",
+        e.message
+    );
     assert!(!e.action.is_empty());
     // 422 {error, status}.
-    mock.fault(Fault::Status(422, r#"{"error":"Entry lines are not balanced","status":422}"#.into()));
+    mock.fault(Fault::Status(
+        422,
+        r#"{"error":"Entry lines are not balanced","status":422}"#.into(),
+    ));
     let e = s.find_entry(&config(), &items[0]).await.unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, Some(422)));
     assert!(e.message.contains("Entry lines are not balanced"));
@@ -150,9 +182,17 @@ async fn refusals_are_permanent_with_the_ledgers_message_and_an_action() {
     let mut lines_entry = bad.entry.clone();
     lines_entry.piece_ref = format!("BAD-{}", lines_entry.piece_ref);
     bad.entry = lines_entry;
-    let e = s.push_entries(&config(), &[bad]).await.remove(0).unwrap_err();
+    let e = s
+        .push_entries(&config(), &[bad])
+        .await
+        .remove(0)
+        .unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, Some(422)));
-    assert!(e.message.contains("exercice clôturé") && e.message.contains("closed_fiscal_year"), "{}", e.message);
+    assert!(
+        e.message.contains("exercice clôturé") && e.message.contains("closed_fiscal_year"),
+        "{}",
+        e.message
+    );
     assert!(e.action.contains("reopen"), "{}", e.action);
 }
 
@@ -163,9 +203,15 @@ async fn server_errors_and_timeouts_are_retryable() {
     let items = entries(1, 4, &book);
     let s = sink(&mock, book.clone());
     mock.fault(Fault::Status(503, "Service Unavailable".into()));
-    assert!(s.push_entries(&config(), &items).await[0].is_ok(), "one 503 is retried");
+    assert!(
+        s.push_entries(&config(), &items).await[0].is_ok(),
+        "one 503 is retried"
+    );
     for _ in 0..4 {
-        mock.fault(Fault::Status(500, r#"{"error":"Internal Server Error","status":500}"#.into()));
+        mock.fault(Fault::Status(
+            500,
+            r#"{"error":"Internal Server Error","status":500}"#.into(),
+        ));
     }
     let e = s.find_entry(&config(), &items[0]).await.unwrap_err();
     assert_eq!((e.kind, e.status), (SinkErrorKind::Retryable, Some(500)));
@@ -199,13 +245,24 @@ fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
     }
 }
 
-async fn match_with(existing: Vec<(&str, ThirdParty)>, decoys: bool) -> (Option<MatchRule>, i64, usize, Vec<i64>) {
+async fn match_with(
+    existing: Vec<(&str, ThirdParty)>,
+    decoys: bool,
+) -> (Option<MatchRule>, i64, usize, Vec<i64>) {
     let mock = pennylane_mock::start().await;
     let mut ids = Vec::new();
     {
         let mut st = mock.state();
         if decoys {
-            st.add_customer("411OTHER", ThirdParty { name: "Martin et Fils".into(), vat_number: Some("FR00999999999".into()), reg_no: Some("999999999".into()), ..ThirdParty::default() });
+            st.add_customer(
+                "411OTHER",
+                ThirdParty {
+                    name: "Martin et Fils".into(),
+                    vat_number: Some("FR00999999999".into()),
+                    reg_no: Some("999999999".into()),
+                    ..ThirdParty::default()
+                },
+            );
         }
         for (number, tp) in existing {
             ids.push(st.add_customer(number, tp));
@@ -214,7 +271,13 @@ async fn match_with(existing: Vec<(&str, ThirdParty)>, decoys: bool) -> (Option<
     let book = Arc::new(PartyBook::new());
     let e = dupont(&book);
     let s = sink(&mock, book);
-    let line = e.entry.lines().iter().find(|l| l.auxiliary.is_some()).unwrap().clone();
+    let line = e
+        .entry
+        .lines()
+        .iter()
+        .find(|l| l.auxiliary.is_some())
+        .unwrap()
+        .clone();
     let (id, rule) = s.third_party_account(&config(), &line).await.unwrap();
     let created = {
         let st = mock.state();
@@ -226,43 +289,145 @@ async fn match_with(existing: Vec<(&str, ThirdParty)>, decoys: bool) -> (Option<
 #[tokio::test]
 async fn third_party_rule_1_auxiliary_code() {
     // By ledger account number (collective root + code) ...
-    let (rule, id, created, ids) = match_with(vec![("4110DUPONT", ThirdParty { name: "Autre nom".into(), ..ThirdParty::default() })], true).await;
-    assert_eq!((rule, id, created), (Some(MatchRule::AuxiliaryCode), ids[0], 0));
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "4110DUPONT",
+            ThirdParty {
+                name: "Autre nom".into(),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
+    assert_eq!(
+        (rule, id, created),
+        (Some(MatchRule::AuxiliaryCode), ids[0], 0)
+    );
     // ... or by external_reference.
-    let (rule, id, created, ids) = match_with(vec![("411C042", ThirdParty { name: "Autre nom".into(), external_reference: Some("0DUPONT".into()), ..ThirdParty::default() })], true).await;
-    assert_eq!((rule, id, created), (Some(MatchRule::AuxiliaryCode), ids[0], 0));
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "411C042",
+            ThirdParty {
+                name: "Autre nom".into(),
+                external_reference: Some("0DUPONT".into()),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
+    assert_eq!(
+        (rule, id, created),
+        (Some(MatchRule::AuxiliaryCode), ids[0], 0)
+    );
 }
 
 #[tokio::test]
 async fn third_party_rule_2_vat_number() {
-    let (rule, id, created, ids) = match_with(vec![("411C1", ThirdParty { name: "Autre nom".into(), vat_number: Some("FR 44 732829320".into()), ..ThirdParty::default() })], true).await;
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "411C1",
+            ThirdParty {
+                name: "Autre nom".into(),
+                vat_number: Some("FR 44 732829320".into()),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
     assert_eq!((rule, id, created), (Some(MatchRule::VatNumber), ids[0], 0));
 }
 
 #[tokio::test]
 async fn third_party_rule_3_siret_then_siren() {
-    let (rule, id, created, ids) = match_with(vec![("411C1", ThirdParty { name: "Autre nom".into(), establishment_no: Some("73282932000074".into()), ..ThirdParty::default() })], true).await;
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "411C1",
+            ThirdParty {
+                name: "Autre nom".into(),
+                establishment_no: Some("73282932000074".into()),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
     assert_eq!((rule, id, created), (Some(MatchRule::Siret), ids[0], 0));
-    let (rule, id, created, ids) = match_with(vec![("411C1", ThirdParty { name: "Autre nom".into(), reg_no: Some("732829320".into()), ..ThirdParty::default() })], true).await;
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "411C1",
+            ThirdParty {
+                name: "Autre nom".into(),
+                reg_no: Some("732829320".into()),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
     assert_eq!((rule, id, created), (Some(MatchRule::Siren), ids[0], 0));
 }
 
 #[tokio::test]
 async fn third_party_rule_4_name() {
-    let (rule, id, created, ids) = match_with(vec![("411C1", ThirdParty { name: "DUPONT sarl".into(), ..ThirdParty::default() })], true).await;
+    let (rule, id, created, ids) = match_with(
+        vec![(
+            "411C1",
+            ThirdParty {
+                name: "DUPONT sarl".into(),
+                ..ThirdParty::default()
+            },
+        )],
+        true,
+    )
+    .await;
     assert_eq!((rule, id, created), (Some(MatchRule::Name), ids[0], 0));
 }
 
 #[tokio::test]
 async fn third_party_rules_apply_in_order() {
     // Name, SIREN, VAT and code each match a different customer: the code wins, then VAT, ...
-    let by_name = ("411A", ThirdParty { name: "Dupont SARL".into(), ..ThirdParty::default() });
-    let by_siren = ("411B", ThirdParty { name: "B".into(), reg_no: Some("732829320".into()), ..ThirdParty::default() });
-    let by_vat = ("411C", ThirdParty { name: "C".into(), vat_number: Some("FR44732829320".into()), ..ThirdParty::default() });
-    let by_code = ("411D", ThirdParty { name: "D".into(), external_reference: Some("0DUPONT".into()), ..ThirdParty::default() });
-    let (rule, id, _, ids) = match_with(vec![by_name.clone(), by_siren.clone(), by_vat.clone(), by_code], false).await;
+    let by_name = (
+        "411A",
+        ThirdParty {
+            name: "Dupont SARL".into(),
+            ..ThirdParty::default()
+        },
+    );
+    let by_siren = (
+        "411B",
+        ThirdParty {
+            name: "B".into(),
+            reg_no: Some("732829320".into()),
+            ..ThirdParty::default()
+        },
+    );
+    let by_vat = (
+        "411C",
+        ThirdParty {
+            name: "C".into(),
+            vat_number: Some("FR44732829320".into()),
+            ..ThirdParty::default()
+        },
+    );
+    let by_code = (
+        "411D",
+        ThirdParty {
+            name: "D".into(),
+            external_reference: Some("0DUPONT".into()),
+            ..ThirdParty::default()
+        },
+    );
+    let (rule, id, _, ids) = match_with(
+        vec![by_name.clone(), by_siren.clone(), by_vat.clone(), by_code],
+        false,
+    )
+    .await;
     assert_eq!((rule, id), (Some(MatchRule::AuxiliaryCode), ids[3]));
-    let (rule, id, _, ids) = match_with(vec![by_name.clone(), by_siren.clone(), by_vat], false).await;
+    let (rule, id, _, ids) =
+        match_with(vec![by_name.clone(), by_siren.clone(), by_vat], false).await;
     assert_eq!((rule, id), (Some(MatchRule::VatNumber), ids[2]));
     let (rule, id, _, ids) = match_with(vec![by_name, by_siren], false).await;
     assert_eq!((rule, id), (Some(MatchRule::Siren), ids[1]));
@@ -283,7 +448,13 @@ async fn a_third_party_is_created_once_when_nothing_matches_and_remembered() {
     assert!(r.iter().all(Result::is_ok), "{r:?}");
     let st = mock.state();
     assert_eq!(st.accounts_created, vec!["4110DUPONT".to_string()]);
-    assert_eq!(st.customers.iter().filter(|c| c.name == "Dupont SARL").count(), 1);
+    assert_eq!(
+        st.customers
+            .iter()
+            .filter(|c| c.name == "Dupont SARL")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -310,7 +481,10 @@ async fn collected_documents_are_uploaded_once() {
     for d in &docs {
         assert_eq!(s.find_document(&config(), d).await.unwrap(), None);
         let b = s.push_document(&config(), d).await.unwrap();
-        assert_eq!(s.find_document(&config(), d).await.unwrap(), Some(b.clone()));
+        assert_eq!(
+            s.find_document(&config(), d).await.unwrap(),
+            Some(b.clone())
+        );
         assert_eq!(s.push_document(&config(), d).await.unwrap(), b);
     }
     assert_eq!(mock.state().file_attachments.len(), 4);
@@ -324,8 +498,32 @@ async fn a_missing_journal_is_reported_with_the_action() {
     let book = Arc::new(PartyBook::new());
     let items = entries(1, 5, &book);
     let s = sink(&mock, book);
-    let e = s.push_entries(&config(), &items).await.remove(0).unwrap_err();
+    let e = s
+        .push_entries(&config(), &items)
+        .await
+        .remove(0)
+        .unwrap_err();
     assert_eq!(e.kind, SinkErrorKind::Permanent);
-    assert!(e.action.contains("create the journal VT in Pennylane"), "{}", e.action);
+    assert!(
+        e.action.contains("create the journal VT in Pennylane"),
+        "{}",
+        e.action
+    );
     assert!(mock.state().entries.is_empty());
+}
+
+#[tokio::test]
+async fn requests_are_paced_to_25_per_5_seconds() {
+    let mock = pennylane_mock::start().await;
+    let mut cfg = mock.config();
+    cfg.rate = ledgers::PennylaneConfig::RATE;
+    let s = PennylaneSink::new(cfg, Arc::new(PartyBook::new())).unwrap();
+    let t = Instant::now();
+    for d in documents(30) {
+        s.push_document(&config(), &d).await.unwrap();
+    }
+    // 25 at once, then 5 per second: the 30th cannot leave before ~1 s.
+    let took = t.elapsed();
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert_eq!(mock.state().file_attachments.len(), 30);
 }

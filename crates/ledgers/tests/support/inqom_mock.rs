@@ -112,16 +112,30 @@ pub async fn start() -> InqomMock {
             (948155, "HA".into()),
         ],
         periods: vec![
-            ("2025-01-01T00:00:00Z".into(), "2025-12-31T00:00:00Z".into(), true),
-            ("2026-01-01T00:00:00Z".into(), "2026-12-31T00:00:00Z".into(), false),
+            (
+                "2025-01-01T00:00:00Z".into(),
+                "2025-12-31T00:00:00Z".into(),
+                true,
+            ),
+            (
+                "2026-01-01T00:00:00Z".into(),
+                "2026-12-31T00:00:00Z".into(),
+                false,
+            ),
         ],
         ..InqomState::default()
     };
     for (n, name) in [
         ("411", "Clients"),
-        ("4111", "Clients - ventes de biens ou de prestations de services"),
+        (
+            "4111",
+            "Clients - ventes de biens ou de prestations de services",
+        ),
         ("401", "Fournisseurs"),
-        ("4011", "Fournisseurs - achats de biens et prestations de services"),
+        (
+            "4011",
+            "Fournisseurs - achats de biens et prestations de services",
+        ),
         ("411000", "Clients"),
         ("401000", "Fournisseurs"),
         ("4111DIVERS", "Clients divers"),
@@ -180,7 +194,10 @@ async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<B
         st.requests += 1;
         let ok = bearer(req.headers()).is_some_and(|t| Some(t) == st.current_token);
         if !ok {
-            return json_response(401, r#"{"Message":"Authorization has been denied for this request."}"#);
+            return json_response(
+                401,
+                r#"{"Message":"Authorization has been denied for this request."}"#,
+            );
         }
     }
     if let Some(r) = next_fault(&faults).await {
@@ -189,7 +206,11 @@ async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<B
         }
         return r;
     }
-    if let Some(id) = req.uri().path().split('/').find_map(|p| p.parse::<u64>().ok())
+    if let Some(id) = req
+        .uri()
+        .path()
+        .split('/')
+        .find_map(|p| p.parse::<u64>().ok())
         && id != DOSSIER
     {
         return json_response(404, r#"{"Message":"Dossier not found"}"#);
@@ -265,10 +286,16 @@ async fn periods(State((state, _)): S) -> Response<Body> {
     json_response(200, &Value::Array(list).to_string())
 }
 
-async fn accounts(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn accounts(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
     let prefix = q.get("accountNumberPrefix").cloned().unwrap_or_default();
-    if !matches!(q.get("accountType").map(String::as_str), Some("All" | "Impactable" | "Auxiliary" | "General")) {
+    if !matches!(
+        q.get("accountType").map(String::as_str),
+        Some("All" | "Impactable" | "Auxiliary" | "General")
+    ) {
         return json_response(400, r#"{"Message":"accountType is required"}"#);
     }
     let list: Vec<Value> = st
@@ -307,7 +334,13 @@ async fn create_account(State((state, _)): S, body: String) -> Response<Body> {
     let mut st = state.lock().unwrap();
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let mut bad = Vec::new();
-    check_keys(&v, &["AccountNumber", "Name", "Auxiliarize"], &["AccountNumber", "Name"], "account", &mut bad);
+    check_keys(
+        &v,
+        &["AccountNumber", "Name", "Auxiliarize"],
+        &["AccountNumber", "Name"],
+        "account",
+        &mut bad,
+    );
     let number = v["AccountNumber"].as_str().unwrap_or("").to_string();
     let name = v["Name"].as_str().unwrap_or("").to_string();
     if number.len() > 22 || name.chars().count() > 100 {
@@ -325,7 +358,10 @@ async fn create_account(State((state, _)): S, body: String) -> Response<Body> {
         _ => number.clone(),
     };
     if st.accounts.iter().any(|(n, _, _)| *n == created) {
-        return json_response(400, &json!({"Message": format!("Account {created} already exists")}).to_string());
+        return json_response(
+            400,
+            &json!({"Message": format!("Account {created} already exists")}).to_string(),
+        );
     }
     let parent = created.get(..4).map(str::to_string);
     st.accounts.push((created.clone(), name.clone(), parent));
@@ -348,19 +384,46 @@ async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {
     let mut bad = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     for (i, e) in batch.iter().enumerate() {
-        check_keys(e, &["JournalId", "Date", "Document", "AccountingDocumentId", "ExternalId", "Lines"], &["JournalId", "Date", "Lines"], &format!("entry {i}"), &mut bad);
-        check_keys(&e["Document"], &["Reference", "Date"], &["Reference", "Date"], &format!("entry {i} Document"), &mut bad);
+        check_keys(
+            e,
+            &[
+                "JournalId",
+                "Date",
+                "Document",
+                "AccountingDocumentId",
+                "ExternalId",
+                "Lines",
+            ],
+            &["JournalId", "Date", "Lines"],
+            &format!("entry {i}"),
+            &mut bad,
+        );
+        check_keys(
+            &e["Document"],
+            &["Reference", "Date"],
+            &["Reference", "Date"],
+            &format!("entry {i} Document"),
+            &mut bad,
+        );
         let reference = e["Document"]["Reference"].as_str().unwrap_or("");
         if !e["JournalId"].is_i64() {
             bad.push(format!("entry {i}: JournalId is not an integer"));
-        } else if !st.journals.iter().any(|(id, _)| Some(*id) == e["JournalId"].as_i64()) {
+        } else if !st
+            .journals
+            .iter()
+            .any(|(id, _)| Some(*id) == e["JournalId"].as_i64())
+        {
             refused.push(format!("Entry {reference}: JournalNotFound"));
         }
         let date = e["Date"].as_str().unwrap_or("");
         if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
             bad.push(format!("entry {i}: Date {date} is not YYYY-MM-DD"));
         }
-        if st.periods.iter().any(|(b, end, locked)| *locked && &b[..10] <= date && date <= &end[..10]) {
+        if st
+            .periods
+            .iter()
+            .any(|(b, end, locked)| *locked && &b[..10] <= date && date <= &end[..10])
+        {
             refused.push(format!("Entry {reference}: ExerciseLockedForDates"));
         }
         let Some(lines) = e["Lines"].as_array() else {
@@ -369,14 +432,37 @@ async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {
         };
         let (mut debit, mut credit) = (0i64, 0i64);
         for (j, l) in lines.iter().enumerate() {
-            check_keys(l, &["Label", "DebitAmount", "CreditAmount", "Currency", "AccountNumber", "ExternalId", "Quantities", "Analytics"], &["Label", "DebitAmount", "CreditAmount", "Currency", "AccountNumber"], &format!("entry {i} line {j}"), &mut bad);
+            check_keys(
+                l,
+                &[
+                    "Label",
+                    "DebitAmount",
+                    "CreditAmount",
+                    "Currency",
+                    "AccountNumber",
+                    "ExternalId",
+                    "Quantities",
+                    "Analytics",
+                ],
+                &[
+                    "Label",
+                    "DebitAmount",
+                    "CreditAmount",
+                    "Currency",
+                    "AccountNumber",
+                ],
+                &format!("entry {i} line {j}"),
+                &mut bad,
+            );
             let cents = |v: &Value| v.as_f64().map(|f| (f * 100.0).round() as i64);
             let (Some(d), Some(c)) = (cents(&l["DebitAmount"]), cents(&l["CreditAmount"])) else {
                 bad.push(format!("entry {i} line {j}: amounts are not numbers"));
                 continue;
             };
             if (d > 0) == (c > 0) {
-                bad.push(format!("entry {i} line {j}: exactly one of DebitAmount, CreditAmount must be > 0"));
+                bad.push(format!(
+                    "entry {i} line {j}: exactly one of DebitAmount, CreditAmount must be > 0"
+                ));
             }
             debit += d;
             credit += c;
@@ -385,7 +471,10 @@ async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {
             }
             let account = l["AccountNumber"].as_str().unwrap_or("");
             if !st.accounts.iter().any(|(n, _, _)| n == account) {
-                refused.push(format!("Entry {reference} line {}: account {account} not found", j + 1));
+                refused.push(format!(
+                    "Entry {reference} line {}: account {account} not found",
+                    j + 1
+                ));
             }
         }
         if debit != credit {
@@ -397,7 +486,10 @@ async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {
     }
     if !bad.is_empty() {
         st.violations.extend(bad.clone());
-        return json_response(400, &json!({"Message": "The request is invalid.", "Errors": bad}).to_string());
+        return json_response(
+            400,
+            &json!({"Message": "The request is invalid.", "Errors": bad}).to_string(),
+        );
     }
     if !refused.is_empty() {
         // All or nothing: one refused entry refuses the batch.
@@ -429,10 +521,20 @@ async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {
     json_response(200, &Value::Array(out).to_string())
 }
 
-async fn entry_lines(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn entry_lines(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
-    let (Some(start), Some(end), Some(page)) = (q.get("startDate"), q.get("endDate"), q.get("pageNumber").and_then(|p| p.parse::<usize>().ok())) else {
-        return json_response(400, r#"{"Message":"startDate, endDate and pageNumber are required"}"#);
+    let (Some(start), Some(end), Some(page)) = (
+        q.get("startDate"),
+        q.get("endDate"),
+        q.get("pageNumber").and_then(|p| p.parse::<usize>().ok()),
+    ) else {
+        return json_response(
+            400,
+            r#"{"Message":"startDate, endDate and pageNumber are required"}"#,
+        );
     };
     let journal: Option<i64> = q.get("journalId").and_then(|j| j.parse().ok());
     let all: Vec<Value> = st
@@ -440,26 +542,41 @@ async fn entry_lines(State((state, _)): S, Query(q): Query<HashMap<String, Strin
         .iter()
         .filter(|e| e.date >= *start && e.date <= *end && journal.is_none_or(|j| j == e.journal_id))
         .flat_map(|e| {
-            let code = st.journals.iter().find(|(id, _)| *id == e.journal_id).map(|(_, c)| c.clone()).unwrap_or_default();
-            e.lines.iter().map(move |l| {
-                json!({
-                    "TypeOfChange": "Creation",
-                    "Id": l["Id"],
-                    "Label": l["Label"],
-                    "DebitAmount": l["DebitAmount"],
-                    "CreditAmount": l["CreditAmount"],
-                    "Currency": l["Currency"],
-                    "Entry": {"Id": e.id, "Date": format!("{}T00:00:00Z", e.date)},
-                    "AccountNumber": l["AccountNumber"],
-                    "ExternalId": l["ExternalId"],
-                    "Journal": {"Id": e.journal_id, "Code": code},
-                    "AccountingDocument": {"Id": e.id + 500_000, "Reference": e.reference},
+            let code = st
+                .journals
+                .iter()
+                .find(|(id, _)| *id == e.journal_id)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default();
+            e.lines
+                .iter()
+                .map(move |l| {
+                    json!({
+                        "TypeOfChange": "Creation",
+                        "Id": l["Id"],
+                        "Label": l["Label"],
+                        "DebitAmount": l["DebitAmount"],
+                        "CreditAmount": l["CreditAmount"],
+                        "Currency": l["Currency"],
+                        "Entry": {"Id": e.id, "Date": format!("{}T00:00:00Z", e.date)},
+                        "AccountNumber": l["AccountNumber"],
+                        "ExternalId": l["ExternalId"],
+                        "Journal": {"Id": e.journal_id, "Code": code},
+                        "AccountingDocument": {"Id": e.id + 500_000, "Reference": e.reference},
+                    })
                 })
-            }).collect::<Vec<_>>()
+                .collect::<Vec<_>>()
         })
         .collect();
-    let lines: Vec<Value> = all.into_iter().skip((page.max(1) - 1) * 100).take(100).collect();
-    json_response(200, &json!({"EntryLines": lines, "CurrentPage": page}).to_string())
+    let lines: Vec<Value> = all
+        .into_iter()
+        .skip((page.max(1) - 1) * 100)
+        .take(100)
+        .collect();
+    json_response(
+        200,
+        &json!({"EntryLines": lines, "CurrentPage": page}).to_string(),
+    )
 }
 
 async fn fields(mut m: Multipart) -> Result<HashMap<String, String>, String> {
@@ -486,12 +603,17 @@ async fn attach(State((state, _)): S, m: Multipart) -> Response<Body> {
     let names: BTreeSet<String> = f.keys().cloned().collect();
     for k in &names {
         if !["entryId", "date", "reference", "fileName", "file"].contains(&k.as_str()) {
-            st.violations.push(format!("accounting-documents: unknown field {k}"));
+            st.violations
+                .push(format!("accounting-documents: unknown field {k}"));
         }
     }
-    let entry_ok = f.get("entryId").and_then(|e| e.parse::<i64>().ok()).is_some_and(|id| st.entries.iter().any(|e| e.id == id));
+    let entry_ok = f
+        .get("entryId")
+        .and_then(|e| e.parse::<i64>().ok())
+        .is_some_and(|id| st.entries.iter().any(|e| e.id == id));
     if !entry_ok || !f.get("file").is_some_and(|v| v.starts_with("file:")) {
-        st.violations.push("accounting-documents: entryId and file are required".into());
+        st.violations
+            .push("accounting-documents: entryId and file are required".into());
         return json_response(400, r#"{"Message":"entryId and file are required"}"#);
     }
     st.attachments.push(names);
@@ -507,18 +629,37 @@ async fn upload_document(State((state, _)): S, m: Multipart) -> Response<Body> {
     let mut st = state.lock().unwrap();
     let names: BTreeSet<String> = f.keys().cloned().collect();
     for k in &names {
-        if !["TypeScan", "FileSource", "Document", "DocRef", "SourceId", "WithoutWorkflow", "DocumentName"].contains(&k.as_str()) {
+        if ![
+            "TypeScan",
+            "FileSource",
+            "Document",
+            "DocRef",
+            "SourceId",
+            "WithoutWorkflow",
+            "DocumentName",
+        ]
+        .contains(&k.as_str())
+        {
             st.violations.push(format!("Documents: unknown field {k}"));
         }
     }
-    if !matches!(f.get("TypeScan").map(String::as_str), Some("Client" | "Supplier" | "Others"))
-        || f.get("FileSource").map(String::as_str) != Some("Api")
+    if !matches!(
+        f.get("TypeScan").map(String::as_str),
+        Some("Client" | "Supplier" | "Others")
+    ) || f.get("FileSource").map(String::as_str) != Some("Api")
         || !f.get("Document").is_some_and(|v| v.starts_with("file:"))
     {
         st.violations.push(format!("Documents: bad form {f:?}"));
-        return json_response(400, r#"{"Message":"TypeScan, FileSource and Document are required"}"#);
+        return json_response(
+            400,
+            r#"{"Message":"TypeScan, FileSource and Document are required"}"#,
+        );
     }
-    if let Some(existing) = st.documents.iter().find(|(_, d)| d.get("DocRef") == f.get("DocRef")) {
+    if let Some(existing) = st
+        .documents
+        .iter()
+        .find(|(_, d)| d.get("DocRef") == f.get("DocRef"))
+    {
         let id = existing.0;
         return json_response(200, &json!({"Id": id, "Status": "Duplicate"}).to_string());
     }
@@ -553,8 +694,16 @@ async fn expense_bill(State((state, _)): S, m: Multipart) -> Response<Body> {
     let mut st = state.lock().unwrap();
     let names: BTreeSet<String> = f.keys().cloned().collect();
     for k in &names {
-        if !["File", "BeneficiaryFullName", "FileNameWithExtension", "DocumentReference"].contains(&k.as_str()) {
-            st.violations.push(format!("expense-bills: unknown field {k}"));
+        if ![
+            "File",
+            "BeneficiaryFullName",
+            "FileNameWithExtension",
+            "DocumentReference",
+        ]
+        .contains(&k.as_str())
+        {
+            st.violations
+                .push(format!("expense-bills: unknown field {k}"));
         }
     }
     if !f.get("File").is_some_and(|v| v.starts_with("file:")) {
@@ -566,4 +715,3 @@ async fn expense_bill(State((state, _)): S, m: Multipart) -> Response<Body> {
     st.expense_bills.push(f);
     json_response(201, &json!({"Id": id}).to_string())
 }
-

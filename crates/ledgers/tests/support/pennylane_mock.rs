@@ -24,7 +24,10 @@ pub const REFRESH_TOKEN: &str = "pl-refresh-1";
 
 /// The vendored extract.
 pub fn extract() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/pennylane-company-v2-extract.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/spec/pennylane-company-v2-extract.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -160,11 +163,20 @@ pub async fn start() -> PennylaneMock {
     let api = Router::new()
         .route(&format!("{v2}/me"), get(me))
         .route(&format!("{v2}/journals"), get(journals))
-        .route(&format!("{v2}/ledger_accounts"), get(list_accounts).post(create_account))
+        .route(
+            &format!("{v2}/ledger_accounts"),
+            get(list_accounts).post(create_account),
+        )
         .route(&format!("{v2}/customers"), get(customers))
-        .route(&format!("{v2}/suppliers"), get(suppliers).post(create_supplier))
+        .route(
+            &format!("{v2}/suppliers"),
+            get(suppliers).post(create_supplier),
+        )
         .route(&format!("{v2}/file_attachments"), post(file_attachment))
-        .route(&format!("{v2}/ledger_entries"), get(list_entries).post(create_entry))
+        .route(
+            &format!("{v2}/ledger_entries"),
+            get(list_entries).post(create_entry),
+        )
         .layer(middleware::from_fn_with_state(
             (state.clone(), faults.clone()),
             gate,
@@ -196,7 +208,10 @@ async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<B
         st.requests += 1;
         let ok = bearer(req.headers()).is_some_and(|t| st.tokens.contains(&t));
         if !ok {
-            return with_ratelimit(json_response(401, r#"{"error":"Unauthorized","status":401}"#));
+            return with_ratelimit(json_response(
+                401,
+                r#"{"error":"Unauthorized","status":401}"#,
+            ));
         }
     }
     if let Some(r) = next_fault(&faults).await {
@@ -267,21 +282,38 @@ fn page(items: Vec<Value>, q: &HashMap<String, String>) -> Response<Body> {
 fn invalid(st: &mut PennylaneState, operation: &str, body: &Value) -> Option<Response<Body>> {
     let v = validator(operation);
     st.validated += 1;
-    let errors: Vec<String> = v.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
     if errors.is_empty() {
         return None;
     }
-    st.violations.push(format!("{operation}: {}", errors.join("; ")));
-    Some(json_response(400, &json!({"message": errors.join("; "), "code": "InvalidPattern"}).to_string()))
+    st.violations
+        .push(format!("{operation}: {}", errors.join("; ")));
+    Some(json_response(
+        400,
+        &json!({"message": errors.join("; "), "code": "InvalidPattern"}).to_string(),
+    ))
 }
 
 async fn me() -> Response<Body> {
-    json_response(200, r#"{"user":{"id":1,"first_name":"Cabinet","email":"api@cabinet.fr"},"company":{"id":42,"name":"ACME SAS","reg_no":"732829320"},"scopes":["ledger_entries:all"]}"#)
+    json_response(
+        200,
+        r#"{"user":{"id":1,"first_name":"Cabinet","email":"api@cabinet.fr"},"company":{"id":42,"name":"ACME SAS","reg_no":"732829320"},"scopes":["ledger_entries:all"]}"#,
+    )
 }
 
-async fn journals(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn journals(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
-    let items = st.journals.iter().map(|(id, code, label)| json!({"id": id, "code": code, "label": label, "type": "sales"})).collect();
+    let items = st
+        .journals
+        .iter()
+        .map(|(id, code, label)| json!({"id": id, "code": code, "label": label, "type": "sales"}))
+        .collect();
     page(items, &q)
 }
 
@@ -289,18 +321,22 @@ fn account_json(a: &(i64, String, String)) -> Value {
     json!({"id": a.0, "number": a.1, "label": a.2, "vat_rate": "", "country_alpha2": "", "enabled": true})
 }
 
-async fn list_accounts(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn list_accounts(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
     let f = filters(&q);
     let items = st
         .ledger_accounts
         .iter()
         .filter(|a| {
-            f.iter().all(|(field, op, v)| match (field.as_str(), op.as_str()) {
-                ("number", "eq") => v.as_str() == Some(a.1.as_str()),
-                ("number", "start_with") => v.as_str().is_some_and(|p| a.1.starts_with(p)),
-                _ => true,
-            })
+            f.iter()
+                .all(|(field, op, v)| match (field.as_str(), op.as_str()) {
+                    ("number", "eq") => v.as_str() == Some(a.1.as_str()),
+                    ("number", "start_with") => v.as_str().is_some_and(|p| a.1.starts_with(p)),
+                    _ => true,
+                })
         })
         .map(account_json)
         .collect();
@@ -316,15 +352,28 @@ async fn create_account(State((state, _)): S, body: String) -> Response<Body> {
     let number = v["number"].as_str().unwrap().to_string();
     let label = v["label"].as_str().unwrap().to_string();
     if st.ledger_accounts.iter().any(|a| a.1 == number) {
-        return json_response(422, &json!({"error": format!("Ledger account {number} already exists"), "status": 422}).to_string());
+        return json_response(
+            422,
+            &json!({"error": format!("Ledger account {number} already exists"), "status": 422})
+                .to_string(),
+        );
     }
     let id = st.add_account(&number, &label);
     st.accounts_created.push(number.clone());
     // "If the number starts with 401/411 a supplier/company customer is also created."
     if number.starts_with("411") || number.starts_with("401") {
         let tid = st.id();
-        let tp = ThirdParty { id: tid, name: label.clone(), ledger_account_id: id, ..ThirdParty::default() };
-        if number.starts_with("411") { st.customers.push(tp) } else { st.suppliers.push(tp) }
+        let tp = ThirdParty {
+            id: tid,
+            name: label.clone(),
+            ledger_account_id: id,
+            ..ThirdParty::default()
+        };
+        if number.starts_with("411") {
+            st.customers.push(tp)
+        } else {
+            st.suppliers.push(tp)
+        }
     }
     json_response(201, &account_json(&(id, number, label)).to_string())
 }
@@ -335,14 +384,32 @@ fn third_party_json(t: &ThirdParty, kind: &str) -> Value {
            "ledger_account": {"id": t.ledger_account_id, "url": format!("/api/external/v2/ledger_accounts/{}", t.ledger_account_id)}})
 }
 
-async fn customers(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn customers(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
-    page(st.customers.iter().map(|c| third_party_json(c, "company")).collect(), &q)
+    page(
+        st.customers
+            .iter()
+            .map(|c| third_party_json(c, "company"))
+            .collect(),
+        &q,
+    )
 }
 
-async fn suppliers(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn suppliers(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
-    page(st.suppliers.iter().map(|c| third_party_json(c, "supplier")).collect(), &q)
+    page(
+        st.suppliers
+            .iter()
+            .map(|c| third_party_json(c, "supplier"))
+            .collect(),
+        &q,
+    )
 }
 
 async fn create_supplier(State((state, _)): S, body: String) -> Response<Body> {
@@ -392,11 +459,18 @@ async fn file_attachment(State((state, _)): S, mut m: Multipart) -> Response<Bod
     let mut st = state.lock().unwrap();
     let Some(fname) = file else {
         st.violations.push("file_attachments: no file part".into());
-        return json_response(400, r#"{"message":"file is missing","code":"NotExistRequiredKey"}"#);
+        return json_response(
+            400,
+            r#"{"message":"file is missing","code":"NotExistRequiredKey"}"#,
+        );
     };
     let id = st.id();
     st.file_attachments.push(fname.clone());
-    json_response(201, &json!({"id": id, "filename": fname, "url": format!("https://files.example/{id}")}).to_string())
+    json_response(
+        201,
+        &json!({"id": id, "filename": fname, "url": format!("https://files.example/{id}")})
+            .to_string(),
+    )
 }
 
 async fn create_entry(State((state, _)): S, body: String) -> Response<Body> {
@@ -405,22 +479,40 @@ async fn create_entry(State((state, _)): S, body: String) -> Response<Body> {
     if let Some(r) = invalid(&mut st, "postLedgerEntries", &v) {
         return r;
     }
-    if !st.journals.iter().any(|j| Some(j.0) == v["journal_id"].as_i64()) {
+    if !st
+        .journals
+        .iter()
+        .any(|j| Some(j.0) == v["journal_id"].as_i64())
+    {
         return json_response(404, r#"{"error":"Journal not found","status":404}"#);
     }
     let mut balance = 0i64;
     for l in v["ledger_entry_lines"].as_array().unwrap() {
-        if !st.ledger_accounts.iter().any(|a| Some(a.0) == l["ledger_account_id"].as_i64()) {
+        if !st
+            .ledger_accounts
+            .iter()
+            .any(|a| Some(a.0) == l["ledger_account_id"].as_i64())
+        {
             return json_response(422, &json!({"error": format!("Ledger account {} not found", l["ledger_account_id"]), "status": 422}).to_string());
         }
-        let cents = |s: &Value| (s.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
+        let cents =
+            |s: &Value| (s.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
         balance += cents(&l["debit"]) - cents(&l["credit"]);
     }
     if balance != 0 {
-        return json_response(422, r#"{"error":"Entry lines are not balanced","status":422}"#);
+        return json_response(
+            422,
+            r#"{"error":"Entry lines are not balanced","status":422}"#,
+        );
     }
-    if v["piece_number"].as_str().is_some_and(|p| p.contains("BAD")) {
-        return json_response(422, r#"{"error":"unprocessable_entity","message":"La date de la pièce est dans un exercice clôturé","details":{"field":"date","issue":"closed_fiscal_year"}}"#);
+    if v["piece_number"]
+        .as_str()
+        .is_some_and(|p| p.contains("BAD"))
+    {
+        return json_response(
+            422,
+            r#"{"error":"unprocessable_entity","message":"La date de la pièce est dans un exercice clôturé","details":{"field":"date","issue":"closed_fiscal_year"}}"#,
+        );
     }
     if let Some(fa) = v.get("file_attachment_id")
         && !st.file_attachments.is_empty()
@@ -435,7 +527,10 @@ async fn create_entry(State((state, _)): S, body: String) -> Response<Body> {
     json_response(201, &stored.to_string())
 }
 
-async fn list_entries(State((state, _)): S, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn list_entries(
+    State((state, _)): S,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let st = state.lock().unwrap();
     let f = filters(&q);
     let items = st
@@ -454,4 +549,3 @@ async fn list_entries(State((state, _)): S, Query(q): Query<HashMap<String, Stri
         .collect();
     page(items, &q)
 }
-
