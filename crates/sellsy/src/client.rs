@@ -223,7 +223,7 @@ impl SellsyClient {
         loop {
             attempt += 1;
             let (token, generation) = inner.auth.get(inner).await?;
-            inner.pacer.acquire().await;
+            let slot = inner.pacer.acquire().await;
             inner.stats.requests.fetch_add(1, Ordering::Relaxed);
             let mut rb = inner
                 .http
@@ -255,6 +255,7 @@ impl SellsyClient {
                 }
                 Err(e) => Err(e.without_url().to_string()),
             };
+            drop(slot);
             let (status, retry_after, last) = match outcome {
                 Ok((status, retry_after, body)) => {
                     tracing::debug!(call = %what, status, attempt, elapsed_ms = started.elapsed().as_millis() as u64, "sellsy call");

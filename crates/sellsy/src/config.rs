@@ -35,7 +35,8 @@ impl Default for RetryPolicy {
 pub struct Pacing {
     pub per_second: u32,
     pub per_minute: u32,
-    /// Added to each window so that arrival jitter never makes Sellsy count one request too many.
+    /// Added to each window against clock granularity. Windows are counted from the end of
+    /// each exchange (see `pacer`), so network delays need no margin.
     pub margin: Duration,
     pub read_quotas: bool,
 }
@@ -45,7 +46,7 @@ impl Default for Pacing {
         Pacing {
             per_second: 5,
             per_minute: 150,
-            margin: Duration::from_millis(150),
+            margin: Duration::from_millis(20),
             read_quotas: true,
         }
     }

@@ -183,7 +183,9 @@ async fn steady_run_under_tight_quotas_gets_no_429() {
         from: d("2026-01-01"),
         to: d("2026-03-31"),
     };
+    let t0 = std::time::Instant::now();
     let pulled = c.pull(window, PullMode::Documents).await.unwrap();
+    eprintln!("pull took {:?}", t0.elapsed());
     assert_eq!(c.pacing_limits(), (5, 150));
     let stats = sim.stats();
     assert_eq!(stats.throttled, 0, "{stats:?}");
