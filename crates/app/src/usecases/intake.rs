@@ -157,7 +157,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                         outcome.from.as_deref().unwrap_or("an unknown sender"),
                         rejection.message
                     ),
-                    if delivery.notice_allowed {
+                    if delivery.notice_allowed || rejection.action.contains("No notice") {
                         rejection.action.clone()
                     } else {
                         format!(

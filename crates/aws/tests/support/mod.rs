@@ -225,8 +225,10 @@ impl TestEnv {
             .attributes
             .and_then(|a| a.get(&sqs::types::QueueAttributeName::QueueArn).cloned())
             .expect("DLQ arn");
+        // High on purpose: the fault suite injects 30 % faults and leases send messages back many
+        // times; the pipeline's own attempt counter decides the dead letter.
         let redrive =
-            format!("{{\"deadLetterTargetArn\":\"{dlq_arn}\",\"maxReceiveCount\":\"5\"}}");
+            format!("{{\"deadLetterTargetArn\":\"{dlq_arn}\",\"maxReceiveCount\":\"50\"}}");
         let map_url =
             create_queue(&sqs_client, &format!("passerelle-map-{id}"), Some(&redrive)).await;
         let push_url = create_queue(
