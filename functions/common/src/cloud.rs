@@ -1,0 +1,374 @@
+//! The cloud runtime: the AWS adapters, the dossiers' configuration read from S3, and each
+//! dossier's Sellsy client and ledger built with credentials from SSM / Secrets Manager.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use app::ports::{
+    BlobStore, Booked, DocumentToPush, EntryToPush, LedgerSink, Secret, Secrets, SinkError,
+    SystemClock,
+};
+use app::usecases::worker::Dossiers;
+use app::usecases::{Pipeline, Settings};
+use aws::{AwsAdapters, AwsSecrets, DynamoStore, S3Blobs, SesNotifier, SqsQueue};
+use domain::config::{ConfigFile, DossierConfig};
+use ledgers::{
+    FecConfig, FecSink, InqomConfig, InqomSink, PartyBook, PennylaneConfig, PennylaneSink,
+};
+use sellsy::{SellsyClient, SellsyConfig};
+use serde::Deserialize;
+
+/// The pipeline over DynamoDB, S3 and SQS.
+pub type CloudPipeline = Pipeline<DynamoStore, S3Blobs, SqsQueue, SystemClock>;
+
+/// Where the dossiers' configuration is in the bucket unless `PASSERELLE_CONFIG_KEY` says.
+pub const DEFAULT_CONFIG_KEY: &str = "config/dossiers.toml";
+
+/// Everything a function needs, built once in its init phase.
+pub struct Cloud {
+    pub pipeline: CloudPipeline,
+    pub dossiers: CloudDossiers,
+    /// `[service] mail_domains`: the domains of the collection addresses.
+    pub mail_domains: Vec<String>,
+    pub secrets: AwsSecrets,
+    pub notifier: SesNotifier,
+}
+
+impl Cloud {
+    /// Reads the environment (see the crate docs), builds the SDK clients and connects every
+    /// dossier of the configuration object.
+    pub async fn from_env() -> Result<Cloud> {
+        let adapters = AwsAdapters::from_env().await?;
+        let key = std::env::var("PASSERELLE_CONFIG_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_CONFIG_KEY.to_string());
+        Cloud::new(adapters, &key, settings_from_env()).await
+    }
+
+    /// Builds the runtime from adapters (tests pass their own), reading the configuration at
+    /// `config_key` in the bucket.
+    pub async fn new(adapters: AwsAdapters, config_key: &str, settings: Settings) -> Result<Cloud> {
+        let AwsAdapters {
+            store,
+            blobs,
+            queue,
+            notifier,
+            secrets,
+        } = adapters;
+        let text = blobs
+            .get(config_key)
+            .await
+            .with_context(|| format!("reading the dossiers configuration s3://…/{config_key}"))?
+            .ok_or_else(|| {
+                anyhow!(
+                    "the dossiers configuration is missing: upload it to s3://<bucket>/{config_key} (see infra/dossiers.example.toml and the README's deploy section)"
+                )
+            })?;
+        let text = String::from_utf8(text).context("the dossiers configuration is not UTF-8")?;
+        let file = ConfigFile::from_toml(&text)
+            .map_err(|e| anyhow!("the dossiers configuration {config_key} is invalid: {e}"))?;
+        let service: CloudService = file
+            .service
+            .clone()
+            .try_into()
+            .map_err(|e| anyhow!("[service] of {config_key}: {e}"))?;
+        let dossiers = CloudDossiers::connect(&file, &secrets, &blobs).await?;
+        let pipeline = Pipeline::new(store, blobs, queue, SystemClock).with_settings(settings);
+        Ok(Cloud {
+            pipeline,
+            dossiers,
+            mail_domains: service.mail_domains,
+            secrets,
+            notifier,
+        })
+    }
+}
+
+/// Pipeline settings in Lambda: the lease owner is the sandbox (its log stream is unique; the
+/// process id is not, every sandbox runs the same few pids).
+pub fn settings_from_env() -> Settings {
+    let mut settings = Settings::default();
+    if let Ok(stream) = std::env::var("AWS_LAMBDA_LOG_STREAM_NAME") {
+        settings.worker_id = stream;
+    }
+    settings
+}
+
+/// `[service]` in the cloud configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct CloudService {
+    #[serde(default)]
+    mail_domains: Vec<String>,
+    /// The local runtime's keys are accepted and ignored here.
+    #[serde(default, rename = "data_dir")]
+    _data_dir: Option<toml::Value>,
+    #[serde(default, rename = "authserv_id")]
+    _authserv_id: Option<toml::Value>,
+}
+
+/// `[dossier.sellsy]` in the cloud: the client secret is named in the secret store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SellsySection {
+    client_id: String,
+    /// `ssm:/passerelle/<dossier>/sellsy` or `secret:<id>`.
+    client_secret: String,
+    api_base: Option<String>,
+    token_url: Option<String>,
+    /// The local runtime's key, ignored in the cloud.
+    #[serde(default, rename = "client_secret_env")]
+    _client_secret_env: Option<String>,
+}
+
+/// `[dossier.ledger]` in the cloud.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerSection {
+    /// `fec` (default), `inqom` or `pennylane`.
+    #[serde(default = "default_kind")]
+    kind: String,
+    /// Secret holding the ledger's credentials (JSON), see the crate docs.
+    credentials: Option<String>,
+    /// Inqom: the dossier (accounting folder) id.
+    inqom_dossier_id: Option<u64>,
+    /// Pennylane: `X-Company-Id` for a firm token.
+    company_id: Option<u64>,
+    /// Overrides of the production URLs (staging, tests).
+    api_url: Option<String>,
+    token_url: Option<String>,
+    documents_url: Option<String>,
+}
+
+fn default_kind() -> String {
+    "fec".into()
+}
+
+#[derive(Deserialize)]
+struct InqomCredentials {
+    username: String,
+    password: String,
+    client_id: String,
+    client_secret: String,
+}
+
+#[derive(Deserialize)]
+struct PennylaneCredentials {
+    token: String,
+}
+
+/// A ledger of any kind.
+pub enum CloudSink {
+    Fec(FecSink<S3Blobs, SystemClock>),
+    Inqom(InqomSink),
+    Pennylane(PennylaneSink),
+}
+
+macro_rules! each_sink {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            CloudSink::Fec($s) => $e,
+            CloudSink::Inqom($s) => $e,
+            CloudSink::Pennylane($s) => $e,
+        }
+    };
+}
+
+impl LedgerSink for CloudSink {
+    fn name(&self) -> &str {
+        each_sink!(self, s => s.name())
+    }
+    async fn push_entries(
+        &self,
+        d: &DossierConfig,
+        e: &[EntryToPush],
+    ) -> Vec<Result<Booked, SinkError>> {
+        each_sink!(self, s => s.push_entries(d, e).await)
+    }
+    async fn find_entry(
+        &self,
+        d: &DossierConfig,
+        e: &EntryToPush,
+    ) -> Result<Option<Booked>, SinkError> {
+        each_sink!(self, s => s.find_entry(d, e).await)
+    }
+    async fn push_document(
+        &self,
+        d: &DossierConfig,
+        doc: &DocumentToPush,
+    ) -> Result<Booked, SinkError> {
+        each_sink!(self, s => s.push_document(d, doc).await)
+    }
+    async fn find_document(
+        &self,
+        d: &DossierConfig,
+        doc: &DocumentToPush,
+    ) -> Result<Option<Booked>, SinkError> {
+        each_sink!(self, s => s.find_document(d, doc).await)
+    }
+    async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
+        each_sink!(self, s => s.test_connection(d).await)
+    }
+}
+
+/// Every dossier of the configuration with its source and ledger.
+pub struct CloudDossiers {
+    pub configs: Vec<DossierConfig>,
+    pub sources: BTreeMap<String, SellsyClient>,
+    pub sinks: BTreeMap<String, CloudSink>,
+}
+
+impl Dossiers for CloudDossiers {
+    type Source = SellsyClient;
+    type Sink = CloudSink;
+    fn config(&self, id: &str) -> Option<&DossierConfig> {
+        self.configs.iter().find(|d| d.id == id)
+    }
+    fn source(&self, id: &str) -> Option<&SellsyClient> {
+        self.sources.get(id)
+    }
+    fn sink(&self, id: &str) -> Option<&CloudSink> {
+        self.sinks.get(id)
+    }
+}
+
+impl CloudDossiers {
+    /// Active dossiers: those with a Sellsy connection (the nightly pull's list).
+    pub fn active(&self) -> impl Iterator<Item = (&DossierConfig, &SellsyClient)> {
+        self.configs
+            .iter()
+            .filter_map(|d| self.sources.get(&d.id).map(|s| (d, s)))
+    }
+
+    /// Reads every dossier's connection sections and fetches their secrets; every problem is
+    /// reported at once.
+    pub async fn connect(
+        file: &ConfigFile,
+        secrets: &impl Secrets,
+        blobs: &S3Blobs,
+    ) -> Result<CloudDossiers> {
+        let mut problems = Vec::new();
+        let mut sources = BTreeMap::new();
+        let mut sinks = BTreeMap::new();
+        let parties = Arc::new(PartyBook::new());
+        for d in &file.dossiers {
+            if let Some(t) = &d.connections.sellsy {
+                match sellsy_client(t, secrets).await {
+                    Ok(c) => {
+                        sources.insert(d.id.clone(), c);
+                    }
+                    Err(e) => problems.push(format!("dossier {} [dossier.sellsy]: {e:#}", d.id)),
+                }
+            }
+            match sink(d.connections.ledger.as_ref(), secrets, blobs, &parties).await {
+                Ok(s) => {
+                    sinks.insert(d.id.clone(), s);
+                }
+                Err(e) => problems.push(format!("dossier {} [dossier.ledger]: {e:#}", d.id)),
+            }
+        }
+        if !problems.is_empty() {
+            bail!("{}", problems.join("; "));
+        }
+        Ok(CloudDossiers {
+            configs: file.dossiers.clone(),
+            sources,
+            sinks,
+        })
+    }
+}
+
+async fn secret(secrets: &impl Secrets, name: &str) -> Result<Secret> {
+    secrets.get(name).await.map_err(|e| anyhow!("{e}"))
+}
+
+async fn sellsy_client(table: &toml::Table, secrets: &impl Secrets) -> Result<SellsyClient> {
+    let s: SellsySection = table.clone().try_into().context(
+        "set client_id and client_secret (a secret name: ssm:/passerelle/<dossier>/sellsy or secret:<id>)",
+    )?;
+    let value = secret(secrets, &s.client_secret).await?;
+    let mut cfg = SellsyConfig::new(s.client_id, sellsy::Secret::new(value.expose()));
+    if let (Some(api), Some(token)) = (s.api_base, s.token_url) {
+        cfg = cfg.with_base_urls(api, token);
+    }
+    SellsyClient::new(cfg).map_err(|e| anyhow!("{e}"))
+}
+
+async fn sink(
+    table: Option<&toml::Table>,
+    secrets: &impl Secrets,
+    blobs: &S3Blobs,
+    parties: &Arc<PartyBook>,
+) -> Result<CloudSink> {
+    let s: LedgerSection = match table {
+        None => LedgerSection {
+            kind: default_kind(),
+            credentials: None,
+            inqom_dossier_id: None,
+            company_id: None,
+            api_url: None,
+            token_url: None,
+            documents_url: None,
+        },
+        Some(t) => t.clone().try_into().context(
+            "keep kind, credentials, inqom_dossier_id, company_id, api_url, token_url, documents_url",
+        )?,
+    };
+    let credentials = |kind: &str| {
+        s.credentials.clone().ok_or_else(|| {
+            anyhow!("set credentials to the secret holding the {kind} credentials, e.g. secret:passerelle/<dossier>/{kind}")
+        })
+    };
+    match s.kind.as_str() {
+        "fec" => Ok(CloudSink::Fec(FecSink::new(
+            Arc::new(blobs.clone()),
+            SystemClock,
+            FecConfig::default(),
+        ))),
+        "inqom" => {
+            let name = credentials("inqom")?;
+            let c: InqomCredentials = serde_json::from_str(secret(secrets, &name).await?.expose())
+                .map_err(|_| {
+                    anyhow!(
+                        "{name} must be JSON with username, password, client_id and client_secret"
+                    )
+                })?;
+            let dossier_id = s
+                .inqom_dossier_id
+                .ok_or_else(|| anyhow!("set inqom_dossier_id (the Inqom accounting folder id)"))?;
+            let mut cfg = InqomConfig::production(
+                dossier_id,
+                c.username,
+                Secret::new(c.password),
+                c.client_id,
+                Secret::new(c.client_secret),
+            );
+            if let Some(u) = s.token_url {
+                cfg.token_url = u;
+            }
+            if let Some(u) = s.api_url {
+                cfg.documents_url = s.documents_url.unwrap_or_else(|| u.clone());
+                cfg.api_url = u;
+            }
+            Ok(CloudSink::Inqom(
+                InqomSink::new(cfg, parties.clone()).map_err(|e| anyhow!("{e}"))?,
+            ))
+        }
+        "pennylane" => {
+            let name = credentials("pennylane")?;
+            let c: PennylaneCredentials =
+                serde_json::from_str(secret(secrets, &name).await?.expose())
+                    .map_err(|_| anyhow!("{name} must be JSON with token"))?;
+            let mut cfg = PennylaneConfig::with_token(Secret::new(c.token));
+            cfg.company_id = s.company_id;
+            if let Some(u) = s.api_url {
+                cfg.base_url = u;
+            }
+            Ok(CloudSink::Pennylane(
+                PennylaneSink::new(cfg, parties.clone()).map_err(|e| anyhow!("{e}"))?,
+            ))
+        }
+        other => bail!("kind '{other}' is not a ledger: use fec, inqom or pennylane"),
+    }
+}

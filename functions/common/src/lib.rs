@@ -1,0 +1,65 @@
+//! The handlers of passerelle's five Lambda functions. Each function (`functions/<name>`) is a
+//! small binary whose `main` builds everything once ([`Cloud::from_env`]: SDK clients, the
+//! dossiers' configuration, their Sellsy clients and ledgers) and then serves invocations with one
+//! handler of this crate; the end-to-end tests call the same handlers in-process.
+//!
+//! | function | trigger | handler |
+//! |---|---|---|
+//! | sellsy-pull | EventBridge Scheduler (nightly, Europe/Paris) | [`pull::scheduled`] |
+//! | mapper | SQS map queue, partial batch failures | [`steps::map_batch`] |
+//! | ledger-sink | SQS push queue, partial batch failures | [`steps::push_batch`] |
+//! | mail-inbound | SES receipt rule (S3 action, then Lambda action) | [`inbound::handle`] |
+//!
+//! # Environment
+//!
+//! Every function reads the variables of [`aws::AwsSettings`] (`PASSERELLE_TABLE`,
+//! `PASSERELLE_BUCKET`, `PASSERELLE_MAP_QUEUE_URL`, `PASSERELLE_PUSH_QUEUE_URL`,
+//! `PASSERELLE_MAIL_FROM`, optional `PASSERELLE_SES_CONFIGURATION_SET` and `AWS_ENDPOINT_URL`),
+//! plus:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PASSERELLE_CONFIG_KEY` | `config/dossiers.toml` | the dossiers' configuration in the bucket |
+//! | `PASSERELLE_INBOUND_PREFIX` | `inbound/` | mail-inbound: the receipt rule's S3 `ObjectKeyPrefix` |
+//! | `RUST_LOG` | `info` | log filter (logs are JSON when the function's log format is JSON) |
+//!
+//! # The dossiers' configuration in the cloud
+//!
+//! The same TOML as the command line's (`infra/dossiers.example.toml`), stored in the bucket at
+//! `PASSERELLE_CONFIG_KEY` and read once per sandbox (a changed file is used by new sandboxes;
+//! redeploy or wait for sandboxes to recycle). S3 rather than SSM: the file outgrows SSM's 4 KB
+//! (8 KB advanced) parameters with a few dossiers. It names secrets, never holds them:
+//!
+//! ```toml
+//! [service]
+//! mail_domains = ["collecte.example.fr"]
+//!
+//! [[dossier]]
+//! id = "acme"
+//! # … the mapping settings …
+//! [dossier.sellsy]
+//! client_id = "12345"
+//! client_secret = "ssm:/passerelle/acme/sellsy"      # SSM SecureString (or secret:<id>)
+//! [dossier.ledger]
+//! kind = "inqom"                                     # fec (default), inqom or pennylane
+//! credentials = "secret:passerelle/acme/inqom"       # JSON, see below
+//! inqom_dossier_id = 4242
+//! ```
+//!
+//! Ledger credentials (Secrets Manager, JSON): Inqom `{"username", "password", "client_id",
+//! "client_secret"}`; Pennylane `{"token"}` (plus `company_id` in the section for a firm token).
+//! `api_url` / `token_url` / `documents_url` override the production URLs (staging).
+//! A dossier without `[dossier.sellsy]` is not pulled (mail intake only).
+
+pub mod cloud;
+pub mod inbound;
+pub mod pull;
+pub mod steps;
+
+pub use cloud::{Cloud, CloudDossiers, CloudPipeline, CloudSink};
+
+/// Logs for CloudWatch: JSON lines (the functions' `LoggingConfig.LogFormat` is JSON), filtered by
+/// `RUST_LOG` (default `info`), without ANSI colours or timestamps (Lambda adds both fields).
+pub fn init_tracing() {
+    lambda_runtime::tracing::init_default_subscriber();
+}
