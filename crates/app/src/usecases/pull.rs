@@ -7,13 +7,11 @@ use std::collections::BTreeMap;
 use domain::config::{DossierConfig, Mode};
 use domain::{SourceDocument, SourceJournalLine};
 
-use super::records::{
-    Content, DocState, DocumentRecord, Outbox, RUN_PK, RunRecord, RunState, StepMessage, doc_pk,
-};
+use super::records::{Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk};
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
-    BlobStore, Clock, ObjectKind, PullMode, PullWindow, Queue, QueueName, Record, RecordStore,
-    Severity, SourceApi, StoreError,
+    BlobStore, Clock, DocRef, DocRefKind, ObjectKind, PullMode, PullWindow, Queue, QueueName,
+    Record, RecordStore, Severity, SourceApi, StoreError,
 };
 
 /// What one pull did.
@@ -28,6 +26,30 @@ pub struct PullReport {
     pub modified_after_copy: u64,
     /// Documents found stuck in a step and handed to it again.
     pub requeued: u64,
+}
+
+impl PullReport {
+    fn counts(&self) -> String {
+        format!(
+            "{} new, {} changed before booking, {} unchanged, {} modified after booking",
+            self.new, self.changed, self.unchanged, self.modified_after_copy
+        )
+    }
+}
+
+fn pull_mode(cfg: &DossierConfig) -> PullMode {
+    match cfg.mode {
+        Mode::Documents => PullMode::Documents,
+        Mode::Journal => PullMode::Journal,
+    }
+}
+
+/// How a document is named before it is read (its record key needs the source's name).
+fn doc_label(doc: DocRef) -> String {
+    match doc.kind {
+        DocRefKind::Invoice => format!("invoice {}", doc.id),
+        DocRefKind::CreditNote => format!("credit note {}", doc.id),
+    }
 }
 
 /// The hash that detects a change at the source. The PDF link is left out: Sellsy regenerates
@@ -52,48 +74,197 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         window: PullWindow,
         run: Option<&str>,
     ) -> Result<PullReport, PipelineError> {
-        let mode = match cfg.mode {
-            Mode::Documents => PullMode::Documents,
-            Mode::Journal => PullMode::Journal,
-        };
-        let pulled = match source.pull(window, mode).await {
+        let pulled = match source.pull(window, pull_mode(cfg)).await {
             Ok(p) => p,
             Err(e) => {
-                let severity = if e.is_transient() {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
-                let action = if e.is_transient() {
-                    "no action needed; the next run retries"
-                } else {
-                    "check the Sellsy API client, its scopes and plan (passerelle test-connection)"
-                };
-                self.event(
-                    &cfg.id,
-                    ObjectKind::Run,
-                    run.unwrap_or("pull"),
-                    severity,
-                    format!("pull failed: {e}"),
-                    action,
-                    run,
-                )
-                .await;
-                return Err(if e.is_transient() {
-                    PipelineError::Retryable(e.to_string())
-                } else {
-                    PipelineError::Permanent(e.to_string())
-                });
+                let id = run.unwrap_or("pull");
+                return Err(self
+                    .source_failed(cfg, ObjectKind::Run, id, "pull", e, run)
+                    .await);
             }
         };
+        let report = self
+            .take_in(cfg, pulled.documents, pulled.journal, run)
+            .await?;
+        let summary = if report.new == 0 && report.changed == 0 && report.modified_after_copy == 0 {
+            format!(
+                "no change: {} documents from {} to {} are already known",
+                report.pulled, window.from, window.to
+            )
+        } else {
+            format!(
+                "pulled {} documents from {} to {}: {}",
+                report.pulled,
+                window.from,
+                window.to,
+                report.counts()
+            )
+        };
+        let id = run.unwrap_or("pull");
+        self.report_event(cfg, ObjectKind::Run, id, &report, summary, run)
+            .await;
+        Ok(report)
+    }
+
+    /// Reads one document again (a Sellsy webhook said it changed) and treats it exactly as a
+    /// pull would: new → mapped, unchanged → nothing, changed before booking → mapped again,
+    /// modified after booking → held with a warning. Nothing is taken from the webhook itself.
+    pub async fn refetch<Src: SourceApi>(
+        &self,
+        cfg: &DossierConfig,
+        source: &Src,
+        doc: DocRef,
+    ) -> Result<PullReport, PipelineError> {
+        let label = doc_label(doc);
+        let document = match source.fetch(doc).await {
+            Ok(Some(d)) => d,
+            Ok(None) => {
+                self.event(
+                    &cfg.id,
+                    ObjectKind::Document,
+                    &label,
+                    Severity::Info,
+                    format!("{label}: a webhook announced a change, but the source has it as a draft or no longer has it; nothing to do"),
+                    "no action needed",
+                    None,
+                )
+                .await;
+                return Ok(PullReport::default());
+            }
+            Err(e) => {
+                return Err(self
+                    .source_failed(cfg, ObjectKind::Document, &label, "re-fetch", e, None)
+                    .await);
+            }
+        };
+        let (document, journal) = match pull_mode(cfg) {
+            PullMode::Documents => (document, Vec::new()),
+            // Journal lines only come with a pull: pull the document's day and keep its lines,
+            // so the content (and its hash) is exactly what the nightly pull would store.
+            PullMode::Journal => {
+                let day = PullWindow {
+                    from: document.date,
+                    to: document.date,
+                };
+                let pulled = match source.pull(day, PullMode::Journal).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return Err(self
+                            .source_failed(cfg, ObjectKind::Document, &label, "re-fetch", e, None)
+                            .await);
+                    }
+                };
+                let key = document.key();
+                let lines: Vec<SourceJournalLine> = pulled
+                    .journal
+                    .into_iter()
+                    .filter(|l| l.document.key() == key)
+                    .collect();
+                let document = pulled
+                    .documents
+                    .into_iter()
+                    .find(|d| d.key() == key)
+                    .unwrap_or(document);
+                (document, lines)
+            }
+        };
+        let number = document.number.clone();
+        let key = document.key();
+        let report = self.take_in(cfg, vec![document], journal, None).await?;
+        let summary = if report.pulled == 0 {
+            format!(
+                "{number} re-fetched after a webhook: dated before the dossier's start date, ignored"
+            )
+        } else {
+            format!("{number} re-fetched after a webhook: {}", report.counts())
+        };
+        self.report_event(cfg, ObjectKind::Document, &key, &report, summary, None)
+            .await;
+        Ok(report)
+    }
+
+    /// Logs a failed source call and turns it into the step's error.
+    async fn source_failed(
+        &self,
+        cfg: &DossierConfig,
+        object: ObjectKind,
+        object_id: &str,
+        what: &str,
+        e: crate::ports::SourceError,
+        run: Option<&str>,
+    ) -> PipelineError {
+        let (severity, action) = if e.is_transient() {
+            (Severity::Warning, "no action needed; the next run retries")
+        } else {
+            (
+                Severity::Error,
+                "check the Sellsy API client, its scopes and plan (passerelle test-connection)",
+            )
+        };
+        self.event(
+            &cfg.id,
+            object,
+            object_id,
+            severity,
+            format!("{what} failed: {e}"),
+            action,
+            run,
+        )
+        .await;
+        if e.is_transient() {
+            PipelineError::Retryable(e.to_string())
+        } else {
+            PipelineError::Permanent(e.to_string())
+        }
+    }
+
+    async fn report_event(
+        &self,
+        cfg: &DossierConfig,
+        object: ObjectKind,
+        object_id: &str,
+        report: &PullReport,
+        summary: String,
+        run: Option<&str>,
+    ) {
+        let held = report.modified_after_copy > 0;
+        self.event(
+            &cfg.id,
+            object,
+            object_id,
+            if held {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            summary,
+            if held {
+                "see the warnings on the modified documents"
+            } else {
+                "no action needed"
+            },
+            run,
+        )
+        .await;
+    }
+
+    /// Stores pulled (or re-fetched) documents and hands each to the step it needs: the part of
+    /// a pull shared with [`Pipeline::refetch`].
+    async fn take_in(
+        &self,
+        cfg: &DossierConfig,
+        documents: Vec<SourceDocument>,
+        journal_lines: Vec<SourceJournalLine>,
+        run: Option<&str>,
+    ) -> Result<PullReport, PipelineError> {
         let mut journal: BTreeMap<String, Vec<SourceJournalLine>> = BTreeMap::new();
-        for line in pulled.journal {
+        for line in journal_lines {
             journal.entry(line.document.key()).or_default().push(line);
         }
         let mut report = PullReport::default();
         let mut to_map = Vec::new();
         let mut to_push = Vec::new();
-        for document in pulled.documents {
+        for document in documents {
             if document.date < cfg.start_date {
                 continue;
             }
@@ -158,41 +329,6 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         if !push_msgs.is_empty() {
             self.queue.send(QueueName::Push, &push_msgs).await?;
         }
-        let summary = if report.new == 0 && report.changed == 0 && report.modified_after_copy == 0 {
-            format!(
-                "no change: {} documents from {} to {} are already known",
-                report.pulled, window.from, window.to
-            )
-        } else {
-            format!(
-                "pulled {} documents from {} to {}: {} new, {} changed before booking, {} unchanged, {} modified after booking",
-                report.pulled,
-                window.from,
-                window.to,
-                report.new,
-                report.changed,
-                report.unchanged,
-                report.modified_after_copy
-            )
-        };
-        self.event(
-            &cfg.id,
-            ObjectKind::Run,
-            run.unwrap_or("pull"),
-            if report.modified_after_copy > 0 {
-                Severity::Warning
-            } else {
-                Severity::Info
-            },
-            summary,
-            if report.modified_after_copy > 0 {
-                "see the warnings on the modified documents"
-            } else {
-                "no action needed"
-            },
-            run,
-        )
-        .await;
         Ok(report)
     }
 
@@ -298,92 +434,6 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         Err(PipelineError::Retryable(format!(
             "{key}: too many concurrent writes"
         )))
-    }
-
-    /// "Synchronise now" and the nightly schedule: records a run, pulls, and leaves mapping and
-    /// pushing to the queues. `run_id` is the caller's idempotency key (the schedule's time, a
-    /// request id): the same id twice starts one run.
-    pub async fn start_run<Src: SourceApi>(
-        &self,
-        cfg: &DossierConfig,
-        source: &Src,
-        window: PullWindow,
-        run_id: &str,
-        trigger: &str,
-    ) -> Result<RunRecord, PipelineError> {
-        let run = RunRecord {
-            id: run_id.to_string(),
-            dossier: cfg.id.clone(),
-            trigger: trigger.to_string(),
-            window_from: window.from,
-            window_to: window.to,
-            state: RunState::Running,
-            started_at: self.now(),
-            finished_at: None,
-            pulled: 0,
-            new: 0,
-            unchanged: 0,
-            changed: 0,
-            modified_after_copy: 0,
-            error: None,
-        };
-        let data =
-            serde_json::to_value(&run).map_err(|e| PipelineError::Permanent(e.to_string()))?;
-        match self.store.create(&Record::new(RUN_PK, run_id, data)).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict { .. }) => {
-                // Already started (double click, re-delivered schedule): report that run.
-                return self
-                    .run(run_id)
-                    .await?
-                    .ok_or_else(|| PipelineError::Retryable(format!("run {run_id} vanished")));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        self.event(
-            &cfg.id,
-            ObjectKind::Run,
-            run_id,
-            Severity::Info,
-            format!(
-                "run started ({trigger}) for {} to {}",
-                window.from, window.to
-            ),
-            "no action needed",
-            Some(run_id),
-        )
-        .await;
-        let result = self.pull(cfg, source, window, Some(run_id)).await;
-        let mut finished = run.clone();
-        finished.finished_at = Some(self.now());
-        match &result {
-            Ok(r) => {
-                finished.state = RunState::Pulled;
-                finished.pulled = r.pulled;
-                finished.new = r.new;
-                finished.unchanged = r.unchanged;
-                finished.changed = r.changed;
-                finished.modified_after_copy = r.modified_after_copy;
-            }
-            Err(e) => {
-                finished.state = RunState::Failed;
-                finished.error = Some(e.to_string());
-            }
-        }
-        let data =
-            serde_json::to_value(&finished).map_err(|e| PipelineError::Permanent(e.to_string()))?;
-        let stored = Record::new(RUN_PK, run_id, serde_json::Value::Null);
-        self.store.update(&stored.next(data)).await?;
-        result.map(|_| finished)
-    }
-
-    pub async fn run(&self, run_id: &str) -> Result<Option<RunRecord>, PipelineError> {
-        match self.store.get(RUN_PK, run_id).await? {
-            None => Ok(None),
-            Some(r) => serde_json::from_value(r.data)
-                .map(Some)
-                .map_err(|e| PipelineError::Permanent(e.to_string())),
-        }
     }
 }
 

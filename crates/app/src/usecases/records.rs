@@ -9,6 +9,7 @@
 //! | collected file (duplicate index) | `FILE#<dossier>#<category>` | sha256 |
 //! | mail outcome | `MAIL#<dossier>` | message id or raw sha256 |
 //! | run | `RUN` | run id |
+//! | used request signature (replay guard of the HTTP triggers) | `SIG` | signature (hex) (with a TTL) |
 //! | log line | `LOG#<dossier>` | `<RFC 3339 time>#<seq>` (with a TTL) |
 
 use chrono::{DateTime, Utc};
@@ -42,6 +43,9 @@ pub fn mail_pk(dossier: &str) -> String {
 }
 
 pub const RUN_PK: &str = "RUN";
+
+/// Signatures of accepted HTTP trigger requests, kept for their replay window (crate `webhook`).
+pub const SIGNATURE_PK: &str = "SIG";
 
 pub fn log_pk(dossier: &str) -> String {
     format!("LOG#{dossier}")
@@ -196,7 +200,11 @@ pub struct RunRecord {
     pub window_from: chrono::NaiveDate,
     pub window_to: chrono::NaiveDate,
     pub state: RunState,
+    /// When the pull started; for a queued run, when it was queued.
     pub started_at: DateTime<Utc>,
+    /// When a request queued the run (`None`: started directly, e.g. by the schedule).
+    #[serde(default)]
+    pub queued_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub pulled: u64,
     pub new: u64,
@@ -206,9 +214,25 @@ pub struct RunRecord {
     pub error: Option<String>,
 }
 
+impl RunRecord {
+    pub fn from_record(record: &Record) -> Result<RunRecord, StoreError> {
+        serde_json::from_value(record.data.clone()).map_err(|e| StoreError::Corrupt {
+            pk: record.pk.clone(),
+            sk: record.sk.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn to_data(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
+    /// Recorded by a request ("synchronise now"); the pull has not started yet.
+    Queued,
     Running,
     /// Pulled and enqueued; mapping and pushing go on through the queues.
     Pulled,
