@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
 use app::ports::{
     BlobStore, Booked, Clock, DocumentToPush, EntryToPush, IntegrationLog, LedgerSink, LogEvent,
-    PullWindow, Queue, RecordStore, Severity, SinkError, SystemClock,
+    PullWindow, Queue, QueueName, RecordStore, Severity, SinkError, SourceApi, SystemClock,
 };
-use app::usecases::records::{DocState, DocumentRecord, RUN_PK, RunRecord, doc_pk};
+use app::usecases::records::{DocState, DocumentRecord, RUN_PK, RunRecord, StepMessage, doc_pk};
 use app::usecases::worker::Dossiers;
 use app::usecases::{Pipeline, Settings};
 use domain::config::DossierConfig;
@@ -25,13 +25,28 @@ use tokio::sync::Mutex;
 use crate::runtime::{self, Loaded};
 
 /// Exit code of an invalid configuration.
-const CONFIG_INVALID: u8 = 3;
+pub const CONFIG_INVALID: u8 = 3;
 
 fn load(config: &Path) -> Result<Loaded, ExitCode> {
     runtime::load(config).map_err(|e| {
         eprint!("{e}");
         ExitCode::from(CONFIG_INVALID)
     })
+}
+
+/// The configuration and one of its dossiers (`Err`: the exit code of an invalid configuration).
+fn load_dossier(config: &Path, dossier: &str) -> Result<Result<(Loaded, DossierConfig), ExitCode>> {
+    let loaded = match load(config) {
+        Ok(l) => l,
+        Err(code) => return Ok(Err(code)),
+    };
+    let Some(cfg) = loaded.file.dossier(dossier).cloned() else {
+        bail!(
+            "no dossier '{dossier}' in {}; run passerelle check-config to list them",
+            config.display()
+        );
+    };
+    Ok(Ok((loaded, cfg)))
 }
 
 pub fn check_config(config: &Path) -> Result<ExitCode> {
@@ -195,15 +210,9 @@ pub async fn sync(
     dry_run: bool,
     json_out: bool,
 ) -> Result<ExitCode> {
-    let loaded = match load(config) {
-        Ok(l) => l,
+    let (loaded, cfg) = match load_dossier(config, dossier)? {
+        Ok(found) => found,
         Err(code) => return Ok(code),
-    };
-    let Some(cfg) = loaded.file.dossier(dossier).cloned() else {
-        bail!(
-            "no dossier '{dossier}' in {}; run passerelle check-config to list them",
-            config.display()
-        );
     };
     let window = window(&cfg, from, to);
     let run_id = format!("cli-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
@@ -574,4 +583,220 @@ pub async fn log(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Documents still to hand over: received ones to the mapper, mapped and failed ones to the
+/// ledger (the in-process queue does not outlive a process; the records are the outbox).
+async fn requeue<S: RecordStore, Q: Queue>(store: &S, queue: &Q, dossier: &str) -> Result<u64> {
+    let (mut to_map, mut to_push) = (Vec::new(), Vec::new());
+    for r in store
+        .query(&doc_pk(dossier), None, None, usize::MAX)
+        .await?
+    {
+        let doc = DocumentRecord::from_record(&r)?;
+        let msg = StepMessage {
+            dossier: dossier.to_string(),
+            key: doc.key.clone(),
+            run: None,
+        }
+        .body();
+        match doc.state {
+            DocState::Received => to_map.push(msg),
+            DocState::Mapped | DocState::Failed => to_push.push(msg),
+            _ => {}
+        }
+    }
+    let n = (to_map.len() + to_push.len()) as u64;
+    for (name, msgs) in [(QueueName::Map, to_map), (QueueName::Push, to_push)] {
+        for chunk in msgs.chunks(10) {
+            queue.send(name, chunk).await?;
+        }
+    }
+    Ok(n)
+}
+
+/// `push [<dossier>]`: maps and pushes what is pending now.
+pub async fn push(config: &Path, only: Option<&str>, json_out: bool) -> Result<ExitCode> {
+    let loaded = match load(config) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    if let Some(d) = only
+        && loaded.file.dossier(d).is_none()
+    {
+        bail!(
+            "no dossier '{d}' in {}; run passerelle check-config to list them",
+            config.display()
+        );
+    }
+    let data = DataDir::open(&loaded.service.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let files = Arc::new(local::DirBlobs::open(data.root.join(local::FILES_DIR))?);
+    let connected = runtime::connect(&loaded, files)?;
+    let queue = InProcessQueue::new();
+    let pipeline =
+        Pipeline::new(&data.records, &data.files, &queue, SystemClock).with_settings(Settings {
+            retry_delay: Duration::from_secs(1),
+            ..Settings::default()
+        });
+    let ids: Vec<String> = loaded
+        .file
+        .dossiers
+        .iter()
+        .map(|d| d.id.clone())
+        .filter(|id| only.is_none_or(|o| o == id))
+        .collect();
+    let mut before = BTreeMap::new();
+    let mut queued = BTreeMap::new();
+    for id in &ids {
+        before.insert(id.clone(), states(&data.records, id).await?);
+        queued.insert(id.clone(), requeue(&data.records, &queue, id).await?);
+    }
+    drain(&pipeline, &connected, queued.values().sum(), json_out).await?;
+    let mut rows = Vec::new();
+    let mut failing = Vec::new();
+    for id in &ids {
+        let after = states(&data.records, id).await?;
+        let n = |s: &BTreeMap<String, usize>, k: &str| s.get(k).copied().unwrap_or(0);
+        let pushed = n(&after, "pushed").saturating_sub(n(&before[id], "pushed"));
+        let failed = n(&after, "failed") + n(&after, "dead_letter");
+        if failed > 0 {
+            failing.push(id.clone());
+        }
+        rows.push(json!({
+            "dossier": id,
+            "queued": queued[id],
+            "pushed": pushed,
+            "failed": n(&after, "failed"),
+            "dead_letter": n(&after, "dead_letter"),
+            "held": n(&after, "held"),
+            "rejected": n(&after, "rejected"),
+        }));
+    }
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!(
+            "{:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "dossier", "queued", "pushed", "failed", "dead", "held", "rejected"
+        );
+        for r in &rows {
+            println!(
+                "{:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                r["dossier"].as_str().unwrap_or(""),
+                r["queued"],
+                r["pushed"],
+                r["failed"],
+                r["dead_letter"],
+                r["held"],
+                r["rejected"]
+            );
+        }
+    }
+    if failing.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "error: some documents could not be pushed ({}). See why and what to do with: {}",
+        failing.join(", "),
+        failing
+            .iter()
+            .map(|d| format!("passerelle log {d} --severity warning"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    Ok(ExitCode::from(1))
+}
+
+/// `test-connection <dossier>`: the source's credentials, scopes and quotas, and the ledger's
+/// check. Exit 0 when every check passed, 1 otherwise (each failed line says what to do).
+pub async fn test_connection(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCode> {
+    let (loaded, cfg) = match load_dossier(config, dossier)? {
+        Ok(found) => found,
+        Err(code) => return Ok(code),
+    };
+    let data = DataDir::open(&loaded.service.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let connected = runtime::connect(&loaded, Arc::new(data.files))?;
+    // (check, ok, detail, action)
+    let mut checks: Vec<(String, bool, String, String)> = Vec::new();
+    match connected.sources.get(dossier) {
+        None => checks.push((
+            "Sellsy".into(),
+            false,
+            "no [dossier.sellsy] section".into(),
+            "add client_id and client_secret_env to [dossier.sellsy] (see infra/dossiers.example.toml)".into(),
+        )),
+        Some(source) => match source.test_connection().await {
+            Ok(r) => {
+                let quota = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+                let detail = format!(
+                    "credentials accepted; quotas {}/s, {}/min, {}/day ({} used today)",
+                    quota(r.limit_per_second),
+                    quota(r.limit_per_minute),
+                    quota(r.limit_per_day),
+                    quota(r.used_today)
+                );
+                if r.is_ok() {
+                    checks.push(("Sellsy".into(), true, detail, String::new()));
+                } else {
+                    checks.push((
+                        "Sellsy scopes".into(),
+                        false,
+                        format!("{detail}; missing scopes: {}", r.missing_scopes.join(", ")),
+                        "grant these scopes to the API client in Sellsy (Settings → API → your client)".into(),
+                    ));
+                }
+            }
+            Err(e) => checks.push((
+                "Sellsy".into(),
+                false,
+                e.to_string(),
+                "check client_id and the secret in the environment variable client_secret_env names; a 'Personal' API client is needed".into(),
+            )),
+        },
+    }
+    let sink = connected
+        .sinks
+        .get(dossier)
+        .context("the dossier has no ledger")?;
+    match sink.test_connection(&cfg).await {
+        Ok(()) => checks.push((
+            sink.name().to_string(),
+            true,
+            "reachable, journals found".into(),
+            String::new(),
+        )),
+        Err(e) => checks.push((
+            sink.name().to_string(),
+            false,
+            e.message.clone(),
+            e.action.clone(),
+        )),
+    }
+    let ok = checks.iter().all(|c| c.1);
+    if json_out {
+        let list: Vec<_> = checks
+            .iter()
+            .map(|(check, ok, detail, action)| json!({"check": check, "ok": ok, "detail": detail, "action": action}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"dossier": dossier, "ok": ok, "checks": list}))?
+        );
+    } else {
+        for (check, ok, detail, action) in &checks {
+            println!(
+                "{:<14} {:<6} {detail}",
+                check,
+                if *ok { "ok" } else { "FAILED" }
+            );
+            if !action.is_empty() {
+                println!("{:<21}→ {action}", "");
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

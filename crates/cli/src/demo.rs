@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use app::ports::{IntegrationLog, PullWindow, RecordStore, Severity, SystemClock};
-use app::usecases::intake::IntakeReport;
 use app::usecases::records::{Content, DocumentRecord, doc_pk};
 use app::usecases::{Pipeline, Settings};
 use chrono::NaiveDate;
 use domain::config::ConfigFile;
 use ledgers::fec::{FecConfig, FecSink};
 use local::{DataDir, InProcessQueue};
-use mail::{AuthSource, Envelope};
 use sellsy::{SellsyClient, SellsyConfig};
 use sellsy_sim::{Kind, Sim, SimConfig};
 use serde_json::json;
@@ -24,6 +22,15 @@ use serde_json::json;
 use crate::commands::{drain, print_warnings};
 use crate::mails::{mail, sample_pdf};
 use crate::runtime::{AnySink, Connected};
+use crate::serve::{accept_recipients, deliver};
+use crate::smtp;
+
+/// What became of one sample mail.
+struct MailReport {
+    what: &'static str,
+    accepted: Vec<String>,
+    rejected: Vec<(String, String)>,
+}
 
 const DOSSIER: &str = "demo";
 const MAIL_DOMAIN: &str = "collecte.demo.passerelle.fr";
@@ -128,19 +135,16 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
         .await?;
     drain(&pipeline, &connected, 0, json_out).await?;
 
-    // 5. Mail to the collection addresses.
-    say("Mail: four messages to the collection addresses…");
+    // 5. Mail to the collection addresses, delivered over SMTP to the listener `serve` runs.
+    say("Mail: five messages over SMTP to the collection addresses…");
     let domains = vec![MAIL_DOMAIN.to_string()];
-    let envelope = |to: &str| Envelope {
-        recipients: vec![to.to_string()],
-        auth: AuthSource::AuthenticationResults {
-            authserv_id: AUTHSERV.into(),
-        },
-    };
     let achat = format!("achat.{DOSSIER}@{MAIL_DOMAIN}");
-    let samples: Vec<(&str, Vec<u8>)> = vec![
+    let vente = format!("vente.{DOSSIER}@{MAIL_DOMAIN}");
+    let unknown = format!("achat.inconnu@{MAIL_DOMAIN}");
+    let samples: Vec<(&str, &str, Vec<u8>)> = vec![
         (
             "Welyb sends two supplier invoices",
+            &achat,
             mail("no-reply@welyb.fr", &achat, "Factures fournisseurs", "pass", AUTHSERV, &[
                 ("facture-edf-2026-05.pdf", "application/pdf", sample_pdf("EDF mai 2026")),
                 ("facture-orange-2026-05.pdf", "application/pdf", sample_pdf("Orange mai 2026")),
@@ -148,34 +152,107 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
         ),
         (
             "A spoofed copy claiming to be Welyb (DMARC fail)",
+            &achat,
             mail("no-reply@welyb.fr", &achat, "Factures urgentes", "fail", AUTHSERV, &[
                 ("facture.pdf", "application/pdf", sample_pdf("spoof")),
             ]),
         ),
         (
             "An executable sent as an invoice",
+            &achat,
             mail("no-reply@welyb.fr", &achat, "Facture executable", "pass", AUTHSERV, &[
                 ("facture.exe", "application/octet-stream", b"MZ\x90\x00\x03\x00\x00\x00".repeat(64)),
             ]),
         ),
         (
             "A web page named .xls",
-            mail("no-reply@welyb.fr", &format!("vente.{DOSSIER}@{MAIL_DOMAIN}"), "Releve ventes", "pass", AUTHSERV, &[
+            &vente,
+            mail("no-reply@welyb.fr", &vente, "Releve ventes", "pass", AUTHSERV, &[
                 ("releve.xls", "application/vnd.ms-excel", b"<html><body><table><tr><td>Vente</td><td>120,00</td></tr></table></body></html>".to_vec()),
             ]),
         ),
+        (
+            "A mail to an address no dossier collects at",
+            &unknown,
+            mail("no-reply@welyb.fr", &unknown, "Facture perdue", "pass", AUTHSERV, &[
+                ("facture-perdue.pdf", "application/pdf", sample_pdf("perdue")),
+            ]),
+        ),
     ];
-    let mut mail_reports: Vec<(&str, IntakeReport)> = Vec::new();
-    for (what, raw) in samples {
-        let to = if what.contains(".xls") {
-            format!("vente.{DOSSIER}@{MAIL_DOMAIN}")
-        } else {
-            achat.clone()
+    let listener = smtp::bind("127.0.0.1:0").await?;
+    let smtp_addr = listener.local_addr()?;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (mail_tx, mail_rx) = tokio::sync::mpsc::channel(4);
+    let (reports_tx, mut reports_rx) = tokio::sync::mpsc::unbounded_channel();
+    let smtp_cfg = smtp::Config {
+        name: AUTHSERV.into(),
+        max_bytes: 40 * 1024 * 1024,
+        accept: accept_recipients(&connected.configs, &domains),
+    };
+    tokio::spawn(smtp::serve(listener, smtp_cfg, mail_tx, stop));
+    let sending = async {
+        let mut sent = Vec::new();
+        for (what, to, raw) in &samples {
+            sent.push((
+                *what,
+                smtp::send(smtp_addr, "no-reply@welyb.fr", &[to.to_string()], raw).await,
+            ));
+        }
+        let _ = stop_tx.send(true);
+        sent
+    };
+    let (sent, ()) = tokio::join!(
+        sending,
+        deliver(
+            &pipeline,
+            &connected.configs,
+            &domains,
+            AUTHSERV,
+            mail_rx,
+            Some(reports_tx)
+        )
+    );
+    let mut mail_reports: Vec<MailReport> = Vec::new();
+    for (what, result) in sent {
+        let sent = result?;
+        let refused: Vec<String> = sent
+            .recipients
+            .iter()
+            .filter(|(_, code, _)| *code != 250)
+            .map(|(to, code, text)| format!("SMTP {code} for {to}: {text}"))
+            .collect();
+        let mut report = MailReport {
+            what,
+            accepted: Vec::new(),
+            rejected: Vec::new(),
         };
-        let report = pipeline
-            .intake(&connected.configs, &domains, &raw, &envelope(&to), None)
-            .await?;
-        mail_reports.push((what, report));
+        for r in refused {
+            report.rejected.push((
+                r,
+                "check the collection address (achat|vente|ndf|admin.<dossier>@<domain>)".into(),
+            ));
+        }
+        if matches!(sent.data, Some((250, _))) {
+            let intake = reports_rx
+                .try_recv()
+                .context("the SMTP listener accepted a mail without an intake report")?;
+            report.accepted = intake
+                .outcome
+                .documents()
+                .map(|d| d.file_name.clone())
+                .collect();
+            report.rejected.extend(
+                intake
+                    .outcome
+                    .rejections()
+                    .map(|x| (x.message.clone(), x.action.clone())),
+            );
+        } else if let Some((code, text)) = sent.data {
+            report
+                .rejected
+                .push((format!("SMTP {code}: {text}"), "send it again later".into()));
+        }
+        mail_reports.push(report);
     }
     drain(&pipeline, &connected, 0, json_out).await?;
 
@@ -218,11 +295,11 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
     if json_out {
         let mails: Vec<_> = mail_reports
             .iter()
-            .map(|(what, r)| {
+            .map(|r| {
                 json!({
-                    "mail": what,
-                    "accepted": r.outcome.documents().map(|d| d.file_name.clone()).collect::<Vec<_>>(),
-                    "rejected": r.outcome.rejections().map(|x| json!({"reason": x.message, "action": x.action})).collect::<Vec<_>>(),
+                    "mail": r.what,
+                    "accepted": r.accepted,
+                    "rejected": r.rejected.iter().map(|(reason, action)| json!({"reason": reason, "action": action})).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -256,17 +333,15 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
         );
         println!();
         println!("Mail");
-        for (what, r) in &mail_reports {
-            let accepted: Vec<String> =
-                r.outcome.documents().map(|d| d.file_name.clone()).collect();
-            if accepted.is_empty() {
-                println!("  rejected  {what}");
+        for r in &mail_reports {
+            if r.accepted.is_empty() {
+                println!("  rejected  {}", r.what);
             } else {
-                println!("  accepted  {what}: {}", accepted.join(", "));
+                println!("  accepted  {}: {}", r.what, r.accepted.join(", "));
             }
-            for x in r.outcome.rejections() {
-                println!("            reason: {}", x.message);
-                println!("            action: {}", x.action);
+            for (reason, action) in &r.rejected {
+                println!("            reason: {reason}");
+                println!("            action: {action}");
             }
         }
         println!();

@@ -1,12 +1,15 @@
 //! `passerelle`: the command line and the one-machine runtime.
 //!
-//! Exit codes: 0 success; 1 the work failed (see the message); 2 wrong usage; 3 invalid
-//! configuration (every problem is listed).
+//! Exit codes: 0 success; 1 the work failed (the message says what to do next); 2 wrong usage;
+//! 3 invalid configuration (every problem is listed, each with its fix).
 
 mod commands;
 mod demo;
+mod http;
 mod mails;
 mod runtime;
+mod serve;
+mod smtp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +21,7 @@ use clap::{Parser, Subcommand};
     name = "passerelle",
     version,
     about = "Sellsy invoices and mailed documents to balanced French ledger entries, Inqom, Pennylane or a FEC file",
-    after_help = "Start with `passerelle demo`: it needs no account anywhere."
+    after_help = "Start with `passerelle demo`: it needs no account anywhere.\n\nExit codes: 0 success; 1 the work failed (the message says what to do next); 2 wrong usage;\n3 invalid configuration (every problem is listed, each with its fix).\n--json on status, log, sync, push, test-connection, ingest and demo prints JSON for machines."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +45,15 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// The one-machine service: nightly scheduler, HTTP routes (/sync, /runs/{id}, Sellsy
+    /// webhooks), SMTP listener of the collection addresses, worker; stops on Ctrl-C / SIGTERM.
+    #[command(
+        after_help = "Example:\n  PASSERELLE_SYNC_SECRET=... passerelle serve --config dossiers.toml\n\n[service] keys: http_listen (127.0.0.1:8080), smtp_listen (127.0.0.1:2525),\nsync_secret_env (PASSERELLE_SYNC_SECRET), nightly_at (02:00), time_zone (Europe/Paris),\nmax_message_bytes (40 MB), mail_domains, authserv_id, data_dir.\n\nExit codes: 0 stopped cleanly; 1 could not start (the message says why); 3 invalid configuration."
+    )]
+    Serve {
+        #[arg(long, default_value = "dossiers.toml")]
+        config: PathBuf,
     },
     /// Checks the configuration file and lists every invalid field with its fix.
     #[command(after_help = "Example:\n  passerelle check-config --config dossiers.toml")]
@@ -78,6 +90,29 @@ enum Command {
         /// The envelope recipient (collection address).
         #[arg(long, required = true)]
         to: Vec<String>,
+        #[arg(long, default_value = "dossiers.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Maps and pushes to the ledger what is pending now (after an outage, a fixed rejection).
+    #[command(
+        after_help = "Examples:\n  passerelle push --config dossiers.toml\n  passerelle push acme --json\n\nExit codes: 0 everything pending was pushed; 1 some documents failed (see passerelle log <dossier> --severity warning); 3 invalid configuration."
+    )]
+    Push {
+        /// Only this dossier (default: all).
+        dossier: Option<String>,
+        #[arg(long, default_value = "dossiers.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks a dossier's Sellsy credentials, scopes and quotas, and its ledger.
+    #[command(
+        after_help = "Example:\n  ACME_SELLSY_SECRET=... passerelle test-connection acme --config dossiers.toml\n\nExit codes: 0 every check passed; 1 a check failed (the line says what to do); 3 invalid configuration."
+    )]
+    TestConnection {
+        dossier: String,
         #[arg(long, default_value = "dossiers.toml")]
         config: PathBuf,
         #[arg(long)]
@@ -139,6 +174,7 @@ fn main() -> ExitCode {
                 invoices,
                 json,
             } => demo::run(&dir, invoices, json).await,
+            Command::Serve { config } => serve::run(&config).await,
             Command::CheckConfig { config } => commands::check_config(&config),
             Command::Sync {
                 dossier,
@@ -160,6 +196,16 @@ fn main() -> ExitCode {
                 config,
                 out,
             } => commands::export_fec(&config, &dossier, year, out.as_deref()).await,
+            Command::Push {
+                dossier,
+                config,
+                json,
+            } => commands::push(&config, dossier.as_deref(), json).await,
+            Command::TestConnection {
+                dossier,
+                config,
+                json,
+            } => commands::test_connection(&config, &dossier, json).await,
             Command::Status { config, json } => commands::status(&config, json).await,
             Command::Log {
                 dossier,
