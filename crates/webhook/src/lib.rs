@@ -179,5 +179,11 @@ where
     D: DossierLookup + ?Sized,
     L: Launcher,
 {
-    routes::route(pipeline, dossiers, secrets, launcher, &req).await
+    let router = routes::Router {
+        pipeline,
+        dossiers,
+        secrets,
+        launcher,
+    };
+    router.route(&req).await
 }

@@ -568,6 +568,14 @@ async fn a_sellsy_webhook_about_an_invoice_schedules_a_refetch() {
     // A webhook never writes a run.
     assert_eq!(f.runs().await, 0);
 
+    // The same delivery again (Sellsy retrying, or a replay) re-fetches nothing more.
+    let again = f
+        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert!(again.body["duplicate"].is_string(), "{:?}", again.body);
+    assert_eq!(f.launches().len(), 1);
+
     let credit = json!({"eventType": "docslog", "event": "created",
                         "relatedtype": "creditnote", "relatedid": 12});
     let resp = f.send(sellsy_request("acme", &credit, SELLSY_KEY)).await;
@@ -597,6 +605,57 @@ async fn sellsy_webhooks_with_a_bad_signature_or_an_unknown_dossier_are_refused(
     let keyless = sellsy_request("acme", &invoice_event(), SELLSY_KEY);
     assert_refusal(&f.send(keyless).await, 404, "no dossier 'acme'");
     f.assert_nothing_started().await;
+}
+
+#[tokio::test]
+async fn a_sellsy_delivery_whose_launch_failed_is_acted_on_when_it_comes_back() {
+    let f = fixture();
+    f.launcher.fail.store(true, Ordering::SeqCst);
+    let resp = f
+        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
+        .await;
+    assert_refusal(&resp, 503, "could not be started");
+    f.launcher.fail.store(false, Ordering::SeqCst);
+    let resp = f
+        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
+        .await;
+    assert_eq!(resp.status, 202, "{:?}", resp.body);
+    assert_eq!(f.launches().len(), 1);
+}
+
+#[tokio::test]
+async fn a_form_encoded_sellsy_webhook_is_accepted() {
+    // Sellsy's default content type unless the webhook has json_content_type (research §4).
+    let f = fixture();
+    let raw =
+        b"eventType=docslog&event=paymentadd&relatedtype=invoice&relatedid=77&timestamp=1770715800"
+            .to_vec();
+    let sig = sellsy::webhook::signature(&Secret::new(SELLSY_KEY), &raw);
+    let resp = f
+        .send(HttpRequest {
+            method: "POST".into(),
+            path: "/sellsy/acme".into(),
+            headers: vec![
+                (
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+                ("X-Webhook-Signature".into(), sig),
+            ],
+            body: raw,
+        })
+        .await;
+    assert_eq!(resp.status, 202, "{:?}", resp.body);
+    assert_eq!(
+        f.launches(),
+        vec![Launch::Refetch {
+            dossier: "acme".into(),
+            doc: DocRef {
+                kind: DocRefKind::Invoice,
+                id: 77
+            }
+        }]
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 //! | mail outcome | `MAIL#<dossier>` | message id or raw sha256 |
 //! | run | `RUN` | run id |
 //! | used request signature (replay guard of the HTTP triggers) | `SIG` | signature (hex) (with a TTL) |
+//! | Sellsy webhook delivery acted on (deduplication) | `HOOK#<dossier>` | delivery hash (with a TTL) |
 //! | log line | `LOG#<dossier>` | `<RFC 3339 time>#<seq>` (with a TTL) |
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,15 @@ use domain::{Category, LedgerEntry, SourceDocument, SourceJournalLine};
 use serde::{Deserialize, Serialize};
 
 use crate::ports::{Record, StoreError};
+
+/// An item's data read back as `T`; `Corrupt` when it is not one.
+fn decode<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
+    serde_json::from_value(record.data.clone()).map_err(|e| StoreError::Corrupt {
+        pk: record.pk.clone(),
+        sk: record.sk.clone(),
+        message: e.to_string(),
+    })
+}
 
 pub fn doc_pk(dossier: &str) -> String {
     format!("DOC#{dossier}")
@@ -46,6 +56,12 @@ pub const RUN_PK: &str = "RUN";
 
 /// Signatures of accepted HTTP trigger requests, kept for their replay window (crate `webhook`).
 pub const SIGNATURE_PK: &str = "SIG";
+
+/// Sellsy webhook deliveries already acted on: Sellsy sends no event id, so a hash of the
+/// delivery (`sellsy::webhook::WebhookEvent::dedup_key`) stands for it (research §4).
+pub fn hook_pk(dossier: &str) -> String {
+    format!("HOOK#{dossier}")
+}
 
 pub fn log_pk(dossier: &str) -> String {
     format!("LOG#{dossier}")
@@ -152,11 +168,7 @@ pub struct DocumentRecord {
 
 impl DocumentRecord {
     pub fn from_record(record: &Record) -> Result<DocumentRecord, StoreError> {
-        serde_json::from_value(record.data.clone()).map_err(|e| StoreError::Corrupt {
-            pk: record.pk.clone(),
-            sk: record.sk.clone(),
-            message: e.to_string(),
-        })
+        decode(record)
     }
 
     pub fn to_data(&self) -> serde_json::Value {
@@ -216,11 +228,7 @@ pub struct RunRecord {
 
 impl RunRecord {
     pub fn from_record(record: &Record) -> Result<RunRecord, StoreError> {
-        serde_json::from_value(record.data.clone()).map_err(|e| StoreError::Corrupt {
-            pk: record.pk.clone(),
-            sk: record.sk.clone(),
-            message: e.to_string(),
-        })
+        decode(record)
     }
 
     pub fn to_data(&self) -> serde_json::Value {
