@@ -363,3 +363,88 @@ async fn a_failed_refetch_is_logged_and_retryable() {
         "{lines:?}"
     );
 }
+
+/// A source in mode journal: each document comes with one journal line, only from `pull` (as
+/// with Sellsy, whose journal has no per-document read).
+struct JournalSource {
+    inner: FakeSource,
+    /// Appended to every journal line's label (a change in the source's journal).
+    suffix: std::sync::Mutex<String>,
+    day_pulls: AtomicU64,
+}
+
+impl SourceApi for JournalSource {
+    async fn pull(&self, window: PullWindow, mode: PullMode) -> Result<Pulled, SourceError> {
+        if window.from == window.to {
+            self.day_pulls.fetch_add(1, Ordering::SeqCst);
+        }
+        let mut pulled = self.inner.pull(window, mode).await?;
+        let suffix = self.suffix.lock().unwrap().clone();
+        pulled.journal = pulled
+            .documents
+            .iter()
+            .map(|d| domain::SourceJournalLine {
+                id: format!("J{}", d.source.source_id),
+                journal: "VENTES".into(),
+                date: d.date,
+                account: "411000".into(),
+                account_label: None,
+                auxiliary_code: None,
+                label: format!("{}{suffix}", d.number),
+                side: domain::Side::Debit,
+                amount: rust_decimal::Decimal::new(12_000, 2),
+                document: d.source.clone(),
+                document_number: d.number.clone(),
+                party_name: None,
+                currency: "EUR".into(),
+            })
+            .collect();
+        Ok(pulled)
+    }
+    async fn fetch(&self, doc: DocRef) -> Result<Option<SourceDocument>, SourceError> {
+        self.inner.fetch(doc).await
+    }
+    async fn pdf(&self, doc: DocRef) -> Result<Option<PdfFile>, SourceError> {
+        self.inner.pdf(doc).await
+    }
+    async fn test_connection(&self) -> Result<ConnectionReport, SourceError> {
+        self.inner.test_connection().await
+    }
+}
+
+#[tokio::test]
+async fn in_mode_journal_a_refetch_reads_the_documents_journal_lines_too() {
+    let p = pipeline();
+    let mut cfg = domain::testkit::example_config();
+    cfg.mode = domain::config::Mode::Journal;
+    let docs: Vec<SourceDocument> = domain::testkit::invoices(60, 1, 4)
+        .into_iter()
+        .filter(|d| january().contains(d.date))
+        .collect();
+    assert!(!docs.is_empty());
+    let source = JournalSource {
+        inner: FakeSource::new(docs.clone(), 0, 1),
+        suffix: Default::default(),
+        day_pulls: AtomicU64::new(0),
+    };
+    let r = p.pull(&cfg, &source, january(), None).await.unwrap();
+    assert_eq!(r.new as usize, docs.len());
+    let doc = DocRef {
+        kind: DocRefKind::Invoice,
+        id: docs[0].source.source_id.parse().unwrap(),
+    };
+    // Same document, same journal lines: unchanged (without its lines it would look changed).
+    let r = p.refetch(&cfg, &source, doc).await.unwrap();
+    assert_eq!((r.pulled, r.unchanged, r.changed), (1, 1, 0));
+    assert_eq!(source.day_pulls.load(Ordering::SeqCst), 1);
+    // A change in the journal only is a change of the document.
+    *source.suffix.lock().unwrap() = " (rectifiée)".into();
+    let r = p.refetch(&cfg, &source, doc).await.unwrap();
+    assert_eq!(r.changed, 1);
+    let rec = doc_state(&p, &cfg.id, &docs[0].key()).await;
+    let app::usecases::records::Content::Source { journal, .. } = &rec.content else {
+        panic!("a source document");
+    };
+    assert_eq!(journal.len(), 1);
+    assert!(journal[0].label.ends_with("(rectifiée)"));
+}
