@@ -68,20 +68,22 @@ impl AuxCodes {
         if let Some(code) = self.by_party.get(&key) {
             return Some(code.clone());
         }
-        let base = derive_base(&party.name, self.length)?;
-        let mut candidate = base.clone();
-        let mut round = 0u32;
-        while let Some(owner) = self.by_code.get(&candidate) {
-            if *owner == key {
-                break;
-            }
-            candidate = with_suffix(&base, &key, round, self.length);
-            round += 1;
-        }
+        let candidate = candidates(party, self.length)?
+            .find(|c| self.by_code.get(c).is_none_or(|owner| *owner == key))?;
         self.by_code.insert(candidate.clone(), key.clone());
         self.by_party.insert(key, candidate.clone());
         Some(candidate)
     }
+}
+
+/// The codes a party without a code of its own tries, in order: the base derived from its name,
+/// then suffixed variants. [`AuxCodes::code_for`] takes the first one no other party owns, so a
+/// store only needs the owners of these codes, not the whole registry, to give the same answer.
+pub fn candidates(party: &Party, length: usize) -> Option<impl Iterator<Item = String>> {
+    let key = party.key();
+    let base = derive_base(&party.name, length)?;
+    let first = std::iter::once(base.clone());
+    Some(first.chain((0u32..).map(move |round| with_suffix(&base, &key, round, length))))
 }
 
 /// The code a name gives before any de-duplication: transliterated, upper-case, letters and

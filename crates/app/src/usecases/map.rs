@@ -1,10 +1,10 @@
 //! Map: turn a received document into a balanced entry (with its PDF stored), claim its piece
 //! number, and put it in the push outbox.
 
-use domain::auxcode::AuxCodes;
+use domain::auxcode::{AuxCodes, candidates};
 use domain::config::{DossierConfig, Mode};
 use domain::mapping::{Mapped, MappingError, map_document, map_journal, not_booked};
-use domain::{AttachmentRef, DocumentKind, LedgerEntry, PdfRef};
+use domain::{AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef};
 
 use super::records::{
     Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, num_pk,
@@ -105,7 +105,11 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 };
             }
 
-            let mut aux = self.aux_codes(cfg).await?;
+            let mut aux = match cfg.mode {
+                Mode::Documents => self.aux_codes_of(cfg, &document.party).await?,
+                // The journal's lines name parties of their own: the whole registry.
+                Mode::Journal => self.aux_codes(cfg).await?,
+            };
             let known: Vec<(String, String)> = aux
                 .assignments()
                 .map(|(p, c)| (p.clone(), c.clone()))
@@ -248,6 +252,44 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             cfg.auxiliary.length,
             assignments,
         ))
+    }
+
+    /// The part of the registry that decides this party's code: its own assignment, or the
+    /// owners of the codes it would try (see `domain::auxcode::candidates`). Two or three reads
+    /// instead of the whole registry at every mapping (which grows with the customers).
+    async fn aux_codes_of(
+        &self,
+        cfg: &DossierConfig,
+        party: &Party,
+    ) -> Result<AuxCodes, PipelineError> {
+        let length = cfg.auxiliary.length;
+        let key = party.key();
+        let code_of = |r: Option<Record>, field: &str| {
+            r.and_then(|r| {
+                r.data
+                    .get(field)
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string)
+            })
+        };
+        if let Some(code) = code_of(self.store.get(&aux_pk(&cfg.id), &key).await?, "code") {
+            return Ok(AuxCodes::with_assignments(length, [(key, code)]));
+        }
+        let mut owners = Vec::new();
+        let has_own_code = party
+            .auxiliary_code
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty());
+        if !has_own_code && let Some(candidates) = candidates(party, length) {
+            for code in candidates {
+                let record = self.store.get(&auxcode_pk(&cfg.id), &code).await?;
+                match code_of(record, "party") {
+                    Some(owner) if owner != key => owners.push((owner, code)),
+                    _ => break,
+                }
+            }
+        }
+        Ok(AuxCodes::with_assignments(length, owners))
     }
 
     /// Saves codes given during this mapping. `false` when another worker took one of the codes
