@@ -38,17 +38,60 @@ fn january() -> PullWindow {
     }
 }
 
-/// A source that counts its pulls and yields while pulling, so concurrent callers interleave.
-struct SlowSource {
+/// A source over [`FakeSource`] that counts its pulls and pauses in each (so concurrent callers
+/// interleave), and in mode journal gives each document one journal line, only through `pull`
+/// (as Sellsy, whose journal has no per-document read).
+struct TestSource {
     inner: FakeSource,
     pulls: AtomicU64,
+    /// Pulls of a single day (what a refetch in mode journal does).
+    day_pulls: AtomicU64,
+    /// Appended to every journal line's label (a change in the source's journal).
+    suffix: std::sync::Mutex<String>,
 }
 
-impl SourceApi for SlowSource {
+impl TestSource {
+    fn new(docs: Vec<SourceDocument>) -> TestSource {
+        TestSource {
+            inner: FakeSource::new(docs, 0, 1),
+            pulls: AtomicU64::new(0),
+            day_pulls: AtomicU64::new(0),
+            suffix: Default::default(),
+        }
+    }
+}
+
+impl SourceApi for TestSource {
     async fn pull(&self, window: PullWindow, mode: PullMode) -> Result<Pulled, SourceError> {
         self.pulls.fetch_add(1, Ordering::SeqCst);
+        if window.from == window.to {
+            self.day_pulls.fetch_add(1, Ordering::SeqCst);
+        }
         tokio::time::sleep(Duration::from_millis(5)).await;
-        self.inner.pull(window, mode).await
+        let mut pulled = self.inner.pull(window, mode).await?;
+        if mode == PullMode::Journal {
+            let suffix = self.suffix.lock().unwrap().clone();
+            pulled.journal = pulled
+                .documents
+                .iter()
+                .map(|d| domain::SourceJournalLine {
+                    id: format!("J{}", d.source.source_id),
+                    journal: "VENTES".into(),
+                    date: d.date,
+                    account: "411000".into(),
+                    account_label: None,
+                    auxiliary_code: None,
+                    label: format!("{}{suffix}", d.number),
+                    side: domain::Side::Debit,
+                    amount: rust_decimal::Decimal::new(12_000, 2),
+                    document: d.source.clone(),
+                    document_number: d.number.clone(),
+                    party_name: None,
+                    currency: "EUR".into(),
+                })
+                .collect();
+        }
+        Ok(pulled)
     }
     async fn fetch(&self, doc: DocRef) -> Result<Option<SourceDocument>, SourceError> {
         self.inner.fetch(doc).await
@@ -106,10 +149,7 @@ async fn queuing_a_run_twice_is_one_run() {
 async fn a_queued_run_is_claimed_and_pulled_exactly_once_by_concurrent_starts() {
     let p = Arc::new(pipeline());
     let cfg = Arc::new(domain::testkit::example_config());
-    let source = Arc::new(SlowSource {
-        inner: FakeSource::new(domain::testkit::invoices(30, 2, 5), 0, 1),
-        pulls: AtomicU64::new(0),
-    });
+    let source = Arc::new(TestSource::new(domain::testkit::invoices(30, 2, 5)));
     const RUNS: u64 = 25;
     for i in 0..RUNS {
         let id = format!("req-{i}");
@@ -167,10 +207,7 @@ async fn a_queued_run_is_claimed_and_pulled_exactly_once_by_concurrent_starts() 
 async fn a_finished_run_is_reported_without_pulling_again() {
     let p = pipeline();
     let cfg = domain::testkit::example_config();
-    let source = SlowSource {
-        inner: FakeSource::new(domain::testkit::invoices(10, 2, 5), 0, 1),
-        pulls: AtomicU64::new(0),
-    };
+    let source = TestSource::new(domain::testkit::invoices(10, 2, 5));
     // Not queued: started directly (the schedule), created running.
     let first = p
         .start_run(&cfg, &source, january(), "night-1", "schedule")
@@ -364,54 +401,6 @@ async fn a_failed_refetch_is_logged_and_retryable() {
     );
 }
 
-/// A source in mode journal: each document comes with one journal line, only from `pull` (as
-/// with Sellsy, whose journal has no per-document read).
-struct JournalSource {
-    inner: FakeSource,
-    /// Appended to every journal line's label (a change in the source's journal).
-    suffix: std::sync::Mutex<String>,
-    day_pulls: AtomicU64,
-}
-
-impl SourceApi for JournalSource {
-    async fn pull(&self, window: PullWindow, mode: PullMode) -> Result<Pulled, SourceError> {
-        if window.from == window.to {
-            self.day_pulls.fetch_add(1, Ordering::SeqCst);
-        }
-        let mut pulled = self.inner.pull(window, mode).await?;
-        let suffix = self.suffix.lock().unwrap().clone();
-        pulled.journal = pulled
-            .documents
-            .iter()
-            .map(|d| domain::SourceJournalLine {
-                id: format!("J{}", d.source.source_id),
-                journal: "VENTES".into(),
-                date: d.date,
-                account: "411000".into(),
-                account_label: None,
-                auxiliary_code: None,
-                label: format!("{}{suffix}", d.number),
-                side: domain::Side::Debit,
-                amount: rust_decimal::Decimal::new(12_000, 2),
-                document: d.source.clone(),
-                document_number: d.number.clone(),
-                party_name: None,
-                currency: "EUR".into(),
-            })
-            .collect();
-        Ok(pulled)
-    }
-    async fn fetch(&self, doc: DocRef) -> Result<Option<SourceDocument>, SourceError> {
-        self.inner.fetch(doc).await
-    }
-    async fn pdf(&self, doc: DocRef) -> Result<Option<PdfFile>, SourceError> {
-        self.inner.pdf(doc).await
-    }
-    async fn test_connection(&self) -> Result<ConnectionReport, SourceError> {
-        self.inner.test_connection().await
-    }
-}
-
 #[tokio::test]
 async fn in_mode_journal_a_refetch_reads_the_documents_journal_lines_too() {
     let p = pipeline();
@@ -422,11 +411,7 @@ async fn in_mode_journal_a_refetch_reads_the_documents_journal_lines_too() {
         .filter(|d| january().contains(d.date))
         .collect();
     assert!(!docs.is_empty());
-    let source = JournalSource {
-        inner: FakeSource::new(docs.clone(), 0, 1),
-        suffix: Default::default(),
-        day_pulls: AtomicU64::new(0),
-    };
+    let source = TestSource::new(docs.clone());
     let r = p.pull(&cfg, &source, january(), None).await.unwrap();
     assert_eq!(r.new as usize, docs.len());
     let doc = DocRef {
