@@ -499,6 +499,30 @@ async fn get_run_shows_the_state_and_the_log_lines() {
 }
 
 #[tokio::test]
+async fn a_run_left_running_for_over_an_hour_is_reported_as_interrupted() {
+    let f = fixture();
+    let resp = f
+        .send(sync_request(&json!({"dossier": "acme"}), f.now()))
+        .await;
+    let run_id = resp.body["run_id"].as_str().unwrap().to_string();
+    let path = format!("/runs/{run_id}");
+    let resp = f
+        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
+        .await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert!(resp.body.get("warning").is_none(), "{:?}", resp.body);
+    // The launch was lost: an hour later the run is still queued.
+    *f.pipeline.clock.0.lock().unwrap() += chrono::Duration::minutes(61);
+    let resp = f
+        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
+        .await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    let warning = resp.body["warning"].as_str().expect("a warning");
+    assert!(warning.contains("queued for 61 minutes"), "{warning}");
+    assert!(resp.body["action"].as_str().unwrap().contains("POST /sync"));
+}
+
+#[tokio::test]
 async fn get_run_refuses_unsigned_and_other_paths_signatures_and_404s_unknown_ids() {
     let f = fixture();
     let resp = f
