@@ -55,7 +55,10 @@ impl Handler for SessionHandler {
     fn rcpt(&mut self, to: &str) -> Response {
         match (self.accept)(to) {
             Ok(()) => mailin::response::OK,
-            Err(reason) => Response::custom(550, format!("5.1.1 {reason}")),
+            Err(reason) => {
+                crate::serve::event("smtp", &format!("RCPT TO:<{to}> refused (550): {reason}"));
+                Response::custom(550, format!("5.1.1 {reason}"))
+            }
         }
     }
 
@@ -302,4 +305,119 @@ pub fn dot_stuff(raw: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(b".\r\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// A listener whose deliveries are answered 250 and kept.
+    async fn start(max_bytes: usize) -> (SocketAddr, mpsc::UnboundedReceiver<Vec<u8>>) {
+        let listener = bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, mut rx) = mpsc::channel::<Delivery>(4);
+        let (kept_tx, kept) = mpsc::unbounded_channel();
+        let (_stop_tx, stop) = watch::channel(false);
+        let accept: Accept = Arc::new(|to: &str| {
+            if to.starts_with("achat.") {
+                Ok(())
+            } else {
+                Err(format!("{to} is not a collection address"))
+            }
+        });
+        let cfg = Config {
+            name: "test".into(),
+            max_bytes,
+            accept,
+        };
+        tokio::spawn(async move {
+            let _stop_tx = _stop_tx;
+            serve(listener, cfg, tx, stop).await
+        });
+        tokio::spawn(async move {
+            while let Some(d) = rx.recv().await {
+                let n = d.recipients.len();
+                let _ = kept_tx.send(d.raw);
+                let _ = d.reply.send((250, format!("2.0.0 kept for {n}")));
+            }
+        });
+        (addr, kept)
+    }
+
+    /// Writes everything at once (pipelined), then reads the replies until the server closes.
+    async fn exchange(addr: SocketAddr, script: &[u8]) -> Vec<u16> {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(script).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out.lines()
+            .filter(|l| l.as_bytes().get(3) == Some(&b' '))
+            .map(|l| l[..3].parse().unwrap())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pipelined_session_with_dot_stuffing_rset_550_and_503() {
+        let (addr, mut kept) = start(1 << 20).await;
+        let script = b"EHLO client\r\n\
+            MAIL FROM:<a@b.fr>\r\nRCPT TO:<postmaster@x.fr>\r\nRCPT TO:<achat.acme@x.fr>\r\nDATA\r\n\
+            Subject: x\r\n\r\n..leading dot\r\n.\r\n\
+            RCPT TO:<achat.acme@x.fr>\r\n\
+            MAIL FROM:<a@b.fr>\r\nRCPT TO:<achat.acme@x.fr>\r\nRSET\r\nDATA\r\n\
+            QUIT\r\n";
+        let codes = exchange(addr, script).await;
+        assert_eq!(
+            codes,
+            vec![
+                220, 250, 250, 550, 250, 354, 250, 503, 250, 250, 250, 503, 221
+            ]
+        );
+        let raw = kept.recv().await.unwrap();
+        assert_eq!(raw, b"Subject: x\r\n\r\n.leading dot\r\n");
+        assert!(
+            kept.try_recv().is_err(),
+            "RSET dropped the second transaction"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_message_over_the_limit_gets_552_and_the_session_goes_on() {
+        let (addr, mut kept) = start(1000).await;
+        let mut script =
+            b"HELO client\r\nMAIL FROM:<a@b.fr>\r\nRCPT TO:<achat.acme@x.fr>\r\nDATA\r\n".to_vec();
+        for _ in 0..40 {
+            script.extend_from_slice(&[b'x'; 78]);
+            script.extend_from_slice(b"\r\n");
+        }
+        script.extend_from_slice(b".\r\nMAIL FROM:<a@b.fr>\r\nRCPT TO:<achat.acme@x.fr>\r\nDATA\r\nsmall\r\n.\r\nQUIT\r\n");
+        let codes = exchange(addr, &script).await;
+        assert_eq!(
+            codes,
+            vec![220, 250, 250, 250, 354, 552, 250, 250, 354, 250, 221]
+        );
+        assert_eq!(kept.recv().await.unwrap(), b"small\r\n");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_client_stuffs_dots_and_reads_refusals() {
+        let (addr, mut kept) = start(1 << 20).await;
+        let raw = b"Subject: y\n\n.one\nlast line without newline";
+        let sent = send(
+            addr,
+            "a@b.fr",
+            &["achat.acme@x.fr".into(), "nobody@x.fr".into()],
+            raw,
+        )
+        .await
+        .unwrap();
+        assert_eq!(sent.recipients[0].1, 250);
+        assert_eq!(sent.recipients[1].1, 550);
+        assert!(sent.recipients[1].2.contains("not a collection address"));
+        assert_eq!(sent.data.unwrap().0, 250);
+        assert_eq!(
+            kept.recv().await.unwrap(),
+            b"Subject: y\r\n\r\n.one\r\nlast line without newline\r\n"
+        );
+    }
 }
