@@ -92,6 +92,17 @@ impl Fixture {
         .await
     }
 
+    /// `POST /sync` signed now.
+    async fn sync(&self, body: Value) -> HttpResponse {
+        self.send(sync_request(&body, self.now())).await
+    }
+
+    /// `GET path` signed now.
+    async fn get(&self, path: &str) -> HttpResponse {
+        self.send(signed("GET", path, b"", SYNC_SECRET, self.now()))
+            .await
+    }
+
     fn now(&self) -> i64 {
         self.pipeline.now().timestamp()
     }
@@ -250,9 +261,7 @@ async fn a_signed_sync_queues_one_run_and_launches_it() {
 #[tokio::test]
 async fn the_window_defaults_to_the_start_date_through_today() {
     let f = fixture();
-    let resp = f
-        .send(sync_request(&json!({"dossier": "acme"}), f.now()))
-        .await;
+    let resp = f.sync(json!({"dossier": "acme"})).await;
     assert_eq!(resp.status, 202, "{:?}", resp.body);
     let launched = f.launches();
     let [Launch::Run { from, to, .. }] = launched.as_slice() else {
@@ -346,9 +355,7 @@ async fn header_names_are_case_insensitive() {
 async fn no_sync_secret_refuses_everything() {
     let mut f = fixture();
     f.secrets.sync = None;
-    let resp = f
-        .send(sync_request(&json!({"dossier": "acme"}), f.now()))
-        .await;
+    let resp = f.sync(json!({"dossier": "acme"})).await;
     assert_refusal(&resp, 401, "no sync secret");
     f.assert_nothing_started().await;
 }
@@ -356,9 +363,7 @@ async fn no_sync_secret_refuses_everything() {
 #[tokio::test]
 async fn an_unknown_dossier_is_404() {
     let f = fixture();
-    let resp = f
-        .send(sync_request(&json!({"dossier": "globex"}), f.now()))
-        .await;
+    let resp = f.sync(json!({"dossier": "globex"})).await;
     assert_refusal(&resp, 404, "no dossier 'globex'");
     f.assert_nothing_started().await;
 }
@@ -413,9 +418,7 @@ async fn malformed_json_and_bad_windows_are_400() {
 async fn a_launcher_failure_is_503_and_the_run_is_marked_failed() {
     let f = fixture();
     f.launcher.fail.store(true, Ordering::SeqCst);
-    let resp = f
-        .send(sync_request(&json!({"dossier": "acme"}), f.now()))
-        .await;
+    let resp = f.sync(json!({"dossier": "acme"})).await;
     assert_refusal(&resp, 503, "could not be started");
     let run_id = resp.body["run_id"].as_str().expect("run_id");
     let run = f.pipeline.run(run_id).await.unwrap().expect("the run");
@@ -427,19 +430,14 @@ async fn a_launcher_failure_is_503_and_the_run_is_marked_failed() {
 async fn get_run_shows_the_state_and_the_log_lines() {
     let f = fixture();
     let resp = f
-        .send(sync_request(
-            &json!({"dossier": "acme", "from": "2026-01-01", "to": "2026-12-31"}),
-            f.now(),
-        ))
+        .sync(json!({"dossier": "acme", "from": "2026-01-01", "to": "2026-12-31"}))
         .await;
     assert_eq!(resp.status, 202, "{:?}", resp.body);
     let run_id = resp.body["run_id"].as_str().unwrap().to_string();
     let path = format!("/runs/{run_id}");
 
     // Queued: no pull yet.
-    let resp = f
-        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
-        .await;
+    let resp = f.get(&path).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     assert_eq!(resp.body["run"]["state"], json!("queued"));
 
@@ -468,9 +466,7 @@ async fn get_run_shows_the_state_and_the_log_lines() {
     assert_eq!(run.pulled, 40);
 
     *f.pipeline.clock.0.lock().unwrap() += chrono::Duration::seconds(2);
-    let resp = f
-        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
-        .await;
+    let resp = f.get(&path).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     let body = &resp.body;
     assert_eq!(body["run"]["id"], json!(run_id));
@@ -501,21 +497,15 @@ async fn get_run_shows_the_state_and_the_log_lines() {
 #[tokio::test]
 async fn a_run_left_running_for_over_an_hour_is_reported_as_interrupted() {
     let f = fixture();
-    let resp = f
-        .send(sync_request(&json!({"dossier": "acme"}), f.now()))
-        .await;
+    let resp = f.sync(json!({"dossier": "acme"})).await;
     let run_id = resp.body["run_id"].as_str().unwrap().to_string();
     let path = format!("/runs/{run_id}");
-    let resp = f
-        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
-        .await;
+    let resp = f.get(&path).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     assert!(resp.body.get("warning").is_none(), "{:?}", resp.body);
     // The launch was lost: an hour later the run is still queued.
     *f.pipeline.clock.0.lock().unwrap() += chrono::Duration::minutes(61);
-    let resp = f
-        .send(signed("GET", &path, b"", SYNC_SECRET, f.now()))
-        .await;
+    let resp = f.get(&path).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
     let warning = resp.body["warning"].as_str().expect("a warning");
     assert!(warning.contains("queued for 61 minutes"), "{warning}");
@@ -539,9 +529,7 @@ async fn get_run_refuses_unsigned_and_other_paths_signatures_and_404s_unknown_id
     other.path = "/runs/abc".into();
     assert_refusal(&f.send(other).await, 401, "invalid signature");
 
-    let resp = f
-        .send(signed("GET", "/runs/abc", b"", SYNC_SECRET, f.now()))
-        .await;
+    let resp = f.get("/runs/abc").await;
     assert_refusal(&resp, 404, "no run 'abc'");
 
     // A query string is not part of the route nor of the signed path.
