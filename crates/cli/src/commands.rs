@@ -72,6 +72,15 @@ pub fn check_config(config: &Path) -> Result<ExitCode> {
     }
 }
 
+/// Settings of the one-shot commands: a failed step comes back after a second, so that the
+/// command ends soon after the work (the default 30 s suits a long-running worker).
+fn one_shot() -> Settings {
+    Settings {
+        retry_delay: Duration::from_secs(1),
+        ..Settings::default()
+    }
+}
+
 /// Works the queues until they are quiet, with a progress bar on a terminal.
 pub async fn drain<S, B, Q, C, D>(
     pipeline: &Pipeline<S, B, Q, C>,
@@ -294,7 +303,8 @@ pub async fn sync(
         .get(dossier)
         .with_context(|| format!("dossier {dossier} has no [dossier.sellsy] section"))?;
     let queue = InProcessQueue::new();
-    let pipeline = Pipeline::new(&data.records, &*files, &queue, SystemClock);
+    let pipeline =
+        Pipeline::new(&data.records, &*files, &queue, SystemClock).with_settings(one_shot());
     // Documents left in the outbox by an earlier interrupted run are handed over again by the pull.
     let run = pipeline
         .start_run(&cfg, source, window, &run_id, "cli")
@@ -634,10 +644,7 @@ pub async fn push(config: &Path, only: Option<&str>, json_out: bool) -> Result<E
     let connected = runtime::connect(&loaded, files)?;
     let queue = InProcessQueue::new();
     let pipeline =
-        Pipeline::new(&data.records, &data.files, &queue, SystemClock).with_settings(Settings {
-            retry_delay: Duration::from_secs(1),
-            ..Settings::default()
-        });
+        Pipeline::new(&data.records, &data.files, &queue, SystemClock).with_settings(one_shot());
     let ids: Vec<String> = loaded
         .file
         .dossiers
