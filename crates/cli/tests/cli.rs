@@ -209,6 +209,32 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
             .unwrap(),
     );
     assert_eq!(checked["ok"], true, "{checked}");
+
+    // Nothing is left to push; the connections answer.
+    let out = run(&mut cmd(&["push", "--json"]));
+    assert_eq!(out.status.code(), Some(0));
+    let pushed = json(&out);
+    assert_eq!(pushed[0]["dossier"], "acme");
+    assert_eq!(pushed[0]["queued"], 0);
+    assert_eq!(pushed[0]["failed"], 0);
+    let out = tokio::task::spawn_blocking({
+        let mut c = cmd(&["test-connection", "acme", "--json"]);
+        move || run(&mut c)
+    })
+    .await
+    .unwrap();
+    let checks = json(&out);
+    assert_eq!(checks["ok"], true, "{checks}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(checks["checks"].as_array().unwrap().len(), 2, "{checks}");
+    let out = run(&mut with_config(
+        &["test-connection", "acme"],
+        &cfg,
+        "a wrong secret",
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAILED") && text.contains("→"), "{text}");
     sim.stop().await;
 }
 
