@@ -36,7 +36,8 @@ pub struct Moto {
 }
 
 fn moto_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server")
+    // tools/moto_server runs .venv's moto with a fix for an O(n^2) SQS receive (see moto_server.py).
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/moto_server")
 }
 
 static SHARED: Mutex<Weak<Moto>> = Mutex::new(Weak::new());
@@ -55,11 +56,12 @@ impl Moto {
 
     pub fn start() -> Moto {
         let binary = moto_binary();
+        let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
         assert!(
-            binary.exists(),
+            venv.exists(),
             "{} is missing: run scripts/setup from the repository root (it installs \
              moto[server]==5.2.5 into .venv); the AWS adapter tests need it",
-            binary.display()
+            venv.display()
         );
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
