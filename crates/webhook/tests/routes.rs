@@ -732,3 +732,126 @@ fn handle_is_send_for_spawning_runtimes() {
     );
     assert_send(&fut);
 }
+
+/// The whole webhook path with the real Sellsy client against the simulator (127.0.0.1, a free
+/// port): `/sync` → the pull, then Sellsy webhooks → `Pipeline::refetch` through the API. A
+/// re-fetched document that did not change must compare equal to what the pull stored (in both
+/// modes; in mode journal with its journal lines), or every webhook would re-map documents and
+/// hold booked ones as "modified after booking".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_changes() {
+    use sellsy_sim::{Kind, Sim, SimConfig};
+    let sim = Sim::start(SimConfig {
+        invoices: 25,
+        credit_notes: 4,
+        per_second: 200,
+        per_minute: 6000,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the Sellsy simulator could not listen on 127.0.0.1");
+    let mut sellsy_cfg =
+        sellsy::SellsyConfig::new(sim.client_id(), Secret::new(sim.client_secret()))
+            .with_base_urls(sim.api_base(), sim.token_url());
+    sellsy_cfg.request_timeout = std::time::Duration::from_secs(5);
+    let client = sellsy::SellsyClient::new(sellsy_cfg).expect("a Sellsy client");
+    let window = (date("2026-01-01"), date("2026-12-31"));
+    let invoice = sim
+        .documents(Kind::Invoice)
+        .into_iter()
+        .find(|d| d.status != "draft" && window.0 <= d.date && d.date <= window.1)
+        .expect("a finalized invoice of 2026 in the simulator");
+    let doc = DocRef {
+        kind: DocRefKind::Invoice,
+        id: invoice.id,
+    };
+
+    for (round, mode) in [
+        domain::config::Mode::Documents,
+        domain::config::Mode::Journal,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut f = fixture();
+        f.dossiers[0].mode = mode;
+        let resp = f
+            .sync(json!({"dossier": "acme", "from": window.0, "to": window.1}))
+            .await;
+        assert_eq!(resp.status, 202, "{:?}", resp.body);
+        let launched = f.launches();
+        let [
+            Launch::Run {
+                run_id,
+                from,
+                to,
+                trigger,
+                ..
+            },
+        ] = launched.as_slice()
+        else {
+            panic!("one run launched: {launched:?}");
+        };
+        let cfg = f.dossiers[0].clone();
+        let window = PullWindow {
+            from: *from,
+            to: *to,
+        };
+        let run = f
+            .pipeline
+            .start_run(&cfg, &client, window, run_id, trigger)
+            .await
+            .expect("the pull");
+        assert_eq!(run.state, RunState::Pulled, "{mode:?}");
+        assert!(run.new > 0, "{mode:?}: nothing pulled");
+
+        // Sellsy says the invoice changed (a payment): it did not, as far as the ledger goes.
+        let event = json!({"eventType": "docslog", "event": "paymentadd", "relatedtype": "invoice",
+                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}1")});
+        let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
+        assert_eq!(resp.status, 202, "{:?}", resp.body);
+        let Some(Launch::Refetch { doc: asked, .. }) = f.launches().pop() else {
+            panic!("a re-fetch launched");
+        };
+        assert_eq!(asked, doc);
+        let report = f.pipeline.refetch(&cfg, &client, asked).await.unwrap();
+        assert_eq!(
+            (report.pulled, report.unchanged, report.changed, report.new),
+            (1, 1, 0, 0),
+            "{mode:?}: an unchanged invoice re-fetched looks changed"
+        );
+        let key = format!("sellsy:sales_invoice:{}", invoice.id);
+        let stored = f
+            .pipeline
+            .store
+            .get(&app::usecases::records::doc_pk("acme"), &key)
+            .await
+            .unwrap()
+            .expect("the invoice's record");
+        let stored = app::usecases::DocumentRecord::from_record(&stored).unwrap();
+        let app::usecases::records::Content::Source { journal, .. } = &stored.content else {
+            panic!("a Sellsy document");
+        };
+        assert_eq!(
+            journal.is_empty(),
+            mode == domain::config::Mode::Documents,
+            "{mode:?}: journal lines {}",
+            journal.len()
+        );
+
+        // Edited in Sellsy (not booked yet): the re-fetch takes the new version.
+        assert!(sim.modify_document(Kind::Invoice, invoice.id));
+        let event = json!({"eventType": "docslog", "event": "step", "relatedtype": "invoice",
+                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}2")});
+        let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
+        assert_eq!(resp.status, 202, "{:?}", resp.body);
+        let report = f.pipeline.refetch(&cfg, &client, doc).await.unwrap();
+        assert_eq!(report.changed, 1, "{mode:?}: the edit was not seen");
+    }
+    let violations = sim.violations();
+    assert!(
+        violations.is_empty(),
+        "requests off the Sellsy spec: {violations:?}"
+    );
+    sim.stop().await;
+}
