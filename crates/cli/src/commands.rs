@@ -72,6 +72,31 @@ pub fn check_config(config: &Path) -> Result<ExitCode> {
     }
 }
 
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+
+/// `text` in an ANSI colour when stdout is a terminal and `NO_COLOR` is not set
+/// (https://no-color.org).
+pub fn paint(text: &str, colour: &str) -> String {
+    use std::io::IsTerminal;
+    if std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal() {
+        format!("\x1b[{colour}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A severity padded to `width`, coloured by how bad it is.
+fn severity_label(s: Severity, width: usize) -> String {
+    let text = format!("{:<width$}", s.as_str());
+    match s {
+        Severity::Info => text,
+        Severity::Warning => paint(&text, YELLOW),
+        _ => paint(&text, RED),
+    }
+}
+
 /// Settings of the one-shot commands: a failed step comes back after a second, so that the
 /// command ends soon after the work (the default 30 s suits a long-running worker).
 fn one_shot() -> Settings {
@@ -136,7 +161,7 @@ pub fn print_warnings(events: &[LogEvent], at_most: usize) {
         events.len()
     );
     for e in events.iter().rev().take(at_most).rev() {
-        println!("  [{}] {}", e.severity.as_str(), e.message);
+        println!("  [{}] {}", severity_label(e.severity, 0), e.message);
         println!("          → {}", e.action);
     }
     if events.len() > at_most {
@@ -582,9 +607,9 @@ pub async fn log(
     } else {
         for e in &events {
             println!(
-                "{}  {:<7} {}",
+                "{}  {} {}",
                 e.at.format("%Y-%m-%d %H:%M:%S"),
-                e.severity.as_str(),
+                severity_label(e.severity, 7),
                 e.message
             );
             if e.action != "no action needed" {
@@ -597,7 +622,7 @@ pub async fn log(
 
 /// Documents still to hand over: received ones to the mapper, mapped and failed ones to the
 /// ledger (the in-process queue does not outlive a process; the records are the outbox).
-async fn requeue<S: RecordStore, Q: Queue>(store: &S, queue: &Q, dossier: &str) -> Result<u64> {
+pub async fn requeue<S: RecordStore, Q: Queue>(store: &S, queue: &Q, dossier: &str) -> Result<u64> {
     let (mut to_map, mut to_push) = (Vec::new(), Vec::new());
     for r in store
         .query(&doc_pk(dossier), None, None, usize::MAX)
@@ -791,11 +816,12 @@ pub async fn test_connection(config: &Path, dossier: &str, json_out: bool) -> Re
         );
     } else {
         for (check, ok, detail, action) in &checks {
-            println!(
-                "{:<14} {:<6} {detail}",
-                check,
-                if *ok { "ok" } else { "FAILED" }
-            );
+            let verdict = if *ok {
+                paint(&format!("{:<6}", "ok"), GREEN)
+            } else {
+                paint(&format!("{:<6}", "FAILED"), RED)
+            };
+            println!("{check:<14} {verdict} {detail}");
             if !action.is_empty() {
                 println!("{:<21}→ {action}", "");
             }

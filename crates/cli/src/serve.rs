@@ -346,6 +346,18 @@ pub async fn run(config: &Path) -> Result<ExitCode> {
         loaded,
         secrets,
     });
+    // Work a previous process left half done (the in-process queue died with it): the records
+    // are the outbox.
+    for d in &service.loaded.file.dossiers {
+        let n = crate::commands::requeue(&service.pipeline.store, &service.pipeline.queue, &d.id)
+            .await?;
+        if n > 0 {
+            event(
+                "start",
+                &format!("{}: {n} pending document(s) handed to the worker", d.id),
+            );
+        }
+    }
     let (stop_tx, stop) = watch::channel(false);
     let s = &service.loaded.service;
     event(
