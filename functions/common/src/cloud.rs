@@ -96,66 +96,48 @@ pub fn settings_from_env() -> Settings {
     settings
 }
 
-/// `[service]` in the cloud configuration.
+/// `[service]` in the cloud configuration (the local runtime's other keys are ignored).
 #[derive(Debug, Clone, Default, Deserialize)]
 struct CloudService {
     #[serde(default)]
     mail_domains: Vec<String>,
-    /// The local runtime's keys are accepted and ignored here.
-    #[serde(default, rename = "data_dir")]
-    _data_dir: Option<toml::Value>,
-    #[serde(default, rename = "authserv_id")]
-    _authserv_id: Option<toml::Value>,
 }
 
-/// `[dossier.sellsy]` in the cloud: the client secret is named in the secret store.
+/// `[dossier.sellsy]` in the cloud: the same keys as the command line's, with secret names
+/// (`ssm:<parameter>` or `secret:<id>`) where the command line names environment variables (its
+/// `*_env` keys are ignored here, so one file serves both).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SellsySection {
     client_id: String,
-    /// `ssm:/passerelle/<dossier>/sellsy` or `secret:<id>`.
     client_secret: String,
+    /// Sellsy's webhook sign key (`POST /sellsy/<dossier>` of sync-webhook).
+    webhook_key: Option<String>,
     api_base: Option<String>,
     token_url: Option<String>,
-    /// The local runtime's key, ignored in the cloud.
-    #[serde(default, rename = "client_secret_env")]
-    _client_secret_env: Option<String>,
 }
 
-/// `[dossier.ledger]` in the cloud.
+/// `[dossier.ledger]` in the cloud, same convention.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct LedgerSection {
     /// `fec` (default), `inqom` or `pennylane`.
     #[serde(default = "default_kind")]
     kind: String,
-    /// Secret holding the ledger's credentials (JSON), see the crate docs.
-    credentials: Option<String>,
-    /// Inqom: the dossier (accounting folder) id.
-    inqom_dossier_id: Option<u64>,
-    /// Pennylane: `X-Company-Id` for a firm token.
-    company_id: Option<u64>,
-    /// Overrides of the production URLs (staging, tests).
+    /// Inqom: the accounting folder, the firm's system user and the partner client.
+    dossier_id: Option<u64>,
+    username: Option<String>,
+    password: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
     api_url: Option<String>,
     token_url: Option<String>,
-    documents_url: Option<String>,
+    /// Pennylane: the company API token, `X-Company-Id` for a firm token, the API base.
+    token: Option<String>,
+    company_id: Option<u64>,
+    base_url: Option<String>,
 }
 
 fn default_kind() -> String {
     "fec".into()
-}
-
-#[derive(Deserialize)]
-struct InqomCredentials {
-    username: String,
-    password: String,
-    client_id: String,
-    client_secret: String,
-}
-
-#[derive(Deserialize)]
-struct PennylaneCredentials {
-    token: String,
 }
 
 /// A ledger of any kind.
@@ -217,6 +199,8 @@ pub struct CloudDossiers {
     pub configs: Vec<DossierConfig>,
     pub sources: BTreeMap<String, SellsyClient>,
     pub sinks: BTreeMap<String, CloudSink>,
+    /// `[dossier.sellsy] webhook_key`: each dossier's Sellsy webhook sign key.
+    pub webhook_keys: BTreeMap<String, sellsy::Secret>,
 }
 
 impl Dossiers for CloudDossiers {
@@ -251,12 +235,16 @@ impl CloudDossiers {
         let mut problems = Vec::new();
         let mut sources = BTreeMap::new();
         let mut sinks = BTreeMap::new();
+        let mut webhook_keys = BTreeMap::new();
         let parties = Arc::new(PartyBook::new());
         for d in &file.dossiers {
             if let Some(t) = &d.connections.sellsy {
                 match sellsy_client(t, secrets).await {
-                    Ok(c) => {
-                        sources.insert(d.id.clone(), c);
+                    Ok((client, key)) => {
+                        sources.insert(d.id.clone(), client);
+                        if let Some(key) = key {
+                            webhook_keys.insert(d.id.clone(), key);
+                        }
                     }
                     Err(e) => problems.push(format!("dossier {} [dossier.sellsy]: {e:#}", d.id)),
                 }
@@ -275,6 +263,7 @@ impl CloudDossiers {
             configs: file.dossiers.clone(),
             sources,
             sinks,
+            webhook_keys,
         })
     }
 }
@@ -283,7 +272,11 @@ async fn secret(secrets: &impl Secrets, name: &str) -> Result<Secret> {
     secrets.get(name).await.map_err(|e| anyhow!("{e}"))
 }
 
-async fn sellsy_client(table: &toml::Table, secrets: &impl Secrets) -> Result<SellsyClient> {
+/// The dossier's Sellsy client and its webhook sign key, if any.
+async fn sellsy_client(
+    table: &toml::Table,
+    secrets: &impl Secrets,
+) -> Result<(SellsyClient, Option<sellsy::Secret>)> {
     let s: SellsySection = table.clone().try_into().context(
         "set client_id and client_secret (a secret name: ssm:/passerelle/<dossier>/sellsy or secret:<id>)",
     )?;
@@ -292,7 +285,12 @@ async fn sellsy_client(table: &toml::Table, secrets: &impl Secrets) -> Result<Se
     if let (Some(api), Some(token)) = (s.api_base, s.token_url) {
         cfg = cfg.with_base_urls(api, token);
     }
-    SellsyClient::new(cfg).map_err(|e| anyhow!("{e}"))
+    let webhook_key = match &s.webhook_key {
+        Some(name) => Some(sellsy::Secret::new(secret(secrets, name).await?.expose())),
+        None => None,
+    };
+    let client = SellsyClient::new(cfg).map_err(|e| anyhow!("{e}"))?;
+    Ok((client, webhook_key))
 }
 
 async fn sink(
@@ -301,24 +299,13 @@ async fn sink(
     blobs: &S3Blobs,
     parties: &Arc<PartyBook>,
 ) -> Result<CloudSink> {
-    let s: LedgerSection = match table {
-        None => LedgerSection {
-            kind: default_kind(),
-            credentials: None,
-            inqom_dossier_id: None,
-            company_id: None,
-            api_url: None,
-            token_url: None,
-            documents_url: None,
-        },
-        Some(t) => t.clone().try_into().context(
-            "keep kind, credentials, inqom_dossier_id, company_id, api_url, token_url, documents_url",
-        )?,
-    };
-    let credentials = |kind: &str| {
-        s.credentials.clone().ok_or_else(|| {
-            anyhow!("set credentials to the secret holding the {kind} credentials, e.g. secret:passerelle/<dossier>/{kind}")
-        })
+    let s: LedgerSection = toml::Value::Table(table.cloned().unwrap_or_default())
+        .try_into()
+        .context("[dossier.ledger] is not readable")?;
+    let required = |value: &Option<String>, key: &str, what: &str| {
+        value
+            .clone()
+            .ok_or_else(|| anyhow!("set {key} ({what}) for kind = \"{}\"", s.kind))
     };
     match s.kind.as_str() {
         "fec" => Ok(CloudSink::Fec(FecSink::new(
@@ -327,28 +314,25 @@ async fn sink(
             FecConfig::default(),
         ))),
         "inqom" => {
-            let name = credentials("inqom")?;
-            let c: InqomCredentials = serde_json::from_str(secret(secrets, &name).await?.expose())
-                .map_err(|_| {
-                    anyhow!(
-                        "{name} must be JSON with username, password, client_id and client_secret"
-                    )
-                })?;
             let dossier_id = s
-                .inqom_dossier_id
-                .ok_or_else(|| anyhow!("set inqom_dossier_id (the Inqom accounting folder id)"))?;
+                .dossier_id
+                .ok_or_else(|| anyhow!("set dossier_id (the Inqom accounting folder id)"))?;
+            let username = required(&s.username, "username", "the firm's Inqom system user")?;
+            let client_id = required(&s.client_id, "client_id", "issued by Inqom to the partner")?;
+            let password = required(&s.password, "password", "a secret name")?;
+            let client_secret = required(&s.client_secret, "client_secret", "a secret name")?;
             let mut cfg = InqomConfig::production(
                 dossier_id,
-                c.username,
-                Secret::new(c.password),
-                c.client_id,
-                Secret::new(c.client_secret),
+                username,
+                secret(secrets, &password).await?,
+                client_id,
+                secret(secrets, &client_secret).await?,
             );
             if let Some(u) = s.token_url {
                 cfg.token_url = u;
             }
             if let Some(u) = s.api_url {
-                cfg.documents_url = s.documents_url.unwrap_or_else(|| u.clone());
+                cfg.documents_url = u.clone();
                 cfg.api_url = u;
             }
             Ok(CloudSink::Inqom(
@@ -356,13 +340,10 @@ async fn sink(
             ))
         }
         "pennylane" => {
-            let name = credentials("pennylane")?;
-            let c: PennylaneCredentials =
-                serde_json::from_str(secret(secrets, &name).await?.expose())
-                    .map_err(|_| anyhow!("{name} must be JSON with token"))?;
-            let mut cfg = PennylaneConfig::with_token(Secret::new(c.token));
+            let token = required(&s.token, "token", "a secret name")?;
+            let mut cfg = PennylaneConfig::with_token(secret(secrets, &token).await?);
             cfg.company_id = s.company_id;
-            if let Some(u) = s.api_url {
+            if let Some(u) = s.base_url {
                 cfg.base_url = u;
             }
             Ok(CloudSink::Pennylane(

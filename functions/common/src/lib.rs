@@ -5,10 +5,11 @@
 //!
 //! | function | trigger | handler |
 //! |---|---|---|
-//! | sellsy-pull | EventBridge Scheduler (nightly, Europe/Paris) | [`pull::scheduled`] |
+//! | sellsy-pull | EventBridge Scheduler (nightly, Europe/Paris); sync-webhook's launches | [`pull::handle`] |
 //! | mapper | SQS map queue, partial batch failures | [`steps::map_batch`] |
 //! | ledger-sink | SQS push queue, partial batch failures | [`steps::push_batch`] |
 //! | mail-inbound | SES receipt rule (S3 action, then Lambda action) | [`inbound::handle`] |
+//! | sync-webhook | Lambda Function URL | [`sync_webhook::handle`] |
 //!
 //! # Environment
 //!
@@ -21,6 +22,8 @@
 //! |---|---|---|
 //! | `PASSERELLE_CONFIG_KEY` | `config/dossiers.toml` | the dossiers' configuration in the bucket |
 //! | `PASSERELLE_INBOUND_PREFIX` | `inbound/` | mail-inbound: the receipt rule's S3 `ObjectKeyPrefix` |
+//! | `PASSERELLE_PULL_FUNCTION` | (required) | sync-webhook: the sellsy-pull function it invokes |
+//! | `PASSERELLE_SYNC_SECRET` | none: `/sync` refuses all | sync-webhook: the secret name of the `/sync` HMAC key |
 //! | `RUST_LOG` | `info` | log filter (logs are JSON when the function's log format is JSON) |
 //!
 //! # The dossiers' configuration in the cloud
@@ -39,22 +42,30 @@
 //! # … the mapping settings …
 //! [dossier.sellsy]
 //! client_id = "12345"
-//! client_secret = "ssm:/passerelle/acme/sellsy"      # SSM SecureString (or secret:<id>)
+//! client_secret = "ssm:/passerelle/acme/sellsy"          # SSM SecureString, or secret:<id>
+//! webhook_key = "ssm:/passerelle/acme/sellsy-webhook"    # optional: POST /sellsy/acme
 //! [dossier.ledger]
-//! kind = "inqom"                                     # fec (default), inqom or pennylane
-//! credentials = "secret:passerelle/acme/inqom"       # JSON, see below
-//! inqom_dossier_id = 4242
+//! kind = "inqom"                                         # fec (default), inqom or pennylane
+//! dossier_id = 4242
+//! username = "systeme@cabinet.fr"
+//! password = "secret:passerelle/acme/inqom-password"
+//! client_id = "partner-client"
+//! client_secret = "secret:passerelle/inqom-client-secret"
+//! # kind = "pennylane": token = "secret:passerelle/acme/pennylane", company_id, base_url
 //! ```
 //!
-//! Ledger credentials (Secrets Manager, JSON): Inqom `{"username", "password", "client_id",
-//! "client_secret"}`; Pennylane `{"token"}` (plus `company_id` in the section for a firm token).
-//! `api_url` / `token_url` / `documents_url` override the production URLs (staging).
+//! The keys are the command line's, with secret names where the command line names environment
+//! variables (its `*_env` keys are ignored here, so one file can serve both); `api_url`,
+//! `token_url` (Inqom, Sellsy `api_base` + `token_url`) and `base_url` (Pennylane) override the
+//! production URLs. Secret names must start with `/passerelle/` (SSM) or `passerelle/` (Secrets
+//! Manager): the functions' IAM policies grant nothing else.
 //! A dossier without `[dossier.sellsy]` is not pulled (mail intake only).
 
 pub mod cloud;
 pub mod inbound;
 pub mod pull;
 pub mod steps;
+pub mod sync_webhook;
 
 pub use cloud::{Cloud, CloudDossiers, CloudPipeline, CloudSink};
 

@@ -9,6 +9,9 @@ use chrono_tz::Europe::Paris;
 use domain::config::DossierConfig;
 use serde::{Deserialize, Serialize};
 
+use app::usecases::worker::Dossiers;
+use webhook::Launch;
+
 use crate::cloud::Cloud;
 
 /// The schedule's input (template.yaml: `Input: {"scheduledTime": "<aws.scheduler.scheduled-time>"}`).
@@ -78,4 +81,75 @@ pub async fn scheduled(cloud: &Cloud, event: &ScheduledPull) -> Result<PullSumma
         );
     }
     Ok(summary)
+}
+
+/// sellsy-pull's event: what sync-webhook launched (`{"kind": "run" | "refetch", …}`), or the
+/// schedule's (`{"scheduledTime": …}`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum PullEvent {
+    Launched(Launch),
+    Scheduled(ScheduledPull),
+}
+
+/// What sellsy-pull did, as its invocation result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PullOutcome {
+    Nightly(PullSummary),
+    Run(RunRecord),
+    /// The re-fetched document's counts.
+    Refetched(serde_json::Value),
+}
+
+/// sellsy-pull's handler.
+pub async fn handle(cloud: &Cloud, event: &PullEvent) -> Result<PullOutcome> {
+    match event {
+        PullEvent::Scheduled(s) => scheduled(cloud, s).await.map(PullOutcome::Nightly),
+        PullEvent::Launched(l) => launched(cloud, l).await,
+    }
+}
+
+/// A run queued by `POST /sync` (started here; `start_run` claims the queued run once, so a
+/// re-delivered event starts nothing), or a document Sellsy said changed.
+pub async fn launched(cloud: &Cloud, launch: &Launch) -> Result<PullOutcome> {
+    let dossier = match launch {
+        Launch::Run { dossier, .. } | Launch::Refetch { dossier, .. } => dossier,
+    };
+    let (Some(cfg), Some(source)) = (
+        cloud.dossiers.config(dossier),
+        cloud.dossiers.source(dossier),
+    ) else {
+        bail!("dossier '{dossier}' has no Sellsy connection in the configuration");
+    };
+    match launch {
+        Launch::Run {
+            run_id,
+            from,
+            to,
+            trigger,
+            ..
+        } => {
+            let window = PullWindow {
+                from: *from,
+                to: *to,
+            };
+            let run = cloud
+                .pipeline
+                .start_run(cfg, source, window, run_id, trigger)
+                .await?;
+            tracing::info!(dossier = %cfg.id, run = %run.id, pulled = run.pulled, "run");
+            Ok(PullOutcome::Run(run))
+        }
+        Launch::Refetch { doc, .. } => {
+            let report = cloud.pipeline.refetch(cfg, source, *doc).await?;
+            Ok(PullOutcome::Refetched(serde_json::json!({
+                "dossier": cfg.id,
+                "pulled": report.pulled,
+                "new": report.new,
+                "changed": report.changed,
+                "unchanged": report.unchanged,
+            })))
+        }
+    }
 }

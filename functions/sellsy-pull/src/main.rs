@@ -1,7 +1,8 @@
-//! sellsy-pull: the nightly schedule → a run per active dossier. See `lambda_handlers`.
+//! sellsy-pull: the nightly schedule → a run per active dossier; sync-webhook's launches → the
+//! queued run, or the re-fetch of a document. See `lambda_handlers::pull`.
 
 use lambda_handlers::Cloud;
-use lambda_handlers::pull::{self, PullSummary, ScheduledPull};
+use lambda_handlers::pull::{self, PullEvent, PullOutcome};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
@@ -9,8 +10,8 @@ async fn main() -> Result<(), Error> {
     lambda_handlers::init_tracing();
     // Built once per sandbox, shared by every invocation.
     let cloud: &'static Cloud = Box::leak(Box::new(Cloud::from_env().await?));
-    lambda_runtime::run(service_fn(|event: LambdaEvent<ScheduledPull>| async move {
-        Ok::<PullSummary, Error>(pull::scheduled(cloud, &event.payload).await?)
+    lambda_runtime::run(service_fn(|event: LambdaEvent<PullEvent>| async move {
+        Ok::<PullOutcome, Error>(pull::handle(cloud, &event.payload).await?)
     }))
     .await
 }
