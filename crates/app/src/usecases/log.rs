@@ -36,7 +36,9 @@ fn unique() -> String {
         h.write_u64(seq);
         h.finish()
     };
-    format!("{}-{seq}-{salt:016x}", std::process::id())
+    // Zero-padded: events of one process at the same instant sort in the order they happened
+    // ("10" would sort before "9").
+    format!("{}-{seq:020}-{salt:016x}", std::process::id())
 }
 
 impl<S: RecordStore> IntegrationLog for StoreLog<'_, S> {
