@@ -34,7 +34,7 @@ enum Seen {
     /// The invocation ended: `/response` (true) or `/error` (false), with the body.
     Done(Instant, bool, String),
     /// `/init/error`: the init phase failed.
-    InitError(Instant, String),
+    InitError(String),
 }
 
 struct Request {
@@ -131,7 +131,7 @@ fn emulator(event: String) -> (u16, mpsc::Receiver<Seen>) {
                         let _ = tx.send(Seen::Done(now, true, text));
                     } else if req.path.ends_with("/init/error") {
                         respond(&mut writer, 202, &[], b"{}");
-                        let _ = tx.send(Seen::InitError(now, text));
+                        let _ = tx.send(Seen::InitError(text));
                     } else if req.path.ends_with("/error") {
                         respond(&mut writer, 202, &[], b"{}");
                         let _ = tx.send(Seen::Done(now, false, text));
@@ -177,7 +177,7 @@ fn measure(
         .map(|m| m.len() / 1024)
         .unwrap_or(0);
     let start = Instant::now();
-    let mut child: Child = Command::new(binary)
+    let child: Child = Command::new(binary)
         .envs(env)
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
         .env("AWS_LAMBDA_FUNCTION_NAME", name)
@@ -212,7 +212,7 @@ fn measure(
                 figures.outcome = format!("{} {body}", if ok { "ok" } else { "error" });
                 break;
             }
-            Seen::InitError(_, body) => {
+            Seen::InitError(body) => {
                 figures.outcome = format!("init error {body}");
                 break;
             }
