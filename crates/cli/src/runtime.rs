@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use app::ports::{Booked, DocumentToPush, EntryToPush, LedgerSink, Secret, SinkError, SystemClock};
+use app::ports::{Secret, SinkError, SystemClock};
 use app::usecases::worker::Dossiers;
 use domain::config::{ConfigErrors, ConfigFile, ConfigIssue, DossierConfig};
 use ledgers::{
@@ -373,60 +373,8 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigErrors> {
     })
 }
 
-/// A ledger of any kind the command line can reach.
-pub enum AnySink {
-    Fec(FecSink<DirBlobs, SystemClock>),
-    Inqom(InqomSink),
-    Pennylane(PennylaneSink),
-}
-
-/// Calls the same method on whichever sink it is.
-macro_rules! each_sink {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            AnySink::Fec($s) => $call,
-            AnySink::Inqom($s) => $call,
-            AnySink::Pennylane($s) => $call,
-        }
-    };
-}
-
-impl LedgerSink for AnySink {
-    fn name(&self) -> &str {
-        each_sink!(self, s => s.name())
-    }
-    async fn push_entries(
-        &self,
-        d: &DossierConfig,
-        e: &[EntryToPush],
-    ) -> Vec<Result<Booked, SinkError>> {
-        each_sink!(self, s => s.push_entries(d, e).await)
-    }
-    async fn find_entry(
-        &self,
-        d: &DossierConfig,
-        e: &EntryToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        each_sink!(self, s => s.find_entry(d, e).await)
-    }
-    async fn push_document(
-        &self,
-        d: &DossierConfig,
-        doc: &DocumentToPush,
-    ) -> Result<Booked, SinkError> {
-        each_sink!(self, s => s.push_document(d, doc).await)
-    }
-    async fn find_document(
-        &self,
-        d: &DossierConfig,
-        doc: &DocumentToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        each_sink!(self, s => s.find_document(d, doc).await)
-    }
-    async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
-        each_sink!(self, s => s.test_connection(d).await)
-    }
-}
+/// A ledger of any kind the command line can reach (FEC files in the data directory).
+pub type AnySink = ledgers::AnySink<DirBlobs, SystemClock>;
 
 /// The ledger a dossier's `[dossier.ledger]` names, credentials read from the environment.
 fn sink(

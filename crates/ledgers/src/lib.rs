@@ -9,6 +9,7 @@
 //! Third parties are matched before any is created ([`parties`]). Credentials are
 //! [`app::ports::Secret`]s and never reach logs or errors.
 
+pub mod any;
 mod client;
 pub mod fec;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod inqom;
 pub mod parties;
 pub mod pennylane;
 
+pub use any::AnySink;
 pub use fec::{FecConfig, FecSink};
 pub use http::{RateLimit, RetryPolicy};
 pub use inqom::{InqomConfig, InqomSink};

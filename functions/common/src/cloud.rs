@@ -5,10 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
-use app::ports::{
-    BlobStore, Booked, DocumentToPush, EntryToPush, LedgerSink, Secret, Secrets, SinkError,
-    SystemClock,
-};
+use app::ports::{BlobStore, Secret, Secrets, SystemClock};
 use app::usecases::worker::Dossiers;
 use app::usecases::{Pipeline, Settings};
 use aws::{AwsAdapters, AwsSecrets, DynamoStore, S3Blobs, SesNotifier, SqsQueue};
@@ -140,59 +137,8 @@ fn default_kind() -> String {
     "fec".into()
 }
 
-/// A ledger of any kind.
-pub enum CloudSink {
-    Fec(FecSink<S3Blobs, SystemClock>),
-    Inqom(InqomSink),
-    Pennylane(PennylaneSink),
-}
-
-macro_rules! each_sink {
-    ($self:ident, $s:ident => $e:expr) => {
-        match $self {
-            CloudSink::Fec($s) => $e,
-            CloudSink::Inqom($s) => $e,
-            CloudSink::Pennylane($s) => $e,
-        }
-    };
-}
-
-impl LedgerSink for CloudSink {
-    fn name(&self) -> &str {
-        each_sink!(self, s => s.name())
-    }
-    async fn push_entries(
-        &self,
-        d: &DossierConfig,
-        e: &[EntryToPush],
-    ) -> Vec<Result<Booked, SinkError>> {
-        each_sink!(self, s => s.push_entries(d, e).await)
-    }
-    async fn find_entry(
-        &self,
-        d: &DossierConfig,
-        e: &EntryToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        each_sink!(self, s => s.find_entry(d, e).await)
-    }
-    async fn push_document(
-        &self,
-        d: &DossierConfig,
-        doc: &DocumentToPush,
-    ) -> Result<Booked, SinkError> {
-        each_sink!(self, s => s.push_document(d, doc).await)
-    }
-    async fn find_document(
-        &self,
-        d: &DossierConfig,
-        doc: &DocumentToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        each_sink!(self, s => s.find_document(d, doc).await)
-    }
-    async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
-        each_sink!(self, s => s.test_connection(d).await)
-    }
-}
+/// A ledger of any kind (FEC files in the S3 bucket).
+pub type CloudSink = ledgers::AnySink<S3Blobs, SystemClock>;
 
 /// Every dossier of the configuration with its source and ledger.
 pub struct CloudDossiers {
