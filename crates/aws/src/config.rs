@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use crate::{AwsSecrets, DynamoStore, S3Blobs, SesNotifier, SqsQueue};
 
@@ -96,10 +98,23 @@ impl AwsSettings {
     }
 }
 
-/// Adds passerelle's timeouts and the endpoint override to an SDK config loader. Use it on
-/// `aws_config::defaults(BehaviorVersion::latest())`, with explicit credentials in tests.
+/// The SDK's HTTPS client: hyper 1 and rustls with ring, trusting the system's roots. The same
+/// client as the SDK's `default-https-client` feature, but with ring instead of aws-lc (see
+/// crates/aws/Cargo.toml); without a proxy, which a Lambda function does not have.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// Adds passerelle's HTTPS client, timeouts and endpoint override to an SDK config loader. Use it
+/// on `aws_config::defaults(BehaviorVersion::latest())`, with explicit credentials in tests: the
+/// SDK crates are built without a default HTTP client, so a client not made from a config that
+/// went through here cannot send a request.
 pub fn configure_loader(loader: ConfigLoader, endpoint_url: Option<&str>) -> ConfigLoader {
-    let loader = loader.timeout_config(
+    let loader = loader.http_client(https_client()).timeout_config(
         TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)

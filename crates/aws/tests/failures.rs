@@ -171,6 +171,53 @@ async fn unreachable_services_are_unavailable() {
     }
 }
 
+/// The SDK crates are built without their default HTTP client (crates/aws/Cargo.toml): an
+/// `https://` endpoint must still be spoken to in TLS (a ClientHello, record type 0x16, version
+/// 3.x) by the client `configure_loader` sets, and a failed handshake must be an ordinary
+/// "unreachable" error, not a panic for a missing client or crypto provider.
+#[tokio::test]
+async fn https_endpoints_are_spoken_to_in_tls() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let first_bytes = std::thread::spawn(move || {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => return Err(format!("the client never connected: {e}")),
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut head = [0u8; 3];
+        stream
+            .read_exact(&mut head)
+            .map_err(|e| format!("the client sent nothing: {e}"))?;
+        Ok(head)
+        // The stream is dropped: the handshake fails.
+    });
+    let sdk = sdk_config_with_retries(
+        &format!("https://127.0.0.1:{port}"),
+        RetryConfig::disabled(),
+    )
+    .await;
+    let store = DynamoStore::new(dynamodb::Client::new(&sdk), "passerelle");
+    match store.get("DOC#acme", "x").await {
+        Err(StoreError::Unavailable(m)) => assert!(m.contains("DynamoDB GetItem"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let head = first_bytes.join().unwrap().unwrap();
+    assert_eq!(head[0], 0x16, "a TLS handshake record, got {head:?}");
+    assert_eq!(head[1], 0x03, "TLS record version 3.x, got {head:?}");
+}
+
 const SENT_0_2: &str = r#"{"Successful":[
     {"Id":"0","MessageId":"m0","MD5OfMessageBody":"00000000000000000000000000000000"},
     {"Id":"2","MessageId":"m2","MD5OfMessageBody":"00000000000000000000000000000000"}],
