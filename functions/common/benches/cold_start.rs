@@ -26,6 +26,7 @@ use sellsy_sim::{Sim, SimConfig};
 use serde_json::json;
 
 const CONFIG_KEY: &str = "config/dossiers.toml";
+const SYNC_KEY: &str = "whsec-bench-0123456789abcdef";
 
 /// What the emulator saw of one function.
 enum Seen {
@@ -247,8 +248,82 @@ fn build_functions(names: &[&str]) -> PathBuf {
     target.join("release")
 }
 
+/// One message from a queue (the SQS event's body a function would get), taken off the queue.
+async fn take_message(env: &TestEnv, queue_url: &str) -> String {
+    let sqs = aws::sdk::sqs::Client::new(&env.sdk);
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(1)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .expect("receive from the queue");
+    let message = out
+        .messages()
+        .first()
+        .unwrap_or_else(|| panic!("no message in {queue_url}: the step before enqueued nothing"));
+    sqs.delete_message()
+        .queue_url(queue_url)
+        .receipt_handle(message.receipt_handle().unwrap_or_default())
+        .send()
+        .await
+        .expect("delete the message");
+    message.body().unwrap_or_default().to_string()
+}
+
+/// A mail from an allow-listed, authenticated sender (Welyb) with one PDF invoice, as the SES
+/// receipt rule's S3 action stores it.
+fn welyb_mail() -> Vec<u8> {
+    use base64::Engine;
+    let pdf = b"%PDF-1.4\n% facture fournisseur 2026-118\n%%EOF\n";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pdf);
+    format!(
+        "Return-Path: <bounce@welyb.fr>\r\n\
+         Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=welyb.fr;\r\n dkim=pass header.i=@welyb.fr;\r\n dmarc=pass header.from=welyb.fr;\r\n\
+         From: Welyb <no-reply@welyb.fr>\r\nTo: achat.acme@collecte.example.fr\r\nSubject: Facture 2026-118\r\n\
+         Message-ID: <f2026-118@welyb.fr>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nci-joint\r\n\
+         --b\r\nContent-Type: application/pdf; name=\"facture-2026-118.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"facture-2026-118.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+/// A signed `GET /runs/{id}` for a run that does not exist: the whole path (signature check,
+/// run lookup in DynamoDB) without starting a pull, answered 404.
+fn signed_run_request() -> String {
+    let path = "/runs/bench-no-such-run";
+    let mut event: serde_json::Value =
+        serde_json::from_str(include_str!("../tests/fixtures/function-url-request.json")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut headers = serde_json::Map::new();
+    for (k, v) in webhook::signing::sign(SYNC_KEY.as_bytes(), now, path.as_bytes()) {
+        headers.insert(k.to_ascii_lowercase(), json!(v));
+    }
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!("");
+    event["queryStringParameters"] = json!({});
+    event["cookies"] = json!([]);
+    event["requestContext"]["http"]["method"] = json!("GET");
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["headers"] = serde_json::Value::Object(headers);
+    event["body"] = serde_json::Value::Null;
+    event.to_string()
+}
+
 fn main() {
-    let functions: Vec<&'static str> = vec!["sellsy-pull", "mapper", "ledger-sink", "mail-inbound"];
+    let functions: Vec<&'static str> = vec![
+        "sellsy-pull",
+        "mapper",
+        "ledger-sink",
+        "mail-inbound",
+        "sync-webhook",
+    ];
     let release = build_functions(&functions);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (env, sim) = rt.block_on(async {
@@ -286,10 +361,19 @@ fn main() {
             .put(CONFIG_KEY, config.as_bytes(), "application/toml")
             .await
             .unwrap();
-        let raw = b"From: a@b.example\r\nTo: achat.acme@collecte.example.fr\r\nSubject: x\r\nMessage-ID: <bench@b.example>\r\n\r\nno attachment\r\n";
         env.adapters
             .blobs
-            .put("inbound/bench-mail", raw, "message/rfc822")
+            .put("inbound/bench-mail", &welyb_mail(), "message/rfc822")
+            .await
+            .unwrap();
+        // sync-webhook reads its /sync key at init.
+        aws::sdk::ssm::Client::new(&env.sdk)
+            .put_parameter()
+            .name(format!("/passerelle/{}/sync", env.id))
+            .value(SYNC_KEY)
+            .r#type(aws::sdk::ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send()
             .await
             .unwrap();
         (env, sim)
@@ -310,6 +394,15 @@ fn main() {
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
         ("RUST_LOG", "warn".into()),
+        // sync-webhook: its /sync key, and the function it would start (not invoked here).
+        (
+            "PASSERELLE_SYNC_SECRET",
+            format!("ssm:/passerelle/{}/sync", env.id),
+        ),
+        (
+            "PASSERELLE_PULL_FUNCTION",
+            "passerelle-bench-sellsy-pull".into(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -326,24 +419,16 @@ fn main() {
     };
     let mut ses: serde_json::Value =
         serde_json::from_str(include_str!("../tests/fixtures/ses-lambda-event.json")).unwrap();
-    ses["Records"][0]["ses"]["mail"]["messageId"] = json!("bench-mail");
-    ses["Records"][0]["ses"]["receipt"]["recipients"] = json!(["achat.acme@collecte.example.fr"]);
-    let events = [
-        (
-            "sellsy-pull",
-            include_str!("../tests/fixtures/scheduler-event.json").to_string(),
-        ),
-        (
-            "mapper",
-            sqs(r#"{"dossier":"acme","key":"sellsy:sales_invoice:0","run":null}"#),
-        ),
-        (
-            "ledger-sink",
-            sqs(r#"{"dossier":"acme","key":"sellsy:sales_invoice:0","run":null}"#),
-        ),
-        ("mail-inbound", ses.to_string()),
-    ];
-
+    {
+        let to = "achat.acme@collecte.example.fr";
+        let ses = &mut ses["Records"][0]["ses"];
+        ses["mail"]["messageId"] = json!("bench-mail");
+        ses["mail"]["source"] = json!("bounce@welyb.fr");
+        ses["mail"]["destination"] = json!([to]);
+        ses["mail"]["commonHeaders"]["from"] = json!(["Welyb <no-reply@welyb.fr>"]);
+        ses["mail"]["commonHeaders"]["to"] = json!([to]);
+        ses["receipt"]["recipients"] = json!([to]);
+    }
     println!(
         "\ncold start against a local Runtime API emulator, moto_server and the Sellsy simulator (release, host {})",
         std::env::consts::ARCH
@@ -352,7 +437,7 @@ fn main() {
         "{:<14} {:>10} {:>10} {:>14} {:>10}  first invocation",
         "function", "binary KiB", "init ms", "1st invoke ms", "peak RSS"
     );
-    for (name, event) in events {
+    let run = |name: &'static str, event: String| {
         let f = measure(name, &release.join(name), &vars, event);
         let ms = |d: Option<Duration>| {
             d.map(|d| format!("{:.1}", d.as_secs_f64() * 1e3))
@@ -369,7 +454,20 @@ fn main() {
                 .unwrap_or_else(|| "-".into()),
             f.outcome
         );
-    }
+    };
+    // Each function gets the event the one before it produced, as on AWS: the nightly schedule
+    // pulls and fills the map queue; the mapper takes one of those messages and fills the push
+    // queue; the ledger sink takes one of those.
+    run(
+        "sellsy-pull",
+        include_str!("../tests/fixtures/scheduler-event.json").to_string(),
+    );
+    let map_message = rt.block_on(take_message(&env, &s.map_queue_url));
+    run("mapper", sqs(&map_message));
+    let push_message = rt.block_on(take_message(&env, &s.push_queue_url));
+    run("ledger-sink", sqs(&push_message));
+    run("mail-inbound", ses.to_string());
+    run("sync-webhook", signed_run_request());
     drop(sim);
     drop(env);
 }
