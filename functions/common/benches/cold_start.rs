@@ -274,21 +274,8 @@ async fn take_message(env: &TestEnv, queue_url: &str) -> String {
 
 /// A mail from an allow-listed, authenticated sender (Welyb) with one PDF invoice, as the SES
 /// receipt rule's S3 action stores it.
-fn welyb_mail() -> Vec<u8> {
-    use base64::Engine;
-    let pdf = b"%PDF-1.4\n% facture fournisseur 2026-118\n%%EOF\n";
-    let b64 = base64::engine::general_purpose::STANDARD.encode(pdf);
-    format!(
-        "Return-Path: <bounce@welyb.fr>\r\n\
-         Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=welyb.fr;\r\n dkim=pass header.i=@welyb.fr;\r\n dmarc=pass header.from=welyb.fr;\r\n\
-         From: Welyb <no-reply@welyb.fr>\r\nTo: achat.acme@collecte.example.fr\r\nSubject: Facture 2026-118\r\n\
-         Message-ID: <f2026-118@welyb.fr>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nci-joint\r\n\
-         --b\r\nContent-Type: application/pdf; name=\"facture-2026-118.pdf\"\r\n\
-         Content-Disposition: attachment; filename=\"facture-2026-118.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
-    )
-    .into_bytes()
+fn welyb_mail() -> &'static [u8] {
+    include_bytes!("../tests/fixtures/welyb-invoice.eml")
 }
 
 /// A signed `GET /runs/{id}` for a run that does not exist: the whole path (signature check,
@@ -363,7 +350,7 @@ fn main() {
             .unwrap();
         env.adapters
             .blobs
-            .put("inbound/bench-mail", &welyb_mail(), "message/rfc822")
+            .put("inbound/bench-mail", welyb_mail(), "message/rfc822")
             .await
             .unwrap();
         // sync-webhook reads its /sync key at init.

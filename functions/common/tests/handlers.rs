@@ -21,7 +21,6 @@ use aws::sdk::{s3, secretsmanager, sqs, ssm};
 use aws_lambda_events::event::ses::SimpleEmailEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_support::TestEnv;
-use base64::Engine;
 use domain::Category;
 use lambda_handlers::Cloud;
 use lambda_handlers::pull::{self, PullEvent, PullOutcome, ScheduledPull};
@@ -325,20 +324,8 @@ async fn a_push_the_ledger_refuses_for_now_is_a_batch_item_failure() {
 }
 
 /// A mail from the allow-listed platform, as SES stores it (with its Authentication-Results).
-fn raw_mail(to: &str) -> Vec<u8> {
-    let pdf = b"%PDF-1.4\n% facture fournisseur 2026-118\n%%EOF\n";
-    let b64 = base64::engine::general_purpose::STANDARD.encode(pdf);
-    format!(
-        "Return-Path: <bounce@welyb.fr>\r\n\
-         Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=welyb.fr;\r\n dkim=pass header.i=@welyb.fr;\r\n dmarc=pass header.from=welyb.fr;\r\n\
-         From: Welyb <no-reply@welyb.fr>\r\nTo: {to}\r\nSubject: Facture 2026-118\r\n\
-         Message-ID: <f2026-118@welyb.fr>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nci-joint\r\n\
-         --b\r\nContent-Type: application/pdf; name=\"facture-2026-118.pdf\"\r\n\
-         Content-Disposition: attachment; filename=\"facture-2026-118.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
-    )
-    .into_bytes()
+fn raw_mail() -> &'static [u8] {
+    include_bytes!("fixtures/welyb-invoice.eml")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,7 +339,7 @@ async fn ses_notification_takes_the_mail_in_and_the_sink_pushes_it() {
         .put_object()
         .bucket(&w.env.settings.bucket)
         .key(&key)
-        .body(raw_mail(&to).into())
+        .body(raw_mail().to_vec().into())
         .send()
         .await
         .unwrap();
