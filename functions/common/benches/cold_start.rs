@@ -11,6 +11,8 @@
 
 #[path = "../../../crates/aws/tests/support/mod.rs"]
 mod aws_support;
+#[path = "../tests/events/mod.rs"]
+mod events;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -272,35 +274,16 @@ async fn take_message(env: &TestEnv, queue_url: &str) -> String {
     message.body().unwrap_or_default().to_string()
 }
 
-/// A mail from an allow-listed, authenticated sender (Welyb) with one PDF invoice, as the SES
-/// receipt rule's S3 action stores it.
-fn welyb_mail() -> &'static [u8] {
-    include_bytes!("../tests/fixtures/welyb-invoice.eml")
-}
-
 /// A signed `GET /runs/{id}` for a run that does not exist: the whole path (signature check,
 /// run lookup in DynamoDB) without starting a pull, answered 404.
 fn signed_run_request() -> String {
     let path = "/runs/bench-no-such-run";
-    let mut event: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/fixtures/function-url-request.json")).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let mut headers = serde_json::Map::new();
-    for (k, v) in webhook::signing::sign(SYNC_KEY.as_bytes(), now, path.as_bytes()) {
-        headers.insert(k.to_ascii_lowercase(), json!(v));
-    }
-    event["rawPath"] = json!(path);
-    event["rawQueryString"] = json!("");
-    event["queryStringParameters"] = json!({});
-    event["cookies"] = json!([]);
-    event["requestContext"]["http"]["method"] = json!("GET");
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["headers"] = serde_json::Value::Object(headers);
-    event["body"] = serde_json::Value::Null;
-    event.to_string()
+    let headers = webhook::signing::sign(SYNC_KEY.as_bytes(), now, path.as_bytes());
+    serde_json::to_string(&events::url_event("GET", path, &headers, b"")).unwrap()
 }
 
 fn main() {
@@ -350,7 +333,7 @@ fn main() {
             .unwrap();
         env.adapters
             .blobs
-            .put("inbound/bench-mail", welyb_mail(), "message/rfc822")
+            .put("inbound/bench-mail", events::WELYB_MAIL, "message/rfc822")
             .await
             .unwrap();
         // sync-webhook reads its /sync key at init.
@@ -404,18 +387,7 @@ fn main() {
         }]})
         .to_string()
     };
-    let mut ses: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/fixtures/ses-lambda-event.json")).unwrap();
-    {
-        let to = "achat.acme@collecte.example.fr";
-        let ses = &mut ses["Records"][0]["ses"];
-        ses["mail"]["messageId"] = json!("bench-mail");
-        ses["mail"]["source"] = json!("bounce@welyb.fr");
-        ses["mail"]["destination"] = json!([to]);
-        ses["mail"]["commonHeaders"]["from"] = json!(["Welyb <no-reply@welyb.fr>"]);
-        ses["mail"]["commonHeaders"]["to"] = json!([to]);
-        ses["receipt"]["recipients"] = json!([to]);
-    }
+    let ses = events::welyb_ses_event("bench-mail", "achat.acme@collecte.example.fr");
     println!(
         "\ncold start against a local Runtime API emulator, moto_server and the Sellsy simulator (release, host {})",
         std::env::consts::ARCH

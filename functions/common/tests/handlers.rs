@@ -9,6 +9,7 @@
 // The moto harness of the aws crate and the ledger mocks of the ledgers crate, shared, not copied.
 #[path = "../../../crates/aws/tests/support/mod.rs"]
 mod aws_support;
+mod events;
 #[path = "../../../crates/ledgers/tests/support/mod.rs"]
 mod ledger_support;
 
@@ -22,6 +23,7 @@ use aws_lambda_events::event::ses::SimpleEmailEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_support::TestEnv;
 use domain::Category;
+use events::{fixture, url_event, welyb_ses_event};
 use lambda_handlers::Cloud;
 use lambda_handlers::pull::{self, PullEvent, PullOutcome, ScheduledPull};
 use lambda_handlers::sync_webhook::{self, LambdaLauncher};
@@ -33,11 +35,6 @@ use webhook::{Launch, Launcher};
 
 const CONFIG_KEY: &str = "config/dossiers.toml";
 const DOMAIN: &str = "collecte.example.fr";
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// One test's world: moto resources, the Sellsy simulator, the Inqom mock, the credentials in
 /// SSM / Secrets Manager, the configuration in the bucket, and the runtime built from them.
@@ -323,11 +320,6 @@ async fn a_push_the_ledger_refuses_for_now_is_a_batch_item_failure() {
     assert!(w.inqom.state().entries.is_empty());
 }
 
-/// A mail from the allow-listed platform, as SES stores it (with its Authentication-Results).
-fn raw_mail() -> &'static [u8] {
-    include_bytes!("fixtures/welyb-invoice.eml")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ses_notification_takes_the_mail_in_and_the_sink_pushes_it() {
     let w = world().await;
@@ -339,19 +331,12 @@ async fn ses_notification_takes_the_mail_in_and_the_sink_pushes_it() {
         .put_object()
         .bucket(&w.env.settings.bucket)
         .key(&key)
-        .body(raw_mail().to_vec().into())
+        .body(events::WELYB_MAIL.to_vec().into())
         .send()
         .await
         .unwrap();
 
-    let mut event = fixture("ses-lambda-event.json");
-    let ses = &mut event["Records"][0]["ses"];
-    ses["mail"]["messageId"] = json!(ses_id);
-    ses["mail"]["source"] = json!("bounce@welyb.fr");
-    ses["mail"]["destination"] = json!([to]);
-    ses["mail"]["commonHeaders"]["from"] = json!(["Welyb <no-reply@welyb.fr>"]);
-    ses["mail"]["commonHeaders"]["to"] = json!([to]);
-    ses["receipt"]["recipients"] = json!([to]);
+    let event = welyb_ses_event(&ses_id, &to);
     let event: SimpleEmailEvent = serde_json::from_value(event).expect("an SES event");
 
     let reports = inbound::handle(&w.cloud, &event, inbound::DEFAULT_INBOUND_PREFIX)
@@ -530,33 +515,6 @@ async fn pull_function(w: &World) -> String {
         .await
         .expect("create the sellsy-pull function in moto");
     name
-}
-
-fn url_event(
-    method: &str,
-    path: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest {
-    let mut event = fixture("function-url-request.json");
-    event["rawPath"] = json!(path);
-    event["rawQueryString"] = json!("");
-    event["queryStringParameters"] = json!({});
-    event["cookies"] = json!([]);
-    event["requestContext"]["http"]["method"] = json!(method);
-    event["requestContext"]["http"]["path"] = json!(path);
-    let mut h = serde_json::Map::new();
-    h.insert("content-type".into(), json!("application/json"));
-    for (k, v) in headers {
-        h.insert(k.to_ascii_lowercase(), json!(v));
-    }
-    event["headers"] = Value::Object(h);
-    event["body"] = if body.is_empty() {
-        Value::Null
-    } else {
-        json!(String::from_utf8(body.to_vec()).unwrap())
-    };
-    serde_json::from_value(event).expect("a Function URL event")
 }
 
 /// How many runs are recorded.
