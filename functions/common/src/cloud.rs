@@ -184,7 +184,8 @@ impl CloudDossiers {
         let mut webhook_keys = BTreeMap::new();
         let parties = Arc::new(PartyBook::new());
         for d in &file.dossiers {
-            if let Some(t) = &d.connections.sellsy {
+            let connections = file.connections_of(&d.id);
+            if let Some(t) = &connections.sellsy {
                 match sellsy_client(t, secrets).await {
                     Ok((client, key)) => {
                         sources.insert(d.id.clone(), client);
@@ -195,7 +196,7 @@ impl CloudDossiers {
                     Err(e) => problems.push(format!("dossier {} [dossier.sellsy]: {e:#}", d.id)),
                 }
             }
-            match sink(d.connections.ledger.as_ref(), secrets, blobs, &parties).await {
+            match sink(connections.ledger.as_ref(), secrets, blobs, &parties).await {
                 Ok(s) => {
                     sinks.insert(d.id.clone(), s);
                 }
