@@ -7,8 +7,8 @@ mod support;
 use std::time::Duration;
 
 use app::ports::{
-    BlobError, BlobStore, Queue, QueueError, QueueName, Record, RecordStore, SecretError, Secrets,
-    StoreError,
+    BlobError, BlobStore, Queue, QueueError, QueueName, Record, RecordStore, SecretError,
+    SecretRef, Secrets, StoreError,
 };
 use aws::sdk::aws_config::retry::RetryConfig;
 use aws::sdk::{dynamodb, s3, secretsmanager, sqs, ssm};
@@ -315,7 +315,10 @@ async fn secret_store_access_denied_names_the_permission_not_the_value() {
     .await;
     let sdk = sdk_config_with_retries(&fake.endpoint, RetryConfig::disabled()).await;
     let secrets = AwsSecrets::new(ssm::Client::new(&sdk), secretsmanager::Client::new(&sdk));
-    match secrets.get("ssm:/passerelle/acme/sellsy").await {
+    match secrets
+        .get(&SecretRef::Ssm("/passerelle/acme/sellsy".into()))
+        .await
+    {
         Err(SecretError::Unavailable(m)) => {
             assert!(m.contains("AccessDeniedException"), "{m}");
             assert!(

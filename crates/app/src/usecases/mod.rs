@@ -13,6 +13,7 @@ pub mod map;
 pub mod pull;
 pub mod push;
 pub mod records;
+pub mod recovery;
 pub mod runs;
 pub mod worker;
 
