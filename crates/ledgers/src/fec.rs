@@ -11,6 +11,8 @@
 //! in the FEC that the next push writes again from the list (no entry is ever lost or doubled).
 //! One sink serialises its writes; run one writer per dossier.
 
+pub mod section;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

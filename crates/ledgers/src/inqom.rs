@@ -5,6 +5,8 @@
 //! our document key, the PDF attached through `/accounting-documents`, mailed documents to the
 //! documents (OCR) API or `expense-bills`. Never posts into a locked period. 15 requests/s.
 
+pub mod section;
+
 use std::collections::HashMap;
 use std::time::Duration;
 

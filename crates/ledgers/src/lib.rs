@@ -9,17 +9,17 @@
 //! Third parties are matched before any is created ([`parties`]). Credentials are
 //! [`app::ports::Secret`]s and never reach logs or errors.
 
-pub mod any;
 mod client;
 pub mod fec;
 pub mod http;
 pub mod inqom;
+pub mod kinds;
 pub mod parties;
 pub mod pennylane;
 
-pub use any::AnySink;
 pub use fec::{FecConfig, FecSink};
 pub use http::{RateLimit, RetryPolicy};
 pub use inqom::{InqomConfig, InqomSink};
+pub use kinds::{AnySink, KINDS, LedgerSection, SinkContext, SinkSection};
 pub use parties::{MatchRule, PartyBook, PartyIds};
 pub use pennylane::{PennylaneAuth, PennylaneConfig, PennylaneSink};

@@ -4,6 +4,8 @@
 //! amounts and `piece_number`, the PDF uploaded to `/file_attachments` then referenced by
 //! `file_attachment_id`. 25 requests per 5 s per token; `retry-after` and `ratelimit-*` honoured.
 
+pub mod section;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
