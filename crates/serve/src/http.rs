@@ -14,7 +14,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use webhook::{HttpRequest, HttpResponse, Launch, Launcher, ViaDossiers};
 
-use crate::serve::{Service, event, pull_run};
+use crate::events::event;
+use crate::runs::pull_run;
+use crate::service::Service;
 
 /// Starts what a route asked for in a task of its own; the worker maps and pushes what it pulls.
 struct TaskLauncher(Arc<Service>);
@@ -30,7 +32,7 @@ impl Launcher for TaskLauncher {
                 to,
                 trigger,
             } => {
-                if !service.connected.sources.contains_key(&dossier) {
+                if !service.dossiers.sources.contains_key(&dossier) {
                     return Err(format!(
                         "dossier {dossier} has no [dossier.sellsy] section: add it to the configuration"
                     ));
@@ -42,8 +44,8 @@ impl Launcher for TaskLauncher {
             }
             Launch::Refetch { dossier, doc } => {
                 let (Some(cfg), Some(_)) = (
-                    service.loaded.file.dossier(&dossier),
-                    service.connected.sources.get(&dossier),
+                    service.config.dossier(&dossier),
+                    service.dossiers.sources.get(&dossier),
                 ) else {
                     return Err(format!(
                         "dossier {dossier} has no [dossier.sellsy] section: add it to the configuration"
@@ -51,7 +53,7 @@ impl Launcher for TaskLauncher {
                 };
                 let cfg = cfg.clone();
                 tokio::spawn(async move {
-                    let Some(source) = service.connected.sources.get(&dossier) else {
+                    let Some(source) = service.dossiers.sources.get(&dossier) else {
                         return;
                     };
                     match service.pipeline.refetch(&cfg, source, doc).await {
@@ -122,7 +124,7 @@ async fn route(State(service): State<Arc<Service>>, request: Request) -> Respons
     };
     let response = webhook::handle(
         &service.pipeline,
-        &ViaDossiers(&service.connected),
+        &ViaDossiers(&service.dossiers),
         &service.secrets,
         &TaskLauncher(service.clone()),
         req,

@@ -56,7 +56,7 @@ impl Handler for SessionHandler {
         match (self.accept)(to) {
             Ok(()) => mailin::response::OK,
             Err(reason) => {
-                crate::serve::event("smtp", &format!("RCPT TO:<{to}> refused (550): {reason}"));
+                crate::events::event("smtp", &format!("RCPT TO:<{to}> refused (550): {reason}"));
                 Response::custom(550, format!("5.1.1 {reason}"))
             }
         }
@@ -115,11 +115,11 @@ pub async fn serve(
                     let (cfg, deliveries) = (cfg.clone(), deliveries.clone());
                     tokio::spawn(async move {
                         if let Err(e) = session(stream, peer, cfg, deliveries).await {
-                            crate::serve::event("smtp", &format!("{peer}: session ended: {e:#}"));
+                            crate::events::event("smtp", &format!("{peer}: session ended: {e:#}"));
                         }
                     });
                 }
-                Err(e) => crate::serve::event("smtp", &format!("accept failed: {e}")),
+                Err(e) => crate::events::event("smtp", &format!("accept failed: {e}")),
             },
         }
     }
@@ -181,7 +181,7 @@ async fn session(
         match taken {
             None => {}
             Some(Parked::TooBig(n)) => {
-                crate::serve::event("smtp", &format!("{peer}: refused a {n}-byte message (552)"));
+                crate::events::event("smtp", &format!("{peer}: refused a {n}-byte message (552)"));
                 res = Response::custom(
                     552,
                     format!(

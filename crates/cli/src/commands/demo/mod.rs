@@ -14,16 +14,22 @@ use app::usecases::{Pipeline, Settings};
 use chrono::NaiveDate;
 use domain::config::ConfigFile;
 use ledgers::fec::{FecConfig, FecSink};
-use local::{DataDir, InProcessQueue};
+use local::{DataDir, DirBlobs, InProcessQueue};
 use sellsy::{SellsyClient, SellsyConfig};
 use sellsy_sim::{Kind, Sim, SimConfig};
 use serde_json::json;
 
-use crate::commands::{drain, print_warnings};
-use crate::mails::{mail, sample_pdf};
-use crate::runtime::{AnySink, Connected};
-use crate::serve::{accept_recipients, deliver};
-use crate::smtp;
+use app::dossiers::DossierSet;
+use ledgers::AnySink;
+use serve::intake::{accept_recipients, deliver};
+use serve::smtp;
+
+use crate::context::drain;
+use crate::print::print_warnings;
+
+mod mails;
+
+use mails::{mail, sample_pdf};
 
 /// What became of one sample mail.
 struct MailReport {
@@ -87,7 +93,7 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
     sim.remove_pdf(Kind::Invoice, without_pdf.id);
 
     // 2. The demo dossier: the documented example configuration.
-    let text = include_str!("../../../infra/dossiers.example.toml")
+    let text = include_str!("../../../../../infra/dossiers.example.toml")
         .replace("id = \"acme\"", &format!("id = \"{DOSSIER}\""))
         .replace("slug = \"acme\"", &format!("slug = \"{DOSSIER}\""));
     let cfg = ConfigFile::from_toml(&text)
@@ -110,10 +116,11 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let fec = FecSink::new(files.clone(), SystemClock, FecConfig::default());
     let fec_key = fec.fec_key(&cfg, NaiveDate::from_ymd_opt(2026, 6, 30).context("date")?);
-    let connected = Connected {
+    let connected: DossierSet<SellsyClient, AnySink<DirBlobs, SystemClock>> = DossierSet {
         configs: vec![cfg.clone()],
         sources: BTreeMap::from([(DOSSIER.to_string(), client)]),
         sinks: BTreeMap::from([(DOSSIER.to_string(), AnySink::Fec(fec))]),
+        ..DossierSet::default()
     };
     let source = connected.sources.get(DOSSIER).context("source")?;
     let window = PullWindow {
