@@ -23,20 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use rules::{derive_journal_code, is_valid_siren, parse_rate};
 pub use types::{
-    Accounts, AuxiliaryRules, DossierConfig, Journal, Journals, LabelOption, MailPolicy, Mode,
-    Rounding, RoundingTarget, Scope, VatAccounts,
+    Accounts, AuxiliaryRules, Connections, DossierConfig, Journal, Journals, LabelOption,
+    MailPolicy, Mode, Rounding, RoundingTarget, Scope, VatAccounts,
 };
 
 use raw::{RawDossier, RawFile, parse_toml};
-
-/// The connectors' sections of one dossier, as written: parsed by the connectors themselves.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Connections {
-    /// `[dossier.sellsy]`, when the dossier is pulled from Sellsy.
-    pub sellsy: Option<toml::Table>,
-    /// `[dossier.ledger]` (absent: the FEC file).
-    pub ledger: Option<toml::Table>,
-}
 
 /// A configuration file: one `[[dossier]]` table per dossier.
 #[derive(Debug, Clone, PartialEq)]

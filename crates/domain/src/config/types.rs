@@ -195,3 +195,12 @@ impl DossierConfig {
             .map(String::as_str)
     }
 }
+
+/// The connectors' sections of one dossier, as written: parsed by the connectors themselves.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Connections {
+    /// `[dossier.sellsy]`, when the dossier is pulled from Sellsy.
+    pub sellsy: Option<toml::Table>,
+    /// `[dossier.ledger]` (absent: the FEC file).
+    pub ledger: Option<toml::Table>,
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::Report;
+use super::report::Report;
 use crate::config::issues::ConfigIssue;
 use crate::config::raw::{RawAccounts, RawVat};
 use crate::config::rules::{AccountRule, account_problem, parse_rate};

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::Report;
+use super::report::Report;
 use crate::config::raw::{DateInput, RawDossier};
 use crate::config::rules::{is_slug, is_valid_siren, parse_month_day};
 use crate::config::types::{LabelOption, Mode, Scope};

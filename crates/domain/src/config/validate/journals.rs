@@ -1,6 +1,6 @@
 //! `[dossier.journals]`: the journal codes (2 to 4 upper-case letters or digits) and labels.
 
-use super::Report;
+use super::report::Report;
 use crate::config::raw::RawJournals;
 use crate::config::rules::{derive_journal_code, journal_code_problem};
 use crate::config::types::{Journal, Journals};

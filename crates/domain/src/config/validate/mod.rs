@@ -5,38 +5,13 @@ mod accounts;
 mod identity;
 mod journals;
 mod policies;
+mod report;
 
-use super::Connections;
+use report::Report;
+
 use super::issues::ConfigIssue;
 use super::raw::RawDossier;
-use super::types::DossierConfig;
-
-/// Where a section's problems go, each field named with the dossier's position in the file.
-pub(super) struct Report<'a> {
-    prefix: &'a str,
-    errors: &'a mut Vec<ConfigIssue>,
-}
-
-impl Report<'_> {
-    /// Records a problem of `field` (relative to the dossier).
-    pub fn err(&mut self, field: &str, problem: impl Into<String>, fix: impl Into<String>) {
-        self.errors.push(ConfigIssue::new(
-            format!("{}{field}", self.prefix),
-            problem,
-            fix,
-        ));
-    }
-
-    /// The full name of a field, for problems found by helpers.
-    pub fn field(&self, field: &str) -> String {
-        format!("{}{field}", self.prefix)
-    }
-
-    /// Records a problem whose field name is already full.
-    pub fn push(&mut self, issue: ConfigIssue) {
-        self.errors.push(issue);
-    }
-}
+use super::types::{Connections, DossierConfig};
 
 /// Validates one dossier; `None` when any of its sections has a problem (all are reported).
 pub(super) fn dossier(

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::Report;
+use super::report::Report;
 use crate::config::raw::{RawAuxiliary, RawMail, RawRounding};
 use crate::config::rules::{is_address, is_domain, is_slug};
 use crate::config::types::{AuxiliaryRules, MailPolicy, Rounding, RoundingTarget};
