@@ -268,7 +268,8 @@ def notice_for_every_failure(c: Checkout) -> list[str]:
     in ALARM while the first waits. Redriven messages are not counted by NumberOfMessagesSent
     (SQS developer guide, dead-letter queues:
     https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html),
-    so redrive DLQs need the increase of the visible count (metric math DIFF / RATE); queues that
+    so redrive DLQs need the increase of the visible count (metric math DIFF / RATE over FILL, as
+    an empty queue reports nothing: SQS reports active queues only); queues that
     services send to (Lambda async DLQ, Scheduler DLQ) may use NumberOfMessagesSent. Plus every
     function's Errors, TreatMissingData set, and the README says to confirm the subscription."""
     s = c.stack()
@@ -300,7 +301,8 @@ def notice_for_every_failure(c: Checkout) -> list[str]:
             if not names:
                 continue
             seen.append(f"{k}: {sorted(names)} {expressions}")
-            increase = "ApproximateNumberOfMessagesVisible" in names and any(re.search(r"\b(DIFF|RATE)\(", e) for e in expressions)
+            # FILL: an empty DLQ is inactive and reports nothing, the first dead letter must still count.
+            increase = "ApproximateNumberOfMessagesVisible" in names and any(re.search(r"\b(DIFF|RATE)\(\s*FILL\(", e) for e in expressions)
             sent = "NumberOfMessagesSent" in names and a.get("Statistic") == "Sum" and q not in redrive
             if increase or sent:
                 good.append(k)
