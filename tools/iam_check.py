@@ -164,7 +164,7 @@ USES = {
         Use("DynamoStore::update", [Table()], "start_run finishes the run, upsert a changed document", [f"{APP}/runs.rs:start_run"]),
         Use("SqsQueue::send", [Queue("MapQueue"), Queue("PushQueue")],
             "take_in hands new documents to the mapper and requeues mapped ones to the push queue", [f"{APP}/pull.rs:take_in"]),
-        Use("AwsSecrets::get", [Credential("source")], "each dossier's Sellsy client secret", [f"{COMMON}/cloud.rs:sellsy_client"]),
+        Use("AwsSecrets::get", [Credential("source")], "each dossier's Sellsy client secret (Needs.sources)", ["crates/wiring/src/connect.rs:connect", "crates/sellsy/src/section.rs:connect"]),
     ],
     "MapperFunction": [
         Use("S3Blobs::get", [CONFIG], "Cloud::new reads the dossiers' configuration", [f"{COMMON}/cloud.rs:new"]),
@@ -176,7 +176,7 @@ USES = {
         Use("DynamoStore::update", [Table()], "map_step moves the document to mapped", [f"{APP}/map.rs:map_step"]),
         Use("DynamoStore::query", [Table()], "aux_codes lists the dossier's auxiliary codes", [f"{APP}/map.rs:aux_codes"]),
         Use("SqsQueue::send", [Queue("PushQueue")], "map_step hands the entry to ledger-sink", [f"{APP}/map.rs:map_step"]),
-        Use("AwsSecrets::get", [Credential("source")], "the Sellsy client fetches the PDF", [f"{COMMON}/cloud.rs:sellsy_client"]),
+        Use("AwsSecrets::get", [Credential("source")], "the Sellsy client fetches the PDF (Needs.sources)", ["crates/wiring/src/connect.rs:connect", "crates/sellsy/src/section.rs:connect"]),
     ],
     "LedgerSinkFunction": [
         Use("S3Blobs::get", [CONFIG, Key("pdf/acme/x.pdf"), Key("files/acme/achat/x.pdf"), Key("fec/acme/20261231/booked.jsonl")],
@@ -192,7 +192,7 @@ USES = {
         Use("DynamoStore::get", [Table()], "claim and booked read the document", [f"{APP}/push.rs:claim", f"{APP}/push.rs:booked"]),
         Use("DynamoStore::update", [Table()], "claim takes the lease, booked and fail record the outcome", [f"{APP}/push.rs:claim", f"{APP}/push.rs:fail"]),
         Use("DynamoStore::create", [Table()], "the integration log", [f"{APP}/log.rs:record"]),
-        Use("AwsSecrets::get", [Credential("ledger")], "Inqom / Pennylane credentials", [f"{COMMON}/cloud.rs:sink"]),
+        Use("AwsSecrets::get", [Credential("ledger")], "Inqom / Pennylane credentials (Needs.sinks)", ["crates/wiring/src/connect.rs:connect", "crates/ledgers/src/**/section.rs:connect"]),
     ],
     "MailInboundFunction": [
         Use("S3Blobs::get", [CONFIG, Key("inbound/0123456789abcdef")], "Cloud::new; handle reads the raw mail SES stored",
@@ -215,16 +215,16 @@ USES = {
         Use("DynamoStore::query", [Table()], "GET /runs/{id} lists the run's log lines", ["crates/webhook/src/routes.rs:run_status", f"{APP}/log.rs:query"]),
         Use("LambdaLauncher::launch", [Function("SellsyPullFunction")], "POST /sync and Sellsy webhooks start sellsy-pull", [f"{COMMON}/sync_webhook.rs:launch"]),
         Use("AwsSecrets::get", [Credential("webhook"), StackSecret("SyncSecret")], "Sellsy sign keys and the /sync HMAC key",
-            [f"{COMMON}/sync_webhook.rs:secrets"]),
+            [f"{COMMON}/sync_webhook.rs:secrets", "crates/sellsy/src/section.rs:webhook_sign_key"]),
     ],
 }
 # Known gaps of the code against this table, detected in the sources; printed while present.
 GAPS = [
-    ("functions/*/src/main.rs", r"Cloud::from_env\(\)",
-     "every function connects every dossier's Sellsy client and ledger at start-up (CloudDossiers::connect), "
-     "so each reads source, ledger and webhook credentials; with the scoped policies above the start-up of "
-     "each function is denied the other uses' secrets (mail-inbound: all). The integrator makes each "
-     "function connect only what USES lists (issue 12 / 20 item 4)."),
+    # Each function connects only what it uses (wiring::Needs in functions/*/src/main.rs); a
+    # function that connects everything again reads credentials its policy does not grant.
+    ("functions/*/src/main.rs", r"Needs::ALL",
+     "a function connects every dossier's Sellsy client and ledger at start-up (Needs::ALL): it reads "
+     "source, ledger and webhook credentials its scoped policy does not grant; give it the Needs of USES."),
 ]
 
 
