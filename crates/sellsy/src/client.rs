@@ -274,8 +274,8 @@ impl SellsyClient {
                     match Answer::read(resp).await {
                         Ok(a) => Ok((
                             a.status.as_u16(),
-                            header_i64(&a.headers, "retry-after")
-                                .map(|s| Duration::from_secs(s.max(0) as u64)),
+                            // RFC 9110 §10.2.3: seconds or an HTTP date.
+                            http_client::retry_after(&a.headers),
                             a.body,
                         )),
                         Err(e) => Err(http_client::without_url(e)),
