@@ -6,8 +6,11 @@
 //! - [`PennylaneSink`]: Pennylane Company API v2, 25 requests per 5 s;
 //! - [`FecSink`]: the FEC file in the blob store, the embedded default.
 //!
-//! Third parties are matched before any is created ([`parties`]). Credentials are
-//! [`app::ports::Secret`]s and never reach logs or errors.
+//! Each sink is a folder split by job (`config`, `section`, `wire`, `errors`, `sink`, ...); [`kinds`]
+//! lists the kinds. The API sinks share [`http`] (the ledger side of retries and errors) and an
+//! internal client (tokens, pacing, retries) built on the `http-client` crate. Third parties are
+//! matched before any is created ([`parties`]). Credentials are [`app::ports::Secret`]s and
+//! never reach logs or errors.
 
 mod client;
 pub mod fec;

@@ -104,7 +104,7 @@ impl SellsySection {
         .await?;
         let mut cfg = SellsyConfig::new(
             self.client_id.clone().unwrap_or_default(),
-            crate::Secret::new(secret.expose()),
+            secret,
         );
         if let (Some(api), Some(token)) = (&self.api_base, &self.token_url) {
             cfg = cfg.with_base_urls(api.clone(), token.clone());

@@ -1,48 +1,17 @@
-//! The FEC file, the embedded default ledger. Per dossier and fiscal year the blob store holds:
-//!
-//! - `{prefix}/{dossier}/{closing AAAAMMJJ}/booked.jsonl`: every booked entry of the year, one JSON
-//!   object a line (`external_id`, `validated_on`, `entry`); `find_entry` answers from it;
-//! - `{prefix}/{dossier}/{closing}/<SIREN>FEC<closing>.txt`: the FEC, rewritten from all booked
-//!   entries after every push with `domain::fec::write_fec`, so it is valid after every push;
-//! - `{prefix}/{dossier}/pdf/<sha256>.<ext>`: entry PDFs;
-//! - `{prefix}/{dossier}/documents/<category>/<sha256>.<ext>`: collected documents.
-//!
-//! The FEC is written before the booked list, so a crash between the two only leaves entries
-//! in the FEC that the next push writes again from the list (no entry is ever lost or doubled).
-//! One sink serialises its writes; run one writer per dossier.
-
-pub mod section;
+//! The FEC sink over a blob store: keys, the yearly rewrite, [`LedgerSink`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use app::ports::{
-    BlobStore, Booked, Clock, DocumentToPush, EntryToPush, LedgerSink, SinkError, SinkErrorKind,
-};
+use app::ports::{BlobStore, Booked, Clock, DocumentToPush, EntryToPush, LedgerSink, SinkError};
 use chrono::NaiveDate;
-use domain::LedgerEntry;
 use domain::config::DossierConfig;
-use domain::fec::{BookedEntry, FecOptions, file_name, write_fec};
-use serde::{Deserialize, Serialize};
+use domain::fec::{BookedEntry, file_name, write_fec};
 use tokio::sync::Mutex;
 
-/// Where and how the FEC sink writes.
-#[derive(Debug, Clone)]
-pub struct FecConfig {
-    /// Key prefix in the blob store (default `fec`).
-    pub prefix: String,
-    /// Separator and charset of the file (default tab, UTF-8).
-    pub options: FecOptions,
-}
-
-impl Default for FecConfig {
-    fn default() -> Self {
-        FecConfig {
-            prefix: "fec".into(),
-            options: FecOptions::default(),
-        }
-    }
-}
+use super::config::FecConfig;
+use super::errors::{bad_siren, blob_error, unwritable};
+use super::wire::{self, Stored};
 
 /// The FEC sink over a blob store.
 pub struct FecSink<B, C> {
@@ -52,26 +21,7 @@ pub struct FecSink<B, C> {
     write: Mutex<()>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Stored {
-    external_id: String,
-    validated_on: NaiveDate,
-    entry: LedgerEntry,
-}
-
-fn blob_error(e: app::ports::BlobError) -> SinkError {
-    SinkError::retryable(format!("the file store is unavailable: {e}"))
-}
-
-fn bad_siren(dossier: &DossierConfig) -> SinkError {
-    SinkError::permanent(
-        format!(
-            "'{}' is not a valid SIREN: the FEC file is named after it",
-            dossier.siren
-        ),
-        "set the company's 9-digit SIREN in the dossier configuration (field siren)",
-    )
-}
+type Results = Vec<Option<Result<Booked, SinkError>>>;
 
 fn extension(file_name: &str, content_type: &str) -> String {
     let ext = file_name
@@ -84,6 +34,13 @@ fn extension(file_name: &str, content_type: &str) -> String {
         "image/jpeg" => "jpg".into(),
         _ => "bin".into(),
     })
+}
+
+/// Every entry not answered yet fails with `err`.
+fn fail(err: SinkError, results: &mut Results) {
+    for r in results.iter_mut().filter(|r| r.is_none()) {
+        *r = Some(Err(err.clone()));
+    }
 }
 
 impl<B: BlobStore, C: Clock> FecSink<B, C> {
@@ -131,36 +88,10 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
     }
 
     async fn load(&self, key: &str) -> Result<Vec<Stored>, SinkError> {
-        let Some(bytes) = self.blobs.get(key).await.map_err(blob_error)? else {
-            return Ok(Vec::new());
-        };
-        let text = String::from_utf8(bytes).map_err(|_| {
-            SinkError::permanent(
-                format!("{key} is not UTF-8 text"),
-                "restore the booked-entries file from a backup",
-            )
-        })?;
-        let mut out = Vec::new();
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let stored: Stored = serde_json::from_str(line).map_err(|e| {
-                SinkError::permanent(
-                    format!("{key} line {}: {e}", n + 1),
-                    "restore the booked-entries file from a backup",
-                )
-            })?;
-            let entry = stored.entry.clone().revalidate().map_err(|e| {
-                SinkError::permanent(
-                    format!("{key} line {}: {e}", n + 1),
-                    "restore the booked-entries file from a backup",
-                )
-            })?;
-            out.push(Stored { entry, ..stored });
+        match self.blobs.get(key).await.map_err(blob_error)? {
+            Some(bytes) => wire::parse(key, bytes),
+            None => Ok(Vec::new()),
         }
-        Ok(out)
     }
 
     fn booked(ledger_file: &str, external_id: &str) -> Booked {
@@ -175,7 +106,6 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
         closing: NaiveDate,
         entries: &[&EntryToPush],
     ) -> Vec<Result<Booked, SinkError>> {
-        let (start, _) = dossier.fiscal_year_of(closing);
         let file = file_name(&dossier.siren, closing);
         let key = self.booked_key(dossier, closing);
         let mut stored = match self.load(&key).await {
@@ -183,7 +113,7 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
             Err(e) => return entries.iter().map(|_| Err(e.clone())).collect(),
         };
         let today = self.clock.now().date_naive();
-        let mut results: Vec<Option<Result<Booked, SinkError>>> = vec![None; entries.len()];
+        let mut results: Results = vec![None; entries.len()];
         let mut added = 0;
         for (i, e) in entries.iter().enumerate() {
             if stored.iter().any(|s| s.external_id == e.external_id) {
@@ -214,64 +144,47 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
             });
             added += 1;
         }
-        if added > 0 {
-            let all: Vec<BookedEntry> = stored
-                .iter()
-                .map(|s| BookedEntry {
-                    entry: s.entry.clone(),
-                    validated_on: s.validated_on,
-                })
-                .collect();
-            let fail = |err: SinkError, results: &mut Vec<Option<Result<Booked, SinkError>>>| {
-                for r in results.iter_mut().filter(|r| r.is_none()) {
-                    *r = Some(Err(err.clone()));
-                }
-            };
-            match write_fec(&all, &dossier.siren, (start, closing), self.config.options) {
-                Err(e) => fail(
-                    SinkError {
-                        kind: SinkErrorKind::Permanent,
-                        status: None,
-                        message: e.to_string(),
-                        action: "correct the dossier configuration (SIREN, fiscal year) or the entry, then push again".into(),
-                        retry_after: None,
-                    },
-                    &mut results,
-                ),
-                Ok(fec) => {
-                    let mut lines = String::new();
-                    for s in &stored {
-                        match serde_json::to_string(s) {
-                            Ok(l) => {
-                                lines.push_str(&l);
-                                lines.push('\n');
-                            }
-                            Err(e) => {
-                                fail(SinkError::retryable(format!("cannot serialise an entry: {e}")), &mut results);
-                                return results.into_iter().flatten().collect();
-                            }
-                        }
-                    }
-                    let fec_key = format!("{}/{}", self.year_dir(dossier, closing), fec.name);
-                    let written = async {
-                        self.blobs
-                            .put(&fec_key, &fec.bytes, "text/plain")
-                            .await?;
-                        self.blobs
-                            .put(&key, lines.as_bytes(), "application/x-ndjson")
-                            .await
-                    };
-                    if let Err(e) = written.await {
-                        fail(blob_error(e), &mut results);
-                    }
-                }
-            }
+        if added > 0
+            && let Err(err) = self.rewrite(dossier, closing, &key, &stored).await
+        {
+            fail(err, &mut results);
         }
         results
             .into_iter()
             .enumerate()
             .map(|(i, r)| r.unwrap_or_else(|| Ok(Self::booked(&file, &entries[i].external_id))))
             .collect()
+    }
+
+    /// Writes the year's FEC from every booked entry, then the booked list (in that order: see
+    /// the module's notes).
+    async fn rewrite(
+        &self,
+        dossier: &DossierConfig,
+        closing: NaiveDate,
+        key: &str,
+        stored: &[Stored],
+    ) -> Result<(), SinkError> {
+        let (start, _) = dossier.fiscal_year_of(closing);
+        let all: Vec<BookedEntry> = stored
+            .iter()
+            .map(|s| BookedEntry {
+                entry: s.entry.clone(),
+                validated_on: s.validated_on,
+            })
+            .collect();
+        let fec = write_fec(&all, &dossier.siren, (start, closing), self.config.options)
+            .map_err(|e| unwritable(e.to_string()))?;
+        let lines = wire::render(stored)?;
+        let fec_key = format!("{}/{}", self.year_dir(dossier, closing), fec.name);
+        self.blobs
+            .put(&fec_key, &fec.bytes, "text/plain")
+            .await
+            .map_err(blob_error)?;
+        self.blobs
+            .put(key, lines.as_bytes(), "application/x-ndjson")
+            .await
+            .map_err(blob_error)
     }
 }
 
@@ -297,7 +210,7 @@ impl<B: BlobStore, C: Clock> LedgerSink for FecSink<B, C> {
                 .or_default()
                 .push(i);
         }
-        let mut results: Vec<Option<Result<Booked, SinkError>>> = vec![None; entries.len()];
+        let mut results: Results = vec![None; entries.len()];
         for (closing, idx) in by_year {
             let group: Vec<&EntryToPush> = idx.iter().map(|&i| &entries[i]).collect();
             for (i, r) in idx

@@ -1,3 +1,0 @@
-//! Secrets that cannot leak through `Debug`, `Display` or logs: the one type of `app`.
-
-pub use app::ports::Secret;
