@@ -1,0 +1,56 @@
+//! From a detected e-invoice file to the EN 16931 model.
+
+use chrono::NaiveDate;
+use roxmltree::Node;
+use rust_decimal::Decimal;
+
+use crate::detect::{EInvoiceFile, Format, identify};
+use crate::error::ReadError;
+use crate::model::{Invoice, Syntax};
+use crate::xml::{self, Limits, Value};
+use crate::{cii, ubl};
+
+/// Reads the invoice of a detected file (within the default limits).
+pub fn read(file: &EInvoiceFile) -> Result<Invoice, ReadError> {
+    read_with_limits(file, &Limits::default())
+}
+
+pub fn read_with_limits(file: &EInvoiceFile, limits: &Limits) -> Result<Invoice, ReadError> {
+    read_xml(&file.xml, limits)
+}
+
+/// Reads an invoice XML (CII, ZUGFeRD 1.0 or UBL).
+pub fn read_xml(bytes: &[u8], limits: &Limits) -> Result<Invoice, ReadError> {
+    let text = xml::decode(bytes)?;
+    let doc = xml::parse(&text, limits)?;
+    let root = doc.root_element();
+    match identify(root) {
+        Ok(Format::Cii) => Ok(cii::read(root, Syntax::Cii)),
+        Ok(Format::Zugferd1) => Ok(cii::read(root, Syntax::Zugferd1)),
+        Ok(Format::UblInvoice | Format::UblCreditNote) => Ok(ubl::read(root)),
+        Err(reason) => Err(ReadError::NotAnInvoice(reason)),
+    }
+}
+
+/// Collects the values that are present but unreadable, by business term.
+#[derive(Debug, Default)]
+pub(crate) struct Reader {
+    pub malformed: Vec<(String, String)>,
+}
+
+impl Reader {
+    pub fn dec(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<Decimal> {
+        self.keep(xml::decimal(node), term)
+    }
+
+    pub fn date(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<NaiveDate> {
+        self.keep(xml::date(node), term)
+    }
+
+    fn keep<T: Clone>(&mut self, value: Value<T>, term: &str) -> Option<T> {
+        if let Value::Invalid(text) = &value {
+            self.malformed.push((term.to_string(), text.clone()));
+        }
+        value.get()
+    }
+}
