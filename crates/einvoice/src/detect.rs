@@ -166,7 +166,7 @@ pub fn identify(root: Node<'_, '_>) -> Result<Format, String> {
         (NS_ZUGFERD1, "CrossIndustryDocument") => Ok(Format::Zugferd1),
         (NS_UBL_INVOICE, "Invoice") => Ok(Format::UblInvoice),
         (NS_UBL_CREDIT_NOTE, "CreditNote") => Ok(Format::UblCreditNote),
-        (ns, name) if ns.is_empty() => Err(format!(
+        ("", name) => Err(format!(
             "root element <{name}> without namespace is not a CII or UBL invoice"
         )),
         (ns, name) => Err(format!(
