@@ -5,6 +5,7 @@
 use roxmltree::Node;
 
 use crate::error::Refusal;
+use crate::model::Invoice;
 use crate::pdf::{self, PdfContent};
 use crate::xml::{self, Limits};
 
@@ -44,16 +45,23 @@ pub enum Container {
     Pdf { attachment: String },
 }
 
-/// A recognised e-invoice file.
+/// A recognised e-invoice file, already read (the XML is parsed once, when it is detected).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EInvoiceFile {
     pub container: Container,
     pub format: Format,
     /// The invoice XML (for a PDF: the embedded file, decompressed).
     pub xml: Vec<u8>,
+    /// Its EN 16931 model; [`crate::read`] hands out a copy, [`EInvoiceFile::into_invoice`]
+    /// the value itself.
+    pub invoice: Invoice,
 }
 
 impl EInvoiceFile {
+    pub fn into_invoice(self) -> Invoice {
+        self.invoice
+    }
+
     /// "Factur-X PDF (CII)", "UBL Invoice".
     pub fn kind_label(&self) -> String {
         match &self.container {
@@ -69,7 +77,7 @@ impl EInvoiceFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detection {
     /// An e-invoice: read it with [`crate::read`].
-    EInvoice(EInvoiceFile),
+    EInvoice(Box<EInvoiceFile>),
     /// Well-formed XML that is not an invoice of a known syntax: refused with this reason.
     OtherXml { reason: String },
     /// Refused before being read (hostile or unreadable XML, an unreadable embedded invoice).
@@ -96,11 +104,12 @@ pub fn detect_with_limits(bytes: &[u8], file_name: &str, limits: &Limits) -> Det
         return match pdf::embedded_invoice(bytes, limits) {
             PdfContent::Invoice { name, xml } => {
                 match classify_xml(&xml, limits) {
-                    Ok(format) => Detection::EInvoice(EInvoiceFile {
+                    Ok((format, invoice)) => Detection::EInvoice(Box::new(EInvoiceFile {
                         container: Container::Pdf { attachment: name },
                         format,
                         xml,
-                    }),
+                        invoice,
+                    })),
                     Err(Classified::Refused(r)) => Detection::Refused(match r {
                         // An embedded file that does not parse names the attachment.
                         Refusal::MalformedXml(reason) | Refusal::BadEncoding(reason) => {
@@ -124,11 +133,12 @@ pub fn detect_with_limits(bytes: &[u8], file_name: &str, limits: &Limits) -> Det
         return Detection::NotEInvoice { note: None };
     }
     match classify_xml(bytes, limits) {
-        Ok(format) => Detection::EInvoice(EInvoiceFile {
+        Ok((format, invoice)) => Detection::EInvoice(Box::new(EInvoiceFile {
             container: Container::Xml,
             format,
             xml: bytes.to_vec(),
-        }),
+            invoice,
+        })),
         Err(Classified::Refused(r)) => Detection::Refused(r),
         Err(Classified::Other(reason)) => Detection::OtherXml { reason },
     }
@@ -151,10 +161,12 @@ enum Classified {
     Other(String),
 }
 
-fn classify_xml(bytes: &[u8], limits: &Limits) -> Result<Format, Classified> {
+fn classify_xml(bytes: &[u8], limits: &Limits) -> Result<(Format, Invoice), Classified> {
     let text = xml::decode(bytes).map_err(Classified::Refused)?;
     let doc = xml::parse(&text, limits).map_err(Classified::Refused)?;
-    identify(doc.root_element()).map_err(Classified::Other)
+    let root = doc.root_element();
+    let format = identify(root).map_err(Classified::Other)?;
+    Ok((format, crate::read::read_root(root, format)))
 }
 
 /// The invoice format of a root element, or why it is not one.

@@ -35,7 +35,7 @@ pub use map::{
     seller_matches, to_source_document,
 };
 pub use model::{Invoice, Profile, Syntax};
-pub use read::{read, read_with_limits, read_xml};
+pub use read::{read, read_xml};
 pub use xml::Limits;
 
 /// A business rule the invoice breaks.

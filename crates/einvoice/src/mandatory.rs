@@ -7,7 +7,7 @@
 use rust_decimal::Decimal;
 
 use crate::Violation;
-use crate::model::{ALLOWED_TYPE_CODES, Invoice, Profile};
+use crate::model::{ALLOWED_TYPE_CODES, Invoice, Profile, Syntax};
 
 pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
     for (term, text) in &inv.malformed {
@@ -24,6 +24,23 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
             "BT-24",
             format!(
                 "the specification identifier '{id}' names no known profile (Factur-X, ZUGFeRD, EN 16931, XRechnung, Peppol)"
+            ),
+        ));
+    }
+    // A ZUGFeRD 1.0 identifier belongs to a ZUGFeRD 1.0 document, and only there (the
+    // Factur-X 1.09 schematrons refuse it in a D16B invoice, FX-SCH-A-000556).
+    let zf1_id = matches!(profile, Profile::Zugferd1(_));
+    if zf1_id != (inv.syntax == Syntax::Zugferd1) && !matches!(profile, Profile::Unknown(_)) {
+        out.push(Violation::new(
+            "BT-24",
+            format!(
+                "the specification identifier '{}' does not fit a {} document",
+                inv.specification_id.as_deref().unwrap_or_default(),
+                if inv.syntax == Syntax::Zugferd1 {
+                    "ZUGFeRD 1.0"
+                } else {
+                    "CII D16B or UBL"
+                }
             ),
         ));
     }

@@ -10,13 +10,10 @@ use crate::model::{Invoice, Syntax};
 use crate::xml::{self, Limits, Value};
 use crate::{cii, ubl};
 
-/// Reads the invoice of a detected file (within the default limits).
+/// The invoice of a detected file (read when it was detected, so this cannot fail today; the
+/// `Result` keeps room for readers that do more).
 pub fn read(file: &EInvoiceFile) -> Result<Invoice, ReadError> {
-    read_with_limits(file, &Limits::default())
-}
-
-pub fn read_with_limits(file: &EInvoiceFile, limits: &Limits) -> Result<Invoice, ReadError> {
-    read_xml(&file.xml, limits)
+    Ok(file.invoice.clone())
 }
 
 /// Reads an invoice XML (CII, ZUGFeRD 1.0 or UBL).
@@ -25,10 +22,17 @@ pub fn read_xml(bytes: &[u8], limits: &Limits) -> Result<Invoice, ReadError> {
     let doc = xml::parse(&text, limits)?;
     let root = doc.root_element();
     match identify(root) {
-        Ok(Format::Cii) => Ok(cii::read(root, Syntax::Cii)),
-        Ok(Format::Zugferd1) => Ok(cii::read(root, Syntax::Zugferd1)),
-        Ok(Format::UblInvoice | Format::UblCreditNote) => Ok(ubl::read(root)),
+        Ok(format) => Ok(read_root(root, format)),
         Err(reason) => Err(ReadError::NotAnInvoice(reason)),
+    }
+}
+
+/// Reads the invoice under an identified root element.
+pub(crate) fn read_root(root: Node<'_, '_>, format: Format) -> Invoice {
+    match format {
+        Format::Cii => cii::read(root, Syntax::Cii),
+        Format::Zugferd1 => cii::read(root, Syntax::Zugferd1),
+        Format::UblInvoice | Format::UblCreditNote => ubl::read(root),
     }
 }
 

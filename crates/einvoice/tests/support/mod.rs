@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod forge;
+pub mod pdfout;
 pub mod xmlout;
 
 use std::collections::BTreeMap;
@@ -14,7 +15,6 @@ use domain::config::{DossierConfig, Scope};
 use domain::mapping::{Mapped, map_document};
 use einvoice::map::MapOptions;
 use einvoice::{Detection, EInvoiceFile, Side};
-use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 use rust_decimal::Decimal;
 
 /// The documented dossier, booking both sides, with a 0 % purchase rate account too.
@@ -33,7 +33,7 @@ pub fn options(cfg: &DossierConfig) -> MapOptions {
 
 pub fn expect_einvoice(bytes: &[u8], name: &str) -> EInvoiceFile {
     match einvoice::detect(bytes, name) {
-        Detection::EInvoice(f) => f,
+        Detection::EInvoice(f) => *f,
         other => panic!("{name}: expected an e-invoice, got {other:?}"),
     }
 }
@@ -113,69 +113,5 @@ pub fn breakdown_by_rate(inv: &einvoice::Invoice) -> BTreeMap<Decimal, Decimal> 
 /// A minimal PDF embedding one file under `name` (catalog /Names /EmbeddedFiles and /AF), its
 /// stream compressed with FlateDecode when `compress`.
 pub fn pdf_with_attachment(name: &str, content: &[u8], compress: bool) -> Vec<u8> {
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let page_id = doc.add_object(Dictionary::from_iter(vec![
-        ("Type", Object::Name(b"Page".to_vec())),
-        ("Parent", Object::Reference(pages_id)),
-        (
-            "MediaBox",
-            Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
-        ),
-    ]));
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(Dictionary::from_iter(vec![
-            ("Type", Object::Name(b"Pages".to_vec())),
-            ("Kids", Object::Array(vec![Object::Reference(page_id)])),
-            ("Count", Object::Integer(1)),
-        ])),
-    );
-    let mut stream = Stream::new(
-        Dictionary::from_iter(vec![("Type", Object::Name(b"EmbeddedFile".to_vec()))]),
-        content.to_vec(),
-    );
-    if compress {
-        stream.compress().expect("compressible");
-    }
-    let stream_id = doc.add_object(stream);
-    let spec_id = doc.add_object(Dictionary::from_iter(vec![
-        ("Type", Object::Name(b"Filespec".to_vec())),
-        (
-            "F",
-            Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
-        ),
-        (
-            "UF",
-            Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
-        ),
-        ("AFRelationship", Object::Name(b"Data".to_vec())),
-        (
-            "EF",
-            Object::Dictionary(Dictionary::from_iter(vec![(
-                "F",
-                Object::Reference(stream_id),
-            )])),
-        ),
-    ]));
-    let names = Dictionary::from_iter(vec![(
-        "EmbeddedFiles",
-        Object::Dictionary(Dictionary::from_iter(vec![(
-            "Names",
-            Object::Array(vec![
-                Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
-                Object::Reference(spec_id),
-            ]),
-        )])),
-    )]);
-    let catalog_id = doc.add_object(Dictionary::from_iter(vec![
-        ("Type", Object::Name(b"Catalog".to_vec())),
-        ("Pages", Object::Reference(pages_id)),
-        ("Names", Object::Dictionary(names)),
-        ("AF", Object::Array(vec![Object::Reference(spec_id)])),
-    ]));
-    doc.trailer.set("Root", Object::Reference(catalog_id));
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("writable PDF");
-    out
+    pdfout::pdf(name, content, compress, 0)
 }

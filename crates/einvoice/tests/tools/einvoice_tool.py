@@ -42,7 +42,7 @@ def schematron(xml_bytes, xslt_path):
     if exe is None:
         exe = _proc.new_xslt30_processor().compile_stylesheet(stylesheet_file=xslt_path)
         _compiled[xslt_path] = exe
-    node = _proc.parse_xml(xml_text=xml_bytes.decode("utf-8"))
+    node = _proc.parse_xml(xml_text=xml_bytes.decode("utf-8-sig"))
     svrl = etree.fromstring(exe.transform_to_string(xdm_node=node).encode("utf-8"))
     errors = []
     for failed in svrl.iter(SVRL + "failed-assert"):
