@@ -111,23 +111,35 @@ fn run(
     let outcome = match map_document(doc, cfg, &mut aux) {
         Ok(Mapped::Entry(entry)) => {
             let vat_accounts: Vec<&String> = cfg.vat.purchases.values().collect();
-            let booked_vat: Decimal = entry
+            // One VAT line per non-zero rate: compare them with the breakdown, rate by rate.
+            let mut booked: Vec<Decimal> = entry
                 .lines()
                 .iter()
                 .filter(|l| vat_accounts.contains(&&l.account))
-                .map(|l| l.debit - l.credit)
-                .sum();
+                .map(|l| (l.debit - l.credit).abs())
+                .collect();
+            let mut stated: Vec<Decimal> = per_rate(doc.taxes.iter().map(|t| (t.rate, t.amount)))
+                .values()
+                .map(|a| a.abs())
+                .filter(|a| !a.is_zero())
+                .collect();
+            booked.sort();
+            stated.sort();
             let debit: Decimal = entry.lines().iter().map(|l| l.debit).sum();
             let credit: Decimal = entry.lines().iter().map(|l| l.credit).sum();
             format!(
-                "booked {:?}: D {debit} = C {credit}, VAT booked {} = breakdown [{}]{}",
-                doc.source.kind,
-                booked_vat,
+                "booked {}: D {debit} = C {credit}; VAT per rate [{}] {} the breakdown{}",
+                doc.source.kind.as_str(),
                 breakdown.join(", "),
+                if booked == stated {
+                    "="
+                } else {
+                    "DIFFERS FROM"
+                },
                 if mapped.notes.is_empty() {
                     String::new()
                 } else {
-                    format!(" (note: {})", mapped.notes.join("; "))
+                    format!(" (notes: {})", mapped.notes.join("; "))
                 }
             )
         }

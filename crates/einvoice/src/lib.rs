@@ -22,6 +22,8 @@ pub mod model;
 pub mod pdf;
 mod read;
 mod rules;
+#[cfg(test)]
+mod rules_tests;
 mod ubl;
 mod vat;
 pub mod xml;
