@@ -36,6 +36,10 @@ pub(crate) fn read_root(root: Node<'_, '_>, format: Format) -> Invoice {
     }
 }
 
+/// Business terms that are percentages (VAT rates BT-96, BT-103, BT-119, BT-152; allowance
+/// percentage BT-94).
+const PERCENT_TERMS: &[&str] = &["BT-94", "BT-96", "BT-103", "BT-119", "BT-152"];
+
 /// Collects the values that are present but unreadable, by business term.
 #[derive(Debug, Default)]
 pub(crate) struct Reader {
@@ -44,7 +48,16 @@ pub(crate) struct Reader {
 
 impl Reader {
     pub fn dec(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<Decimal> {
-        self.keep(xml::decimal(node), term)
+        let value = match xml::decimal(node) {
+            // Percentages above 1000 are no VAT rate; bounded, amount × rate cannot overflow.
+            Value::Present(v)
+                if PERCENT_TERMS.contains(&term) && v.abs() > Decimal::ONE_THOUSAND =>
+            {
+                Value::Invalid(v.to_string())
+            }
+            other => other,
+        };
+        self.keep(value, term)
     }
 
     pub fn date(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<NaiveDate> {

@@ -175,6 +175,46 @@ fn exercise(bytes: &[u8], name: &str) {
     }
 }
 
+#[test]
+fn extreme_amounts_and_rates_are_refused_or_booked_never_overflowed() {
+    let spec = Spec::typical(Kind::Cii(Level::En16931));
+    let text = forge::write(&spec);
+    let rate = (
+        "<ram:RateApplicablePercent>5.50<",
+        "<ram:RateApplicablePercent>999999999999999<",
+    );
+    // The 5.5 % row's basis (56.70) becomes 999999999999956.70, just below the read bound.
+    let basis = ("<ram:BasisAmount>", "<ram:BasisAmount>9999999999999");
+    let line = (
+        "<ram:LineTotalAmount>",
+        "<ram:LineTotalAmount>-99999999999999",
+    );
+    let grand = (
+        "<ram:GrandTotalAmount>",
+        "<ram:GrandTotalAmount>999999999999999.9999999999",
+    );
+    // The largest amount times the largest rate is above Decimal's 7.9e28.
+    for edits in [
+        vec![rate],
+        vec![basis],
+        vec![line],
+        vec![grand],
+        vec![rate, basis, line],
+    ] {
+        let mut broken = text.clone();
+        for (from, to) in &edits {
+            broken = broken.replace(from, to);
+        }
+        assert_ne!(broken, text, "{edits:?}");
+        exercise(broken.as_bytes(), "big.xml");
+        let file = support::expect_einvoice(broken.as_bytes(), "big.xml");
+        assert!(
+            !einvoice::check(&einvoice::read(&file).unwrap()).is_empty(),
+            "{edits:?}"
+        );
+    }
+}
+
 const XXE: &str = r#"<?xml version="1.0"?>
 <!DOCTYPE rsm:CrossIndustryInvoice [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"><rsm:ExchangedDocument>&xxe;</rsm:ExchangedDocument></rsm:CrossIndustryInvoice>"#;
