@@ -10,12 +10,16 @@
 //!                     └▶ NotEInvoice: the ordinary document intake
 //! ```
 //!
+//! [`assess`] runs every step for one collected file and gives one [`Assessment`] with its
+//! message and action.
+//!
 //! Hostile input is bounded ([`Limits`]): file and XML size, element depth, node count; a DTD
 //! is refused outright, so no external entity is ever resolved and no entity expanded.
 
 mod cii;
 pub mod detect;
 pub mod error;
+pub mod intake;
 mod mandatory;
 pub mod map;
 pub mod model;
@@ -32,6 +36,7 @@ use rust_decimal::Decimal;
 
 pub use detect::{Container, Detection, EInvoiceFile, Format, detect, detect_with_limits};
 pub use error::{ReadError, Refusal};
+pub use intake::{Assessment, assess};
 pub use map::{
     DuplicateKey, MapError, MapOptions, PartyMatch, Side, buyer_matches, duplicate_key,
     seller_matches, to_source_document,

@@ -452,3 +452,71 @@ fn expense_accounts_come_from_bt133_then_bt19_when_they_are_account_numbers() {
     let sales = einvoice::to_source_document(&inv, Side::Sales, &support::options(&cfg)).unwrap();
     assert!(sales.document.rows.iter().all(|r| r.account.is_none()));
 }
+
+#[test]
+fn assess_gives_one_outcome_per_file_with_its_action() {
+    let cfg = support::dossier();
+    let options = support::options(&cfg);
+    let spec = Spec::typical(Kind::Cii(Level::En16931));
+    let xml = forge::write(&spec);
+    let pdf = support::pdf_with_attachment("factur-x.xml", xml.as_bytes(), true);
+    // The buyer is SIREN 552081317: a purchase of that dossier.
+    match einvoice::assess(&pdf, "f.pdf", Side::Purchase, "552081317", &options) {
+        einvoice::Assessment::Ready { mapped, key, .. } => {
+            assert_eq!(
+                mapped.document.source.kind,
+                domain::DocumentKind::PurchaseInvoice
+            );
+            assert_eq!(mapped.document.party.siren.as_deref(), Some("732829320"));
+            assert_eq!(mapped.document.source.source_id, key.digest());
+        }
+        other => panic!("{other:?}"),
+    }
+    // The seller's side of the same file is a sale of the seller's dossier.
+    assert!(matches!(
+        einvoice::assess(&pdf, "f.pdf", Side::Sales, "732829320", &options),
+        einvoice::Assessment::Ready { .. }
+    ));
+    // Another dossier: held, addressed to another company.
+    let held = einvoice::assess(&pdf, "f.pdf", Side::Purchase, "732829320", &options);
+    assert!(
+        held.message()
+            .contains("addressed to another company (SIREN 552081317)"),
+        "{}",
+        held.message()
+    );
+    assert!(held.action().contains("dossier"));
+    // A broken invoice names its rule and asks for a new one.
+    let broken = xml.replacen("<ram:GrandTotalAmount>", "<ram:GrandTotalAmount>1", 1);
+    let refused = einvoice::assess(
+        broken.as_bytes(),
+        "f.xml",
+        Side::Purchase,
+        "552081317",
+        &options,
+    );
+    assert!(
+        refused.message().contains("[BR-CO-15]"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(refused.action(), "ask the supplier to re-issue the invoice");
+    let xxe = einvoice::assess(
+        XXE.as_bytes(),
+        "x.xml",
+        Side::Purchase,
+        "552081317",
+        &options,
+    );
+    assert!(matches!(xxe, einvoice::Assessment::Refused(Refusal::Dtd)));
+    assert!(matches!(
+        einvoice::assess(
+            b"%PDF-1.4 nothing",
+            "scan.pdf",
+            Side::Purchase,
+            "552081317",
+            &options
+        ),
+        einvoice::Assessment::NotEInvoice { .. }
+    ));
+}
