@@ -28,6 +28,8 @@ mod read;
 mod rules;
 #[cfg(test)]
 mod rules_tests;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod ubl;
 mod vat;
 pub mod xml;
