@@ -97,7 +97,7 @@ async fn documents(store: &MemoryStore) -> Vec<DocumentRecord> {
 }
 
 #[tokio::test]
-async fn a_mailed_facturx_is_booked_from_its_data_once_and_others_are_held_or_refused() {
+async fn a_mailed_facturx_is_booked_from_its_data_once_with_its_pdf() {
     let cfg = dossier();
     let dossiers_cfg = vec![cfg.clone()];
     let domains = vec![DOMAIN.to_string()];
@@ -214,7 +214,19 @@ async fn a_mailed_facturx_is_booked_from_its_data_once_and_others_are_held_or_re
         log.iter().any(|e| e.message.contains("already received")),
         "{log:#?}"
     );
+}
 
+#[tokio::test]
+async fn an_einvoice_for_another_company_is_held_and_one_with_wrong_totals_is_refused() {
+    let cfg = dossier();
+    let dossiers_cfg = vec![cfg.clone()];
+    let domains = vec![DOMAIN.to_string()];
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = Pipeline::new(&store, &blobs, &queue, SystemClock).with_settings(Settings {
+        retry_delay: Duration::from_millis(50),
+        ..Settings::default()
+    });
+    let grand = addressed_to(&cfg).figures().grand;
     // Addressed to another company: held, with the reason and the action.
     let mut other = Spec::typical(Kind::Cii(Level::En16931));
     other.number = "FA-2026-0099".into();
@@ -244,17 +256,14 @@ async fn a_mailed_facturx_is_booked_from_its_data_once_and_others_are_held_or_re
     let mut broken = addressed_to(&cfg);
     broken.number = "FA-2026-0100".into();
     let xml = xmlout::write(&broken).replacen(
+        &format!("<ram:GrandTotalAmount>{}</ram:GrandTotalAmount>", grand),
         &format!(
             "<ram:GrandTotalAmount>{}</ram:GrandTotalAmount>",
-            figures.grand
-        ),
-        &format!(
-            "<ram:GrandTotalAmount>{}</ram:GrandTotalAmount>",
-            figures.grand + Decimal::ONE
+            grand + Decimal::ONE
         ),
         1,
     );
-    assert!(xml.contains(&format!("{}", figures.grand + Decimal::ONE)));
+    assert!(xml.contains(&format!("{}", grand + Decimal::ONE)));
     let pdf = pdfout::pdf("factur-x.xml", xml.as_bytes(), true, 0);
     let before = documents(&store).await.len();
     let report = p

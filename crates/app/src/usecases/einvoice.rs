@@ -180,7 +180,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         } else {
             ("xml", "application/xml")
         };
-        let blob_key = super::intake::file_key(&cfg.id, category, &sha256, extension);
+        let blob_key = super::records::file_key(&cfg.id, category, &sha256, extension);
         let file = IncomingFile {
             category,
             file_name,

@@ -10,7 +10,8 @@ use mail::{Directory, DuplicateIndex, Envelope, MailOutcome, SenderPolicy};
 
 use super::einvoice::{EInvoiceOutcome, IncomingFile};
 use super::records::{
-    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_pk, mail_pk,
+    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_key,
+    file_pk, mail_pk,
 };
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
@@ -61,11 +62,6 @@ impl DuplicateIndex for Known {
         self.0
             .contains(&(dossier_id.to_string(), category, sha256.to_string()))
     }
-}
-
-/// Blob key of a collected file.
-pub fn file_key(dossier: &str, category: Category, sha256: &str, extension: &str) -> String {
-    format!("files/{dossier}/{}/{sha256}.{extension}", category.prefix())
 }
 
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
