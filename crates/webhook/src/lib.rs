@@ -7,11 +7,12 @@
 //! | route | auth | answers |
 //! |---|---|---|
 //! | `POST /sync` `{"dossier": "acme", "from": "2026-01-01", "to": "2026-01-31"}` | [`signing`] | 202 `{"run_id", "status_url"}`, 400, 401, 404, 413 |
-//! | `GET /runs/{id}` | [`signing`] (signed body: the path) | 200 `{"run", "log"}`, 401, 404 |
-//! | `POST /sellsy/{dossier}` | Sellsy's `X-Webhook-Signature` | 202 (re-fetch), 200 `{"ignored"}`, 400, 401, 404, 413 |
+//! | `GET /runs/{id}` | [`signing`] (method, path, empty body) | 200 `{"run", "log"}`, 400 (a body), 401, 404 |
+//! | `POST /sellsy/{dossier}` | Sellsy's `X-Webhook-Signature` | 202 (re-fetch), 200 `{"ignored"}` / `{"duplicate"}`, 400, 401, 404, 413, 429 |
 //!
-//! Checks run in this order: size, signature, content; a refused request starts nothing and
-//! writes no run. Every refusal has a JSON body `{"error": ..., "action": ...}`.
+//! Checks run in this order: route and method, a GET's body, size, signature, content, then
+//! for Sellsy freshness, deduplication and the per-dossier re-fetch rate; a refused request
+//! starts nothing and writes no run. Every refusal has a JSON body `{"error": ..., "action": ...}`.
 
 mod routes;
 pub mod signing;
@@ -27,6 +28,7 @@ use domain::config::{ConfigFile, DossierConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use routes::MAX_REFETCHES_PER_MINUTE;
 pub use sellsy::Secret;
 pub use signing::{REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 

@@ -132,12 +132,9 @@ impl Fixture {
 }
 
 fn signed(method: &str, path: &str, body: &[u8], secret: &str, ts: i64) -> HttpRequest {
-    let signed_body: &[u8] = if body.is_empty() {
-        path.as_bytes()
-    } else {
-        body
-    };
-    let mut headers: Vec<(String, String)> = sign(secret.as_bytes(), ts, signed_body).into();
+    let route = path.split('?').next().unwrap_or(path);
+    let mut headers: Vec<(String, String)> =
+        sign(secret.as_bytes(), ts, method, route, body).into();
     headers.push(("Content-Type".into(), "application/json".into()));
     HttpRequest {
         method: method.into(),
@@ -178,8 +175,14 @@ fn date(s: &str) -> NaiveDate {
 fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
     // Known answer computed independently:
     // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec-test",
-    //   b"1767225600.{\"dossier\": \"acme\"}", hashlib.sha256).hexdigest())'
-    let [ts, sig] = sign(b"whsec-test", 1_767_225_600, br#"{"dossier": "acme"}"#);
+    //   b"1767225600\nPOST\n/sync\n{\"dossier\": \"acme\"}", hashlib.sha256).hexdigest())'
+    let [ts, sig] = sign(
+        b"whsec-test",
+        1_767_225_600,
+        "POST",
+        "/sync",
+        br#"{"dossier": "acme"}"#,
+    );
     assert_eq!(
         ts,
         (
@@ -191,7 +194,7 @@ fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
         sig,
         (
             "X-Passerelle-Signature".to_string(),
-            "v1=8c76347181ca50c99ff975996ef349d16c70544cdfe62940e9985fe8e6268937".to_string()
+            "v2=0bc56fcbd56c1c1092e25820ad982fd6e3451d6265739076904846bea32f5c4e".to_string()
         )
     );
 }
@@ -296,7 +299,7 @@ async fn unsigned_and_badly_signed_syncs_are_refused() {
     let mut no_prefix = sync_request(&json!({"dossier": "acme"}), f.now() + 1);
     for (k, v) in &mut no_prefix.headers {
         if k == "X-Passerelle-Signature" {
-            *v = v.trim_start_matches("v1=").to_string();
+            *v = v.trim_start_matches("v2=").to_string();
         }
     }
     assert_refusal(&f.send(no_prefix).await, 401, "invalid signature");
@@ -527,7 +530,7 @@ async fn get_run_refuses_unsigned_and_other_paths_signatures_and_404s_unknown_id
         .await;
     assert_refusal(&resp, 401, "not signed");
 
-    // Signed for another run: the path is the signed body.
+    // Signed for another run: the path is signed.
     let mut other = signed("GET", "/runs/other", b"", SYNC_SECRET, f.now());
     other.path = "/runs/abc".into();
     assert_refusal(&f.send(other).await, 401, "invalid signature");
@@ -810,7 +813,7 @@ async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_cha
 
         // Sellsy says the invoice changed (a payment): it did not, as far as the ledger goes.
         let event = json!({"eventType": "docslog", "event": "paymentadd", "relatedtype": "invoice",
-                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}1")});
+                           "relatedid": invoice.id.to_string(), "timestamp": (f.now() + 10 * round as i64 + 1).to_string()});
         let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
         assert_eq!(resp.status, 202, "{:?}", resp.body);
         let Some(Launch::Refetch { doc: asked, .. }) = f.launches().pop() else {
@@ -845,7 +848,7 @@ async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_cha
         // Edited in Sellsy (not booked yet): the re-fetch takes the new version.
         assert!(sim.modify_document(Kind::Invoice, invoice.id));
         let event = json!({"eventType": "docslog", "event": "step", "relatedtype": "invoice",
-                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}2")});
+                           "relatedid": invoice.id.to_string(), "timestamp": (f.now() + 10 * round as i64 + 2).to_string()});
         let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
         assert_eq!(resp.status, 202, "{:?}", resp.body);
         let report = f.pipeline.refetch(&cfg, &client, doc).await.unwrap();
@@ -857,4 +860,72 @@ async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_cha
         "requests off the Sellsy spec: {violations:?}"
     );
     sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_captured_sync_cannot_be_replayed_on_another_method_or_path() {
+    let f = fixture();
+    let resp = f.sync(json!({"dossier": "acme"})).await;
+    assert_eq!(resp.status, 202, "{:?}", resp.body);
+    let run_id = resp.body["run_id"].as_str().unwrap().to_string();
+    // The issue's replay: the captured POST /sync headers and body, sent as GET /runs/<id>.
+    let body = serde_json::to_vec(&json!({"dossier": "acme"})).unwrap();
+    let mut captured = signed("POST", "/sync", &body, SYNC_SECRET, f.now() + 2);
+    captured.method = "GET".into();
+    captured.path = format!("/runs/{run_id}");
+    assert_refusal(&f.send(captured.clone()).await, 400, "carries a");
+    // Without its body, the signature does not cover GET /runs/<id> either.
+    captured.body.clear();
+    assert_refusal(&f.send(captured).await, 401, "invalid signature");
+    // A signature for GET /runs/<id> is no POST /sync.
+    let mut get = signed("GET", "/sync", b"", SYNC_SECRET, f.now() + 3);
+    get.method = "POST".into();
+    assert_refusal(&f.send(get).await, 401, "invalid signature");
+    // The old scheme (timestamp and body only) is refused with what to sign instead.
+    let mut old = signed("POST", "/sync", &body, SYNC_SECRET, f.now() + 4);
+    for (k, v) in &mut old.headers {
+        if k == "X-Passerelle-Signature" {
+            *v = v.replace("v2=", "v1=");
+        }
+    }
+    let resp = f.send(old).await;
+    assert_refusal(&resp, 401, "no longer accepted");
+    assert!(resp.body["action"].as_str().unwrap().contains("<METHOD>"));
+    assert_eq!(f.launches().len(), 1, "only the genuine sync started");
+}
+
+#[tokio::test]
+async fn stale_sellsy_deliveries_are_ignored_and_refetches_are_rate_limited() {
+    let f = fixture();
+    let mut old = invoice_event();
+    old["timestamp"] = json!((now0() - chrono::Duration::days(2)).timestamp().to_string());
+    let resp = f.send(sellsy_request("acme", &old, SELLSY_KEY)).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+    assert!(resp.body["ignored"].as_str().unwrap().contains("behind"));
+    let mut future = invoice_event();
+    future["timestamp"] = json!(
+        (now0() + chrono::Duration::hours(1))
+            .timestamp()
+            .to_string()
+    );
+    let resp = f.send(sellsy_request("acme", &future, SELLSY_KEY)).await;
+    assert!(resp.body["ignored"].as_str().unwrap().contains("ahead of"));
+    assert!(f.launches().is_empty());
+
+    // Distinct deliveries (other invoices): the first MAX per minute are launched.
+    let max = webhook::MAX_REFETCHES_PER_MINUTE as usize;
+    for i in 0..max + 3 {
+        let mut e = invoice_event();
+        e["relatedid"] = json!((10_000 + i).to_string());
+        let resp = f.send(sellsy_request("acme", &e, SELLSY_KEY)).await;
+        let want = if i < max { 202 } else { 429 };
+        assert_eq!(resp.status, want, "delivery {i}: {:?}", resp.body);
+    }
+    assert_eq!(f.launches().len(), max);
+    // The next minute, re-fetches start again.
+    *f.pipeline.clock.0.lock().unwrap() += chrono::Duration::seconds(61);
+    let mut e = invoice_event();
+    e["relatedid"] = json!("99999");
+    let resp = f.send(sellsy_request("acme", &e, SELLSY_KEY)).await;
+    assert_eq!(resp.status, 202, "{:?}", resp.body);
 }
