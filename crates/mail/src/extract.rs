@@ -112,6 +112,35 @@ fn raw_part_bytes<'a>(
     decoded.unwrap_or_else(|| std::borrow::Cow::Borrowed(part.contents()))
 }
 
+/// What a part is by its declared type alone (signatures, invites, reports, encrypted or
+/// external bodies), if that decides it.
+fn by_type<'a>(content_type: &str) -> Option<Found<'a>> {
+    Some(match content_type {
+        "text/calendar" | "application/ics" => Found::Skipped(SkipReason::CalendarInvite),
+        "application/pkcs7-signature"
+        | "application/x-pkcs7-signature"
+        | "application/pgp-signature" => Found::Skipped(SkipReason::Signature),
+        "message/delivery-status"
+        | "message/disposition-notification"
+        | "message/feedback-report"
+        | "text/rfc822-headers"
+        | "message/global-delivery-status" => Found::Skipped(SkipReason::DeliveryReport),
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" | "application/pgp-encrypted" => {
+            Found::Rejected(Rejection::new(
+                ReasonCode::EncryptedMail,
+                "The message (or a part of it) is encrypted (S/MIME or PGP) and cannot be read.",
+                "Ask the sender to send the documents without mail encryption.",
+            ))
+        }
+        "message/external-body" => Found::Rejected(Rejection::new(
+            ReasonCode::UnsupportedFormat,
+            "A part only points to a file stored elsewhere (message/external-body); the file itself was not sent.",
+            "Ask the sender to attach the document itself.",
+        )),
+        _ => return None,
+    })
+}
+
 /// Walk `msg` depth-first in document order.
 pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
     let mut out = Vec::new();
@@ -142,6 +171,7 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
         let content_type = format!("{ctype}/{subtype}");
         let name = part.attachment_name().map(str::to_string);
 
+        let mut typed = by_type(&content_type);
         let found = match &part.body {
             PartType::Multipart(children) => {
                 for &child in children.iter().rev() {
@@ -163,45 +193,9 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                     Found::Skipped(SkipReason::ForwardedMessage)
                 }
             }
-            _ if content_type == "text/calendar" || content_type == "application/ics" => {
-                Found::Skipped(SkipReason::CalendarInvite)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "application/pkcs7-signature"
-                    | "application/x-pkcs7-signature"
-                    | "application/pgp-signature"
-            ) =>
-            {
-                Found::Skipped(SkipReason::Signature)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "message/delivery-status"
-                    | "message/disposition-notification"
-                    | "message/feedback-report"
-                    | "text/rfc822-headers"
-                    | "message/global-delivery-status"
-            ) =>
-            {
-                Found::Skipped(SkipReason::DeliveryReport)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "application/pkcs7-mime" | "application/x-pkcs7-mime" | "application/pgp-encrypted"
-            ) =>
-            {
-                Found::Rejected(Rejection::new(
-                    ReasonCode::EncryptedMail,
-                    "The message (or a part of it) is encrypted (S/MIME or PGP) and cannot be read.",
-                    "Ask the sender to send the documents without mail encryption.",
-                ))
-            }
-            _ if content_type == "message/external-body" => Found::Rejected(Rejection::new(
-                ReasonCode::UnsupportedFormat,
-                "A part only points to a file stored elsewhere (message/external-body); the file itself was not sent.",
-                "Ask the sender to attach the document itself.",
-            )),
+            _ if typed.is_some() => typed
+                .take()
+                .unwrap_or(Found::Skipped(SkipReason::MessageBody)),
             _ if ctype == "multipart" && name.is_none() => Found::Rejected(Rejection::new(
                 ReasonCode::MalformedPart,
                 format!(
