@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
-use crate::MAX_NESTING;
+use crate::limits::MAX_NESTING;
 use crate::reason::{ReasonCode, Rejection, SkipReason};
 
 /// What the walk found for one part.

@@ -44,6 +44,7 @@ pub mod classify;
 mod container;
 pub mod escape;
 mod extract;
+mod filetype;
 pub mod from;
 pub mod limits;
 pub mod names;
@@ -64,6 +65,9 @@ pub use auth::{AuthSource, Envelope, SenderPolicy, SesVerdicts, Verdict};
 pub use classify::{Classified, FileType, TextEncoding};
 pub use domain::Category;
 pub use escape::{for_terminal, for_terminal_bounded};
+pub use limits::{
+    MAX_CANDIDATES, MAX_FILE_BYTES, MAX_MESSAGE_BYTES, MAX_NESTING, MAX_TOTAL_DECODED_BYTES,
+};
 pub use outcome::{AuthSummary, CollectedDocument, Delivery, MailOutcome, PartOutcome, PartReport};
 pub use reason::{ReasonCode, Rejection, SkipReason};
 pub use routing::{Route, route};
@@ -71,17 +75,6 @@ pub use routing::{Route, route};
 use crate::escape::for_terminal as shown;
 use crate::extract::Found;
 use crate::limits::{LimitError, RawField};
-
-/// Largest raw message accepted (SES receiving limit: 40 MB).
-pub const MAX_MESSAGE_BYTES: usize = 40 * 1024 * 1024;
-/// Largest decoded file accepted.
-pub const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
-/// Largest total of decoded candidate files in one mail.
-pub const MAX_TOTAL_DECODED_BYTES: usize = 60 * 1024 * 1024;
-/// Most candidate files read from one mail; further ones are rejected.
-pub const MAX_CANDIDATES: usize = 50;
-/// Deepest forwarded `message/rfc822` whose parts are read (the top message is depth 0).
-pub const MAX_NESTING: usize = 3;
 
 /// Resolves a collection address to the dossier's sender policy. Implemented by the pipeline
 /// from the dossier configuration.

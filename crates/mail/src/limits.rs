@@ -11,6 +11,17 @@
 
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders};
 
+/// Largest raw message accepted (SES receiving limit: 40 MB).
+pub const MAX_MESSAGE_BYTES: usize = 40 * 1024 * 1024;
+/// Largest decoded file accepted.
+pub const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
+/// Largest total of decoded candidate files in one mail.
+pub const MAX_TOTAL_DECODED_BYTES: usize = 60 * 1024 * 1024;
+/// Most candidate files read from one mail; further ones are rejected.
+pub const MAX_CANDIDATES: usize = 50;
+/// Deepest forwarded `message/rfc822` whose parts are read (the top message is depth 0).
+pub const MAX_NESTING: usize = 3;
+
 /// Largest header section (the message's, a part's or a forwarded message's).
 pub const MAX_HEADER_SECTION_BYTES: usize = 256 * 1024;
 /// Most fields in one header section.

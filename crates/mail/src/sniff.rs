@@ -2,8 +2,8 @@
 //! central directory and `[Content_Types].xml` for OOXML, compound-file streams for legacy
 //! Office), then text.
 
-use crate::classify::{FileType, TextEncoding};
 use crate::container;
+use crate::filetype::{FileType, TextEncoding};
 use crate::pdf;
 
 /// What the content is, regardless of its name.
