@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::http::{HttpRequest, HttpResponse, MAX_BODY};
+use crate::ports::{DossierLookup, Launch, Launcher, Secrets};
 use crate::signing::{self, SignatureError};
-use crate::{DossierLookup, HttpRequest, HttpResponse, Launch, Launcher, MAX_BODY, Secrets};
 
 /// At most this many log lines come back with a run.
 const MAX_LOG_LINES: usize = 1000;
