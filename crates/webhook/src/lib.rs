@@ -25,7 +25,7 @@ use app::usecases::Pipeline;
 pub use http::{HttpRequest, HttpResponse, MAX_BODY};
 pub use ports::{DossierLookup, Launch, Launcher, Secrets, ViaDossiers};
 pub use routes::MAX_REFETCHES_PER_MINUTE;
-pub use sellsy::Secret;
+pub use app::ports::Secret;
 pub use signing::{REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 
 /// The router: every request of the trigger routes goes through here.

@@ -7,7 +7,7 @@ use app::ports::DocRef;
 use app::usecases::worker::Dossiers;
 use chrono::NaiveDate;
 use domain::config::{ConfigFile, DossierConfig};
-use sellsy::Secret;
+use app::ports::Secret;
 use serde::{Deserialize, Serialize};
 
 /// What a route asks the runtime to start. The cloud invokes the sellsy-pull function

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use app::ports::Secret;
 use chrono::NaiveDate;
-use sellsy::{Pacing, RetryPolicy, Secret, SellsyClient, SellsyConfig};
+use sellsy::{Pacing, RetryPolicy, SellsyClient, SellsyConfig};
 use sellsy_sim::{Sim, SimConfig};
 
 pub fn d(s: &str) -> NaiveDate {
