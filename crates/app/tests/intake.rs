@@ -16,8 +16,9 @@ use mail::{AuthSource, Envelope, SesVerdicts};
 const DOMAIN: &str = "collecte.example.fr";
 
 fn mail(from: &str, files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let domain = from.rsplit_once('@').map_or("", |(_, d)| d);
     let mut out = format!(
-        "From: Welyb <{from}>\r\nTo: achat.acme@{DOMAIN}\r\nSubject: Factures\r\nMessage-ID: <{}@welyb.fr>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, voici les pièces.\r\n",
+        "Authentication-Results: amazonses.com; spf=pass (spfCheck: ok) client-ip=192.0.2.1; envelope-from=bounce@{domain}; helo=mail.{domain}; dkim=pass header.i=@{domain}; dmarc=pass header.from={domain};\r\nFrom: Welyb <{from}>\r\nTo: achat.acme@{DOMAIN}\r\nSubject: Factures\r\nMessage-ID: <{}@welyb.fr>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, voici les pièces.\r\n",
         sha256_hex(format!("{from}{}", files.len()).as_bytes())
     );
     for (name, ctype, bytes) in files {
@@ -211,5 +212,260 @@ async fn mailed_files_reach_the_ledger_once_and_rejections_are_logged() {
         infos
             .iter()
             .any(|e| e.message.contains("facture.pdf") && e.message.contains("collected"))
+    );
+}
+
+fn pipeline<'a>(
+    store: &'a MemoryStore,
+    blobs: &'a MemoryBlobs,
+    queue: &'a MemoryQueue,
+) -> Pipeline<&'a MemoryStore, &'a MemoryBlobs, &'a MemoryQueue, SystemClock> {
+    Pipeline::new(store, blobs, queue, SystemClock)
+}
+
+fn to_acme(auth: AuthSource) -> Envelope {
+    Envelope {
+        recipients: vec![format!("achat.acme@{DOMAIN}")],
+        auth,
+    }
+}
+
+/// A mail with its own Message-ID and Subject and one file per (name, bytes).
+fn mail_with(from: &str, message_id: &str, subject: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let domain = from.rsplit_once('@').map_or("", |(_, d)| d);
+    let mut out = format!(
+        "Authentication-Results: amazonses.com; spf=pass smtp.mailfrom={domain}; dkim=pass header.i=@{domain}; dmarc=pass header.from={domain};\r\nFrom: {from}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n"
+    );
+    for (name, bytes) in files {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        out.push_str(&format!(
+            "--b1\r\nContent-Type: application/octet-stream; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        ));
+    }
+    out.push_str("--b1--\r\n");
+    out.into_bytes()
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+#[tokio::test]
+async fn a_huge_message_id_and_outcome_never_lose_the_mail() {
+    let cfg = vec![domain::testkit::example_config()];
+    let domains = vec![DOMAIN.to_string()];
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = pipeline(&store, &blobs, &queue);
+    // Over DynamoDB's 1024-byte sort key, with a Subject and 900 refused parts that would make
+    // the stored outcome far larger than its 400 KB item.
+    let id = format!("{}@welyb.fr", "x".repeat(5000));
+    let subject = "S".repeat(150_000);
+    let names: Vec<String> = (0..900)
+        .map(|i| format!("{}-{i}.exe", "n".repeat(150)))
+        .collect();
+    let mut files: Vec<(&str, &[u8])> = vec![("facture.pdf", PDF)];
+    files.extend(names.iter().map(|n| (n.as_str(), &b"MZ\x90\x00"[..])));
+    let raw = mail_with("no-reply@welyb.fr", &id, &subject, &files);
+    let report = p
+        .intake(&cfg, &domains, &raw, &to_acme(ses("PASS")), None)
+        .await
+        .unwrap();
+    assert_eq!(report.queued, 1, "the sender was judged and the PDF kept");
+    assert_eq!(report.mail_key, sha256_hex(id.as_bytes()));
+    let rec = store
+        .get(&app::usecases::records::mail_pk("acme"), &report.mail_key)
+        .await
+        .unwrap()
+        .expect("the mail's record");
+    assert!(rec.sk.len() <= 1024);
+    let size = serde_json::to_vec(&rec.data).unwrap().len();
+    assert!(size < 400 * 1024, "stored summary is {size} bytes");
+    let from = chrono::Utc::now() - chrono::Duration::hours(1);
+    let to = chrono::Utc::now() + chrono::Duration::hours(1);
+    for e in p
+        .log()
+        .query("acme", Severity::Info, from, to)
+        .await
+        .unwrap()
+    {
+        assert!(e.object_id.len() <= 1024, "{}", e.object_id.len());
+    }
+}
+
+#[tokio::test]
+async fn a_mail_refused_whole_is_recorded_in_the_dossier_it_was_sent_to() {
+    let cfg = vec![domain::testkit::example_config()];
+    let domains = vec![DOMAIN.to_string()];
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = pipeline(&store, &blobs, &queue);
+    let raw = mail_with(
+        "<a@evil.example> no-reply@welyb.fr",
+        "m1@x",
+        "Facture",
+        &[("f.pdf", PDF)],
+    );
+    let report = p
+        .intake(&cfg, &domains, &raw, &to_acme(ses("PASS")), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.outcome.rejection.as_ref().map(|r| r.code),
+        Some(mail::ReasonCode::InvalidFrom)
+    );
+    assert!(
+        store
+            .get(&app::usecases::records::mail_pk("acme"), &report.mail_key)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let from = chrono::Utc::now() - chrono::Duration::hours(1);
+    let to = chrono::Utc::now() + chrono::Duration::hours(1);
+    let warnings = p
+        .log()
+        .query("acme", Severity::Warning, from, to)
+        .await
+        .unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|e| e.message.contains("not a valid mailbox")),
+        "{warnings:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_file_is_explained_to_an_authenticated_listed_sender_at_most_n_times_a_day() {
+    use app::testing::fakes::RecordingNotifier;
+    use app::usecases::intake::NoticePolicy;
+    let cfg = vec![domain::testkit::example_config()];
+    let domains = vec![DOMAIN.to_string()];
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = pipeline(&store, &blobs, &queue);
+    let notifier = RecordingNotifier::default();
+    let policy = NoticePolicy {
+        per_sender_per_day: 2,
+    };
+    let zip = include_bytes!("../../mail/tests/fixtures/factures.zip");
+    let refused = |n: usize| {
+        mail_with(
+            "no-reply@welyb.fr",
+            &format!("m{n}@welyb.fr"),
+            "Factures",
+            &[("facture.pdf", PDF), ("factures.zip", &zip[..])],
+        )
+    };
+    let take = |raw: Vec<u8>, auth: AuthSource| {
+        let (p, notifier, cfg, domains) = (&p, &notifier, &cfg, &domains);
+        async move {
+            p.intake_notifying(cfg, domains, &raw, &to_acme(auth), None, notifier, policy)
+                .await
+                .unwrap()
+        }
+    };
+    // Authenticated and allow-listed: told which file and why.
+    let r = take(refused(1), ses("PASS")).await;
+    assert_eq!((r.queued, r.notices_sent), (1, 1));
+    let sent = notifier.sent();
+    assert_eq!(sent[0].0, "no-reply@welyb.fr");
+    assert!(
+        sent[0].2.contains("factures.zip") && sent[0].2.contains("PDF"),
+        "{}",
+        sent[0].2
+    );
+    // The same mail delivered again: no second notice.
+    assert_eq!(take(refused(1), ses("PASS")).await.notices_sent, 0);
+    // Forged (DMARC fails) or unknown senders: never.
+    assert_eq!(take(refused(2), ses("FAIL")).await.notices_sent, 0);
+    let stranger = mail_with(
+        "compta@other.example",
+        "m3@x",
+        "F",
+        &[("factures.zip", &zip[..])],
+    );
+    assert_eq!(take(stranger, ses("PASS")).await.notices_sent, 0);
+    // A mail whose files were all taken: nothing to say.
+    let fine = mail_with(
+        "no-reply@welyb.fr",
+        "m4@welyb.fr",
+        "F",
+        &[("facture.pdf", PDF)],
+    );
+    assert_eq!(take(fine, ses("PASS")).await.notices_sent, 0);
+    // The day's second notice, then no more.
+    assert_eq!(take(refused(5), ses("PASS")).await.notices_sent, 1);
+    assert_eq!(take(refused(6), ses("PASS")).await.notices_sent, 0);
+    assert_eq!(notifier.sent().len(), 2);
+    let from = chrono::Utc::now() - chrono::Duration::hours(1);
+    let to = chrono::Utc::now() + chrono::Duration::hours(1);
+    let infos = p
+        .log()
+        .query("acme", Severity::Info, from, to)
+        .await
+        .unwrap();
+    assert!(
+        infos.iter().any(|e| e.message.contains("already 2 today")),
+        "{infos:#?}"
+    );
+
+    // A notice that cannot be sent is logged; the intake still succeeds.
+    let failing = RecordingNotifier {
+        fail: true,
+        ..Default::default()
+    };
+    let raw = refused(7);
+    let r = p
+        .intake_notifying(
+            &cfg,
+            &domains,
+            &raw,
+            &to_acme(ses("PASS")),
+            None,
+            &failing,
+            NoticePolicy::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.notices_sent, 0);
+    let warnings = p
+        .log()
+        .query("acme", Severity::Warning, from, to)
+        .await
+        .unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|e| e.message.contains("could not be sent"))
+    );
+}
+
+#[tokio::test]
+async fn a_pdf_with_javascript_is_collected_with_a_warning_in_the_log() {
+    let cfg = vec![domain::testkit::example_config()];
+    let domains = vec![DOMAIN.to_string()];
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = pipeline(&store, &blobs, &queue);
+    let js = b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF\n";
+    let raw = mail_with(
+        "no-reply@welyb.fr",
+        "js@welyb.fr",
+        "F",
+        &[("facture.pdf", &js[..])],
+    );
+    let r = p
+        .intake(&cfg, &domains, &raw, &to_acme(ses("PASS")), None)
+        .await
+        .unwrap();
+    assert_eq!(r.queued, 1);
+    let from = chrono::Utc::now() - chrono::Duration::hours(1);
+    let to = chrono::Utc::now() + chrono::Duration::hours(1);
+    let warnings = p
+        .log()
+        .query("acme", Severity::Warning, from, to)
+        .await
+        .unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|e| e.message.contains("JavaScript") && e.message.contains("facture.pdf")),
+        "{warnings:#?}"
     );
 }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::authres::{self, AuthResults, ResInfo};
+use crate::escape::for_terminal;
 use crate::reason::{ReasonCode, Rejection};
 
 /// An authentication verdict as SES (or an `Authentication-Results` result) reports it.
@@ -96,8 +98,12 @@ pub struct AuthFacts {
     pub virus: Verdict,
     /// Domains (`d=`, or the domain of `i=`) of DKIM signatures reported as pass.
     pub dkim_pass_domains: Vec<String>,
-    /// `header.from` of the trusted DMARC result, when given.
+    /// The From domain the verdicts were computed for: `header.from` of the trusted DMARC
+    /// result. `None`: unknown, and then a DMARC verdict cannot be bound to our From.
     pub dmarc_header_from: Option<String>,
+    /// The trusted results contradict themselves or carry what a sender injected (several
+    /// DMARC results, several DKIM results in SES's header): nothing in them is trusted.
+    pub tampered: Option<String>,
 }
 
 impl AuthFacts {
@@ -109,6 +115,7 @@ impl AuthFacts {
             virus: Verdict::Missing,
             dkim_pass_domains: Vec::new(),
             dmarc_header_from: None,
+            tampered: None,
         }
     }
 }
@@ -124,48 +131,113 @@ pub struct Authentication {
     pub failure: Option<ReasonCode>,
 }
 
+/// SES's authserv-id (the header SES prepends to every received mail).
+pub const SES_AUTHSERV_ID: &str = "amazonses.com";
+
+fn dkim_domain(r: &ResInfo) -> Option<String> {
+    r.property("header", "d")
+        .map(str::to_string)
+        .or_else(|| {
+            r.property("header", "i")
+                .and_then(|i| i.rsplit_once('@').map(|(_, d)| d.to_string()))
+        })
+        .map(|d| normalize_domain(&d))
+        .filter(|d| !d.is_empty())
+}
+
 /// Collect the facts from the envelope's source and the message's header fields.
 /// `auth_results` are the raw values of the `Authentication-Results` headers, topmost first.
+///
+/// - SES: the verdicts come from the receipt (`receipt.*Verdict`), never from header text.
+///   The header SES prepends (the **topmost** `Authentication-Results`, authserv-id
+///   `amazonses.com`) only says which From domain SES judged (`dmarc … header.from=`) and
+///   which domain the passing DKIM signature is for; SES writes one `spf`, one `dkim` and one
+///   `dmarc` result, so a second one is something the sender got echoed into it (its HELO or
+///   MAIL FROM) and the whole header is distrusted.
+/// - Local: every field with our authserv-id is ours (our MTA removes inbound ones claiming
+///   it, RFC 8601 §5), merged as MTAs that split DKIM and DMARC write them. DMARC results must
+///   agree; any `dmarc=fail` wins.
 pub fn gather_facts(source: &AuthSource, auth_results: &[String]) -> AuthFacts {
     let mut facts = AuthFacts::empty();
-    let trusted_id = match source {
+    match source {
         AuthSource::Ses(v) => {
             facts.dmarc = Verdict::parse(&v.dmarc);
             facts.spf = Verdict::parse(&v.spf);
             facts.spam = Verdict::parse(&v.spam);
             facts.virus = Verdict::parse(&v.virus);
-            "amazonses.com"
-        }
-        AuthSource::AuthenticationResults { authserv_id } => authserv_id.as_str(),
-        AuthSource::None => return facts,
-    };
-    let Some(ar) = auth_results
-        .iter()
-        .map(|v| parse_authentication_results(v))
-        .find(|ar| ar.authserv_id.eq_ignore_ascii_case(trusted_id))
-    else {
-        return facts;
-    };
-    for r in &ar.results {
-        match r.method.as_str() {
-            "dkim" if r.result.is_pass() => {
-                let d = r.prop("header.d").map(str::to_string).or_else(|| {
-                    r.prop("header.i")
-                        .and_then(|i| i.rsplit_once('@').map(|(_, d)| d.to_string()))
-                });
-                if let Some(d) = d {
-                    facts.dkim_pass_domains.push(normalize_domain(&d));
+            let top = auth_results.first().and_then(|v| authres::parse(v).ok());
+            let Some(ar) = top.filter(|a| a.authserv_id.eq_ignore_ascii_case(SES_AUTHSERV_ID))
+            else {
+                return facts;
+            };
+            for method in ["spf", "dkim", "dmarc"] {
+                let n = ar.method(method).count();
+                if n > 1 {
+                    facts.tampered = Some(format!(
+                        "SES's Authentication-Results header carries {n} {method} results (SES writes one): a value the sender controls was echoed into it"
+                    ));
+                    return facts;
                 }
             }
-            "dmarc" if !matches!(source, AuthSource::Ses(_)) => {
-                facts.dmarc = r.result.clone();
-                facts.dmarc_header_from = r.prop("header.from").map(normalize_domain);
+            if let Some(d) = ar.method("dmarc").next() {
+                facts.dmarc_header_from = d.property("header", "from").map(normalize_domain);
+                if facts.dmarc.is_pass() && Verdict::parse(&d.result) != Verdict::Pass {
+                    facts.tampered = Some(format!(
+                        "SES's verdict is DMARC PASS but its header says dmarc={}",
+                        d.result
+                    ));
+                    return facts;
+                }
             }
-            "spf" if !matches!(source, AuthSource::Ses(_)) => facts.spf = r.result.clone(),
-            _ => {}
+            if Verdict::parse(&v.dkim).is_pass() {
+                facts.dkim_pass_domains = ar
+                    .method("dkim")
+                    .filter(|r| Verdict::parse(&r.result).is_pass())
+                    .filter_map(dkim_domain)
+                    .collect();
+            }
         }
+        AuthSource::AuthenticationResults { authserv_id } => {
+            let ours: Vec<AuthResults> = auth_results
+                .iter()
+                .filter_map(|v| authres::parse(v).ok())
+                .filter(|a| a.authserv_id.eq_ignore_ascii_case(authserv_id))
+                .collect();
+            merge_local(&mut facts, &ours);
+        }
+        AuthSource::None => {}
     }
     facts
+}
+
+fn merge_local(facts: &mut AuthFacts, ours: &[AuthResults]) {
+    let results = || ours.iter().flat_map(|a| a.results.iter());
+    let dmarc: Vec<&ResInfo> = results().filter(|r| r.method == "dmarc").collect();
+    if dmarc
+        .iter()
+        .any(|r| Verdict::parse(&r.result) == Verdict::Fail)
+    {
+        facts.dmarc = Verdict::Fail;
+    } else if let Some(first) = dmarc.first() {
+        let from_of = |r: &ResInfo| r.property("header", "from").map(normalize_domain);
+        let agree = dmarc
+            .iter()
+            .all(|r| r.result == first.result && from_of(r) == from_of(first));
+        if !agree {
+            facts.tampered =
+                Some("our Authentication-Results fields carry DMARC results that disagree".into());
+            return;
+        }
+        facts.dmarc = Verdict::parse(&first.result);
+        facts.dmarc_header_from = from_of(first);
+    }
+    if let Some(spf) = results().find(|r| r.method == "spf") {
+        facts.spf = Verdict::parse(&spf.result);
+    }
+    facts.dkim_pass_domains = results()
+        .filter(|r| r.method == "dkim" && Verdict::parse(&r.result).is_pass())
+        .filter_map(dkim_domain)
+        .collect();
 }
 
 /// Lower-case, trim a trailing dot. (IDNA: non-ASCII domains are compared as given, lower-cased.)
@@ -190,10 +262,25 @@ pub fn aligned(dkim_domain: &str, from_domain: &str) -> bool {
 
 /// Is the From domain authenticated by these facts?
 pub fn authenticate(facts: &AuthFacts, from_domain: &str) -> Authentication {
-    let dmarc_for_from = facts
-        .dmarc_header_from
-        .as_deref()
-        .is_none_or(|d| d == from_domain);
+    if let Some(why) = &facts.tampered {
+        return Authentication {
+            authenticated: false,
+            detail: why.clone(),
+            failure: Some(ReasonCode::NotAuthenticated),
+        };
+    }
+    // The verdict is about the From domain the verifier read: it must be ours.
+    if let Some(judged) = facts.dmarc_header_from.as_deref()
+        && judged != from_domain
+    {
+        return Authentication {
+            authenticated: false,
+            detail: format!(
+                "the DMARC verdict is for {judged}, not for the From domain {from_domain}"
+            ),
+            failure: Some(ReasonCode::NotAuthenticated),
+        };
+    }
     if facts.dmarc == Verdict::Fail {
         return Authentication {
             authenticated: false,
@@ -201,7 +288,7 @@ pub fn authenticate(facts: &AuthFacts, from_domain: &str) -> Authentication {
             failure: Some(ReasonCode::DmarcFailed),
         };
     }
-    if facts.dmarc.is_pass() && dmarc_for_from {
+    if facts.dmarc.is_pass() && facts.dmarc_header_from.is_some() {
         return Authentication {
             authenticated: true,
             detail: "dmarc=pass".into(),
@@ -248,13 +335,6 @@ pub struct Authorization {
 /// Apply a dossier's sender policy to an (addr-spec, authentication) pair.
 pub fn authorize(policy: &SenderPolicy, from: &str, auth: &Authentication) -> Authorization {
     let from_domain = from.rsplit_once('@').map_or("", |(_, d)| d);
-    if policy.allow_everyone {
-        return Authorization {
-            authorized: true,
-            notice_allowed: auth.authenticated,
-            rejection: None,
-        };
-    }
     let listed = policy
         .allowed_senders
         .iter()
@@ -263,6 +343,17 @@ pub fn authorize(policy: &SenderPolicy, from: &str, auth: &Authentication) -> Au
             .allowed_domains
             .iter()
             .any(|d| normalize_domain(d) == from_domain);
+    // Never a notice to a sender nobody listed, even on an "allow everyone" dossier.
+    if policy.allow_everyone {
+        return Authorization {
+            authorized: true,
+            notice_allowed: auth.authenticated && listed,
+            rejection: None,
+        };
+    }
+    let shown = for_terminal(from);
+    let from_domain = for_terminal(from_domain);
+    let from = shown.as_ref();
     if !listed {
         return Authorization {
             authorized: false,
@@ -314,111 +405,9 @@ pub fn authorize(policy: &SenderPolicy, from: &str, auth: &Authentication) -> Au
     }
 }
 
-/// One `method=result` entry of an `Authentication-Results` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthResult {
-    pub method: String,
-    pub result: Verdict,
-    pub props: Vec<(String, String)>,
-}
-
-impl AuthResult {
-    fn prop(&self, name: &str) -> Option<&str> {
-        self.props
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A parsed `Authentication-Results` header (RFC 8601), leniently.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthenticationResults {
-    pub authserv_id: String,
-    pub results: Vec<AuthResult>,
-}
-
-fn strip_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0usize;
-    let mut in_quote = false;
-    let mut escaped = false;
-    for c in s.chars() {
-        if escaped {
-            escaped = false;
-            if depth == 0 {
-                out.push(c);
-            }
-            continue;
-        }
-        match c {
-            '\\' => {
-                escaped = true;
-                if depth == 0 {
-                    out.push(c);
-                }
-            }
-            '"' if depth == 0 => {
-                in_quote = !in_quote;
-                out.push(c);
-            }
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote && depth > 0 => depth -= 1,
-            c if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Parse one `Authentication-Results` header value.
-pub fn parse_authentication_results(value: &str) -> AuthenticationResults {
-    let cleaned = strip_comments(value);
-    let mut sections = cleaned.split(';');
-    let authserv_id = sections
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let mut results = Vec::new();
-    for section in sections {
-        let mut tokens = section.split_whitespace();
-        let Some(first) = tokens.next() else { continue };
-        let Some((method, result)) = first.split_once('=') else {
-            continue;
-        };
-        let props = tokens
-            .filter_map(|t| t.split_once('='))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.trim_matches('"').to_string()))
-            .collect();
-        results.push(AuthResult {
-            method: method.to_ascii_lowercase(),
-            result: Verdict::parse(result),
-            props,
-        });
-    }
-    AuthenticationResults {
-        authserv_id,
-        results,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_ses_style_header_with_comments() {
-        let ar = parse_authentication_results(
-            "amazonses.com;\r\n spf=pass (spfCheck: domain of x) smtp.mailfrom=bounce.esp.com;\r\n dkim=pass header.i=@welyb.fr; dmarc=pass header.from=welyb.fr;",
-        );
-        assert_eq!(ar.authserv_id, "amazonses.com");
-        assert_eq!(ar.results.len(), 3);
-        assert_eq!(ar.results[1].prop("header.i"), Some("@welyb.fr"));
-        assert!(ar.results[2].result.is_pass());
-    }
 
     #[test]
     fn alignment_is_relaxed_but_not_open() {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
-use crate::MAX_NESTING;
+use crate::limits::MAX_NESTING;
 use crate::reason::{ReasonCode, Rejection, SkipReason};
 
 /// What the walk found for one part.
@@ -64,27 +64,81 @@ fn referenced_cids(msg: &Message<'_>) -> HashSet<String> {
     cids
 }
 
-/// Bytes of a text part as sent (transfer-decoded, not charset-converted), so that a
-/// Windows-1252 CSV keeps its bytes and its SHA-256.
-fn raw_text_bytes<'a>(
+/// The transfer encoding the part's header declares. mail-parser resets `part.encoding` to
+/// none when it could not decode (a missing closing boundary), so it is read again here.
+fn declared_encoding(part: &MessagePart<'_>) -> mail_parser::Encoding {
+    match part.content_transfer_encoding().map(str::trim) {
+        Some(t) if t.eq_ignore_ascii_case("base64") => mail_parser::Encoding::Base64,
+        Some(t) if t.eq_ignore_ascii_case("quoted-printable") => {
+            mail_parser::Encoding::QuotedPrintable
+        }
+        _ => mail_parser::Encoding::None,
+    }
+}
+
+/// Bytes of a part as sent (transfer-decoded, not charset-converted), so that a Windows-1252
+/// CSV keeps its bytes and its SHA-256.
+///
+/// mail-parser 0.11.9 decodes a base64 or quoted-printable part only up to its boundary; when
+/// the message ends without the closing boundary (`--b--`, a common mailer bug) it marks the
+/// last part `is_encoding_problem` and keeps it undecoded, as text. Other readers (Python's
+/// `email`, Thunderbird) decode it to the end of the message; so do we, from its raw bytes.
+fn raw_part_bytes<'a>(
     msg: &'a Message<'_>,
     part: &'a MessagePart<'_>,
 ) -> std::borrow::Cow<'a, [u8]> {
     let raw = msg.raw_message();
     let slice = raw.get(part.offset_body as usize..part.offset_end as usize);
-    let decoded = match (slice, part.encoding) {
+    let encoding = if part.is_encoding_problem {
+        declared_encoding(part)
+    } else {
+        part.encoding
+    };
+    let decoded = match (slice, encoding) {
         (None, _) => None,
-        (Some(_), _) if part.is_encoding_problem => None,
         (Some(s), mail_parser::Encoding::Base64) => {
+            // Trailing white space or a lone "--" line left by the broken ending is not data.
+            let s = s.trim_ascii_end();
+            let s = s.strip_suffix(b"--").unwrap_or(s);
             mail_parser::decoders::base64::base64_decode(s).map(std::borrow::Cow::Owned)
         }
         (Some(s), mail_parser::Encoding::QuotedPrintable) => {
             mail_parser::decoders::quoted_printable::quoted_printable_decode(s)
                 .map(std::borrow::Cow::Owned)
         }
+        (Some(_), _) if part.is_encoding_problem => None,
         (Some(s), mail_parser::Encoding::None) => Some(std::borrow::Cow::Borrowed(s)),
     };
     decoded.unwrap_or_else(|| std::borrow::Cow::Borrowed(part.contents()))
+}
+
+/// What a part is by its declared type alone (signatures, invites, reports, encrypted or
+/// external bodies), if that decides it.
+fn by_type<'a>(content_type: &str) -> Option<Found<'a>> {
+    Some(match content_type {
+        "text/calendar" | "application/ics" => Found::Skipped(SkipReason::CalendarInvite),
+        "application/pkcs7-signature"
+        | "application/x-pkcs7-signature"
+        | "application/pgp-signature" => Found::Skipped(SkipReason::Signature),
+        "message/delivery-status"
+        | "message/disposition-notification"
+        | "message/feedback-report"
+        | "text/rfc822-headers"
+        | "message/global-delivery-status" => Found::Skipped(SkipReason::DeliveryReport),
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" | "application/pgp-encrypted" => {
+            Found::Rejected(Rejection::new(
+                ReasonCode::EncryptedMail,
+                "The message (or a part of it) is encrypted (S/MIME or PGP) and cannot be read.",
+                "Ask the sender to send the documents without mail encryption.",
+            ))
+        }
+        "message/external-body" => Found::Rejected(Rejection::new(
+            ReasonCode::UnsupportedFormat,
+            "A part only points to a file stored elsewhere (message/external-body); the file itself was not sent.",
+            "Ask the sender to attach the document itself.",
+        )),
+        _ => return None,
+    })
 }
 
 /// Walk `msg` depth-first in document order.
@@ -117,6 +171,7 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
         let content_type = format!("{ctype}/{subtype}");
         let name = part.attachment_name().map(str::to_string);
 
+        let mut typed = by_type(&content_type);
         let found = match &part.body {
             PartType::Multipart(children) => {
                 for &child in children.iter().rev() {
@@ -138,45 +193,9 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                     Found::Skipped(SkipReason::ForwardedMessage)
                 }
             }
-            _ if content_type == "text/calendar" || content_type == "application/ics" => {
-                Found::Skipped(SkipReason::CalendarInvite)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "application/pkcs7-signature"
-                    | "application/x-pkcs7-signature"
-                    | "application/pgp-signature"
-            ) =>
-            {
-                Found::Skipped(SkipReason::Signature)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "message/delivery-status"
-                    | "message/disposition-notification"
-                    | "message/feedback-report"
-                    | "text/rfc822-headers"
-                    | "message/global-delivery-status"
-            ) =>
-            {
-                Found::Skipped(SkipReason::DeliveryReport)
-            }
-            _ if matches!(
-                content_type.as_str(),
-                "application/pkcs7-mime" | "application/x-pkcs7-mime" | "application/pgp-encrypted"
-            ) =>
-            {
-                Found::Rejected(Rejection::new(
-                    ReasonCode::EncryptedMail,
-                    "The message (or a part of it) is encrypted (S/MIME or PGP) and cannot be read.",
-                    "Ask the sender to send the documents without mail encryption.",
-                ))
-            }
-            _ if content_type == "message/external-body" => Found::Rejected(Rejection::new(
-                ReasonCode::UnsupportedFormat,
-                "A part only points to a file stored elsewhere (message/external-body); the file itself was not sent.",
-                "Ask the sender to attach the document itself.",
-            )),
+            _ if typed.is_some() => typed
+                .take()
+                .unwrap_or(Found::Skipped(SkipReason::MessageBody)),
             _ if ctype == "multipart" && name.is_none() => Found::Rejected(Rejection::new(
                 ReasonCode::MalformedPart,
                 format!(
@@ -188,12 +207,14 @@ pub(crate) fn walk<'a>(msg: &'a Message<'a>) -> Vec<WalkedPart<'a>> {
                 let is_attachment = part
                     .content_disposition()
                     .is_some_and(|d| d.is_attachment());
-                if name.is_none() && !is_attachment {
+                // A non-text part that mail-parser could not decode came back as text.
+                let undecoded_file = part.is_encoding_problem && ctype != "text";
+                if name.is_none() && !is_attachment && !undecoded_file {
                     Found::Skipped(SkipReason::MessageBody)
                 } else {
                     Found::Candidate {
                         name: name.clone(),
-                        bytes: raw_text_bytes(m, part),
+                        bytes: raw_part_bytes(m, part),
                         tnef: false,
                     }
                 }

@@ -4,8 +4,8 @@
 /// Maximum length in bytes of a sanitized name.
 pub const MAX_NAME_BYTES: usize = 200;
 
-/// Sanitize a decoded file name: keep the last path component, drop control and reserved
-/// characters, trim dots and spaces, bound the length (keeping the extension). `None` when
+/// Sanitize a decoded file name: keep the last path component, drop control, bidirectional
+/// (`facture\u{202E}fdp.exe`) and reserved characters, trim dots and spaces, bound the length (keeping the extension). `None` when
 /// nothing usable remains.
 pub fn sanitize_file_name(raw: &str) -> Option<String> {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
@@ -13,7 +13,7 @@ pub fn sanitize_file_name(raw: &str) -> Option<String> {
     let mut prev_space = false;
     for c in last.chars() {
         let c = match c {
-            c if c.is_control() || c == '\u{FEFF}' => ' ',
+            c if crate::escape::is_unsafe(c) || c == '\u{FEFF}' => ' ',
             '<' | '>' | ':' | '"' | '|' | '?' | '*' => '_',
             c if c.is_whitespace() => ' ',
             c => c,
@@ -46,7 +46,10 @@ pub fn sanitize_file_name(raw: &str) -> Option<String> {
     if RESERVED.contains(&stem_upper.as_str()) {
         name.insert(0, '_');
     }
-    Some(bound_length(&name))
+    // Windows drops a trailing dot or space, so a cut name must not end with one either.
+    let bounded = bound_length(&name);
+    let bounded = bounded.trim_end_matches([' ', '.']);
+    (!bounded.is_empty()).then(|| bounded.to_string())
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
@@ -87,6 +90,14 @@ mod tests {
         );
         assert_eq!(sanitize_file_name(" .. ").as_deref(), None);
         assert_eq!(sanitize_file_name("con.pdf").as_deref(), Some("_con.pdf"));
+        assert_eq!(
+            sanitize_file_name("facture\u{202E}fdp.exe").as_deref(),
+            Some("facture fdp.exe")
+        );
+        // Cut at the bound, the name must not end with a dot or a space.
+        let cut = format!("{} {}", "a".repeat(MAX_NAME_BYTES - 1), "b".repeat(20));
+        let s = sanitize_file_name(&cut).expect("name");
+        assert!(!s.ends_with('.') && !s.ends_with(' '), "{s:?}");
     }
 
     #[test]
@@ -99,13 +110,15 @@ mod tests {
 
     proptest! {
         #[test]
-        fn sanitized_names_are_safe(raw in ".{0,400}") {
+        fn sanitized_names_are_safe(raw in ".{0,400}|[a .\u{202e}]{190,210}") {
             if let Some(s) = sanitize_file_name(&raw) {
                 prop_assert!(!s.is_empty());
                 prop_assert!(s.len() <= MAX_NAME_BYTES);
                 prop_assert!(!s.contains('/') && !s.contains('\\'));
                 prop_assert!(!s.chars().any(char::is_control));
                 prop_assert!(!s.starts_with('.'));
+                prop_assert!(!s.ends_with('.') && !s.ends_with(' '));
+                prop_assert!(!s.chars().any(crate::escape::is_unsafe));
             }
         }
     }

@@ -20,6 +20,13 @@ pub enum ReasonCode {
     VirusDetected,
     /// The envelope carries no recipient.
     NoRecipient,
+    /// The `From` field is not exactly one valid mailbox (group, trailing text, encoded word
+    /// spelling an address, domain literal, bad syntax).
+    InvalidFrom,
+    /// A header section is too large or has too many fields (checked on the raw bytes).
+    HeadersTooLarge,
+    /// Too many MIME parts or multipart boundaries (checked on the raw bytes).
+    TooManyParts,
     // ---- one recipient (collection address) ----
     /// The recipient is not of the form `<prefix>.<slug>@<domain>`.
     NotACollectionAddress,
@@ -62,10 +69,18 @@ pub enum ReasonCode {
     Executable,
     /// A known format that is not accepted (gif, rtf, odt, pptx, html…).
     UnsupportedFormat,
+    /// XML that is no CII or UBL e-invoice, or XML refused as hostile (a DTD, too deep, too big).
+    NotAnEInvoice,
     /// No accepted type recognised in the content.
     UnknownFormat,
-    /// A forwarded message nested deeper than [`crate::MAX_NESTING`].
+    /// A forwarded message nested deeper than [`crate::MAX_NESTING`], or MIME nesting deeper
+    /// than [`crate::limits::MAX_MIME_DEPTH`].
     NestedTooDeep,
+    /// A "PDF" that does not start with its header or does not end with `%%EOF`.
+    DamagedPdf,
+    /// A file that is also another kind of file (a PDF or image that is also a ZIP, an HTML
+    /// page or a script).
+    Polyglot,
     /// The mail (or a part) is S/MIME or PGP encrypted.
     EncryptedMail,
     /// A MIME section is damaged (e.g. multipart without its boundary) and cannot be split.

@@ -132,7 +132,8 @@ fn named_inline_text_is_kept_and_logos_signatures_invites_are_skipped() {
         &["achat.acme@collect.example.fr"],
         common::ses("PASS", "PASS"),
     );
-    let o = intake(raw, &env, &dir(), &mail::NoDuplicates, common::received());
+    let raw = [common::ses_header("no-reply@welyb.fr").as_bytes(), &raw[..]].concat();
+    let o = intake(&raw, &env, &dir(), &mail::NoDuplicates, common::received());
     let outcomes: Vec<_> = o
         .parts
         .iter()
@@ -168,7 +169,7 @@ fn named_inline_text_is_kept_and_logos_signatures_invites_are_skipped() {
 #[test]
 fn forwarded_messages_are_read_up_to_depth_three() {
     fn wrap(inner: &[u8], level: usize) -> Vec<u8> {
-        let mut m = format!("From: no-reply@welyb.fr\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=L{level}\r\n\r\n--L{level}\r\nContent-Type: message/rfc822\r\n\r\n").into_bytes();
+        let mut m = format!("{}From: no-reply@welyb.fr\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=L{level}\r\n\r\n--L{level}\r\nContent-Type: message/rfc822\r\n\r\n", common::ses_header("no-reply@welyb.fr")).into_bytes();
         m.extend_from_slice(inner);
         m.extend_from_slice(format!("\r\n--L{level}--\r\n").as_bytes());
         m
@@ -219,12 +220,13 @@ fn limits_and_unparseable_input_are_explained() {
     assert_eq!(o.rejection.map(|r| r.code), Some(ReasonCode::NoRecipient));
 
     // More than MAX_CANDIDATES files: the extra ones are rejected, the first ones kept.
-    let mut m = String::from(
+    let mut m = common::ses_header("no-reply@welyb.fr");
+    m.push_str(
         "From: no-reply@welyb.fr\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=Z\r\n\r\n",
     );
     for i in 0..mail::MAX_CANDIDATES + 2 {
         m.push_str(&format!(
-            "--Z\r\nContent-Type: application/pdf; name=f{i}.pdf\r\n\r\n%PDF-1.4 {i}\r\n"
+            "--Z\r\nContent-Type: application/pdf; name=f{i}.pdf\r\n\r\n%PDF-1.4 {i}\n%%EOF\r\n"
         ));
     }
     m.push_str("--Z--\r\n");

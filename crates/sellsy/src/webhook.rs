@@ -1,6 +1,13 @@
 //! Sellsy webhooks as a trigger (research §4): verify `X-Webhook-Signature`, then turn the event
 //! into "re-fetch invoice/credit note N". The payload's content is never trusted: only the
 //! related type and id are read, and the document is fetched again through the API.
+//!
+//! Sellsy's signature is SHA-1 over (key ‖ body), not an HMAC, so anyone holding one signed
+//! delivery can compute the signature of that body followed by SHA-1 padding and any suffix
+//! (length extension). A form body is therefore parsed strictly: the padding needs raw bytes
+//! (0x80, NULs, the length) that a form-urlencoded body never holds outside `%`-escapes, and a
+//! suffix could only add fields by repeating them (`&relatedid=…`), so duplicates are refused.
+//! A JSON body cannot be extended: the bytes after the object make it invalid.
 
 use app::ports::{DocRef, DocRefKind};
 use serde_json::Value;
@@ -72,6 +79,22 @@ pub struct WebhookEvent {
 }
 
 impl WebhookEvent {
+    /// The payload's `timestamp` as unix seconds, when it reads as one: seconds (or
+    /// milliseconds) since the epoch, RFC 3339, or `YYYY-MM-DD HH:MM:SS` (taken as UTC: a
+    /// freshness window of hours does not care about the zone).
+    pub fn timestamp_unix(&self) -> Option<i64> {
+        let t = self.timestamp.as_deref()?.trim();
+        if let Ok(n) = t.parse::<i64>() {
+            return Some(if n > 100_000_000_000 { n / 1000 } else { n });
+        }
+        if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+            return Some(d.timestamp());
+        }
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|d| d.and_utc().timestamp())
+    }
+
     /// The document to fetch again, when the event is about a sales invoice or credit note.
     pub fn refetch(&self) -> Option<DocRef> {
         let kind = match self
@@ -105,8 +128,12 @@ pub fn parse(content_type: Option<&str>, raw_body: &[u8]) -> Result<WebhookEvent
     let is_form = content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let v: Value = if is_form {
         let mut m = serde_json::Map::new();
-        for (k, val) in form_urlencoded::parse(raw_body) {
-            m.insert(k.into_owned(), Value::String(val.into_owned()));
+        for (k, val) in strict_form(raw_body)? {
+            if m.insert(k.clone(), Value::String(val)).is_some() {
+                return Err(WebhookError::Payload(format!(
+                    "the field {k} appears twice"
+                )));
+            }
         }
         // Some deliveries wrap the JSON object in a single form field.
         match m.len() {
@@ -150,6 +177,28 @@ pub fn parse(content_type: Option<&str>, raw_body: &[u8]) -> Result<WebhookEvent
         timestamp,
         dedup_key: hex::encode(h.finalize()),
     })
+}
+
+/// An `application/x-www-form-urlencoded` body (WHATWG URL §5.1), read strictly: only the
+/// bytes a form encoder writes (letters, digits, `-._~*+`, `=`, `&`, and `%` followed by two
+/// hex digits). Anything else, the bytes of SHA-1 padding among them, refuses the body.
+fn strict_form(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
+    for (i, &b) in body.iter().enumerate() {
+        let ok = b.is_ascii_alphanumeric()
+            || b"-._~*+=&".contains(&b)
+            || (b == b'%'
+                && body.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && body.get(i + 2).is_some_and(u8::is_ascii_hexdigit));
+        if !ok {
+            return Err(WebhookError::Payload(format!(
+                "byte 0x{b:02x} at offset {i} is not allowed in a form body"
+            )));
+        }
+    }
+    Ok(form_urlencoded::parse(body)
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
 }
 
 /// Verification then parsing: what an HTTP route calls with the raw request.

@@ -131,3 +131,45 @@ fn events_become_refetch_orders_and_nothing_else() {
     ));
     assert!(matches!(parse(None, b"{}"), Err(WebhookError::Payload(_))));
 }
+
+#[test]
+fn a_length_extended_form_body_is_refused() {
+    // What SHA-1 length extension yields: the signed body, its padding (0x80, NULs, the bit
+    // length), then the attacker's suffix repeating a field.
+    let signed = b"eventType=docslog&event=step&relatedtype=invoice&relatedid=4711".to_vec();
+    let mut extended = signed.clone();
+    extended.push(0x80);
+    extended.extend(std::iter::repeat_n(0u8, 20));
+    extended.extend_from_slice(&((64 + signed.len() as u64) * 8).to_be_bytes());
+    extended.extend_from_slice(b"&relatedid=999");
+    let form = Some("application/x-www-form-urlencoded");
+    assert!(matches!(
+        parse(form, &extended),
+        Err(WebhookError::Payload(_))
+    ));
+    // The suffix alone, without the padding bytes: a duplicate field is refused too.
+    let dup = b"eventType=docslog&relatedtype=invoice&relatedid=4711&relatedid=999";
+    match parse(form, dup) {
+        Err(WebhookError::Payload(m)) => assert!(m.contains("relatedid"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // Percent-escapes are what a form encoder writes, and stay accepted.
+    let ok = b"eventType=docslog&event=step&relatedtype=invoice&relatedid=4711&note=caf%C3%A9+ok";
+    assert_eq!(parse(form, ok).unwrap().related_id, Some(4711));
+    assert!(parse(form, b"eventType=docslog&relatedtype=invoice&x=%zz").is_err());
+}
+
+#[test]
+fn the_payload_time_reads_in_the_forms_sellsy_may_send() {
+    let at = |t: &str| {
+        let body = format!(
+            r#"{{"eventType":"docslog","relatedtype":"invoice","relatedid":"1","timestamp":"{t}"}}"#
+        );
+        parse(None, body.as_bytes()).unwrap().timestamp_unix()
+    };
+    assert_eq!(at("1763632000"), Some(1_763_632_000));
+    assert_eq!(at("1763632000123"), Some(1_763_632_000));
+    assert_eq!(at("2025-11-20T10:00:00+01:00"), Some(1_763_629_200));
+    assert_eq!(at("2025-11-20 09:00:00"), Some(1_763_629_200));
+    assert_eq!(at("yesterday"), None);
+}

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::http::{HttpRequest, HttpResponse, MAX_BODY};
+use crate::ports::{DossierLookup, Launch, Launcher, Secrets};
 use crate::signing::{self, SignatureError};
-use crate::{DossierLookup, HttpRequest, HttpResponse, Launch, Launcher, MAX_BODY, Secrets};
 
 /// At most this many log lines come back with a run.
 const MAX_LOG_LINES: usize = 1000;
@@ -21,6 +22,14 @@ const STUCK_AFTER_MINUTES: i64 = 60;
 /// How long a Sellsy delivery is remembered for deduplication (Sellsy documents no retry
 /// schedule; a day covers any plausible one).
 const HOOK_MEMORY_SECS: i64 = 86_400;
+/// Re-fetches one dossier's Sellsy webhooks may start in a minute (Sellsy allows about 150
+/// API requests a minute per account, research §4; the nightly run needs the rest).
+pub const MAX_REFETCHES_PER_MINUTE: u64 = 30;
+
+/// Store partition counting one dossier's webhook re-fetches, per minute.
+fn refetch_rate_pk(dossier: &str) -> String {
+    format!("HOOKRATE#{dossier}")
+}
 
 /// What every route works with.
 pub(crate) struct Router<'a, S, B, Q, C, D: ?Sized, L> {
@@ -63,6 +72,15 @@ where
                     "action": format!("use {allowed} {path}"),
                     "allow": allowed,
                 }),
+            );
+        }
+        // A GET has no body (RFC 9110 §9.3.1: no defined semantics): one that carries one is
+        // a request built to reuse what was signed for something else.
+        if method == "GET" && !req.body.is_empty() {
+            return HttpResponse::error(
+                400,
+                format!("GET {path} carries a {}-byte body", req.body.len()),
+                "send GET requests without a body",
             );
         }
         if req.body.len() > MAX_BODY {
@@ -283,6 +301,22 @@ where
             ) }),
             );
         };
+        // A delivery older than the deduplication memory could be replayed unnoticed: only
+        // fresh ones are acted on (the nightly run reads every document anyway).
+        let now = self.pipeline.now().timestamp();
+        if let Some(at) = event.timestamp_unix() {
+            let age = now - at;
+            if !(-signing::REPLAY_WINDOW_SECS..=HOOK_MEMORY_SECS).contains(&age) {
+                return HttpResponse::new(
+                    200,
+                    json!({ "ignored": format!(
+                        "the delivery is dated {} s {} the service's clock (accepted: up to {HOOK_MEMORY_SECS} s old); the nightly run reads the document",
+                        age.unsigned_abs(),
+                        if age > 0 { "behind" } else { "ahead of" }
+                    ) }),
+                );
+            }
+        }
         // The same delivery again (a retry, a replay) re-fetches nothing: recorded once its
         // re-fetch was launched, so a delivery whose launch failed is acted on when it comes back.
         let (pk, sk) = (hook_pk(&cfg.id), event.dedup_key.clone());
@@ -296,6 +330,20 @@ where
             }
             Err(e) => return unavailable("the delivery could not be checked", &e.into()),
         }
+        match self.count_refetch(&cfg.id, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return HttpResponse::error(
+                    429,
+                    format!(
+                        "more than {MAX_REFETCHES_PER_MINUTE} re-fetches this minute for dossier '{}'",
+                        cfg.id
+                    ),
+                    "no action needed: the nightly run reads every document; if Sellsy sends this many events, check the webhook's event list",
+                );
+            }
+            Err(e) => return unavailable("the re-fetch rate could not be checked", &e.into()),
+        }
         let launch = Launch::Refetch {
             dossier: cfg.id.clone(),
             doc,
@@ -307,18 +355,44 @@ where
                 "no action needed: the nightly run reads the document again",
             );
         }
-        let mut seen = Record::new(
-            pk,
-            sk,
-            json!({ "doc": doc, "at": self.pipeline.now().timestamp() }),
-        );
-        seen.expires_at = Some(self.pipeline.now().timestamp() + HOOK_MEMORY_SECS);
+        let mut seen = Record::new(pk, sk, json!({ "doc": doc, "at": now }));
+        seen.expires_at = Some(now + HOOK_MEMORY_SECS);
         // Best effort: a delivery not remembered costs one more (idempotent) re-fetch at most.
         let _ = self.pipeline.store.create(&seen).await;
         HttpResponse::new(202, json!({ "dossier": cfg.id, "refetch": doc }))
     }
 
-    /// Verifies a request's signature (over its body, or its path when it has none), then records
+    /// Count one re-fetch for `dossier` in the current minute; `false` past the limit.
+    async fn count_refetch(&self, dossier: &str, now: i64) -> Result<bool, StoreError> {
+        let (pk, sk) = (refetch_rate_pk(dossier), (now / 60).to_string());
+        for _ in 0..8 {
+            let written = match self.pipeline.store.get(&pk, &sk).await? {
+                None => {
+                    let mut first = Record::new(&pk, &sk, json!({ "count": 1 }));
+                    first.expires_at = Some(now + 180);
+                    self.pipeline.store.create(&first).await
+                }
+                Some(current) => {
+                    let n = current.data["count"].as_u64().unwrap_or(u64::MAX);
+                    if n >= MAX_REFETCHES_PER_MINUTE {
+                        return Ok(false);
+                    }
+                    self.pipeline
+                        .store
+                        .update(&current.next(json!({ "count": n + 1 })))
+                        .await
+                }
+            };
+            match written {
+                Ok(()) => return Ok(true),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Verifies a request's signature (over its method, path and body), then records
     /// a POST's so the same request is refused if it comes again. Returns the signature; a refusal is the
     /// response to send.
     async fn authenticate(&self, req: &HttpRequest) -> Result<Vec<u8>, HttpResponse> {
@@ -330,16 +404,15 @@ where
             .map(|s| s.expose().as_bytes())
             .unwrap_or_default();
         let now = pipeline.now().timestamp();
-        let signed = if req.body.is_empty() {
-            req.route_path().as_bytes()
-        } else {
-            &req.body
-        };
         let verified = signing::verify(
             secret,
             req.header(signing::TIMESTAMP_HEADER),
             req.header(signing::SIGNATURE_HEADER),
-            signed,
+            signing::Signed {
+                method: &req.method,
+                path: req.route_path(),
+                body: &req.body,
+            },
             now,
         )
         .map_err(refusal)?;
@@ -369,7 +442,7 @@ where
 
 fn refusal(e: SignatureError) -> HttpResponse {
     let sign_action = format!(
-        "send {} (unix seconds) and {}: v1=<hex HMAC-SHA256 of \"<timestamp>.<body>\"> (the body of a GET is its path)",
+        "send {} (unix seconds) and {}: v2=<hex HMAC-SHA256 of \"<timestamp>\\n<METHOD>\\n<path>\\n<body>\"> (a GET has an empty body)",
         signing::TIMESTAMP_HEADER,
         signing::SIGNATURE_HEADER
     );
@@ -396,6 +469,11 @@ fn refusal(e: SignatureError) -> HttpResponse {
                 signing::REPLAY_WINDOW_SECS
             ),
             "sign the request with the current time; check the client's clock",
+        ),
+        SignatureError::OldScheme => HttpResponse::error(
+            401,
+            "v1 signatures are no longer accepted: they did not cover the method and the path",
+            sign_action,
         ),
         SignatureError::BadSignature => HttpResponse::error(
             401,

@@ -1,185 +1,24 @@
 //! The trigger routes over the in-memory adapters and a launcher that records what it is asked
-//! to start: every status of `/sync`, `/runs/{id}` and `/sellsy/{dossier}`, and that a refused
-//! request starts nothing and writes no run.
+//! to start: every status of `/sync` and `/runs/{id}`, other routes and methods, and that a
+//! refused request starts nothing and writes no run. Sellsy's route: `sellsy_routes.rs`.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+mod common;
 
-use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
-use app::ports::{Clock, DocRef, DocRefKind, PullWindow, RecordStore};
 use app::testing::fakes::FakeSource;
-use app::usecases::records::RUN_PK;
-use app::usecases::{Pipeline, RunState};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use domain::config::DossierConfig;
-use serde_json::{Value, json};
-use webhook::{
-    HttpRequest, HttpResponse, Launch, Launcher, MAX_BODY, Secret, Secrets, handle, sign,
-};
-
-const SYNC_SECRET: &str = "whsec-test";
-const SELLSY_KEY: &str = "sellsy-sign-key";
-
-/// A clock the test moves.
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// Records launches; refuses them when `fail` is set.
-#[derive(Default)]
-struct Recorder {
-    launched: Mutex<Vec<Launch>>,
-    fail: AtomicBool,
-}
-
-impl Launcher for Recorder {
-    async fn launch(&self, what: Launch) -> Result<(), String> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err("the pull function could not be invoked (test)".into());
-        }
-        self.launched.lock().unwrap().push(what);
-        Ok(())
-    }
-}
-
-struct Fixture {
-    pipeline: Pipeline<MemoryStore, MemoryBlobs, MemoryQueue, TestClock>,
-    dossiers: Vec<DossierConfig>,
-    secrets: Secrets,
-    launcher: Recorder,
-}
-
-fn now0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 2, 10, 9, 30, 0).unwrap()
-}
-
-fn fixture() -> Fixture {
-    let cfg = domain::testkit::example_config();
-    assert_eq!(cfg.id, "acme");
-    let mut secrets = Secrets {
-        sync: Some(Secret::new(SYNC_SECRET)),
-        ..Secrets::default()
-    };
-    secrets
-        .sellsy_sign_keys
-        .insert("acme".into(), Secret::new(SELLSY_KEY));
-    Fixture {
-        pipeline: Pipeline::new(
-            MemoryStore::new(),
-            MemoryBlobs::new(),
-            MemoryQueue::new(),
-            TestClock(Mutex::new(now0())),
-        ),
-        dossiers: vec![cfg],
-        secrets,
-        launcher: Recorder::default(),
-    }
-}
-
-impl Fixture {
-    async fn send(&self, req: HttpRequest) -> HttpResponse {
-        handle(
-            &self.pipeline,
-            &self.dossiers,
-            &self.secrets,
-            &self.launcher,
-            req,
-        )
-        .await
-    }
-
-    /// `POST /sync` signed now.
-    async fn sync(&self, body: Value) -> HttpResponse {
-        self.send(sync_request(&body, self.now())).await
-    }
-
-    /// `GET path` signed now.
-    async fn get(&self, path: &str) -> HttpResponse {
-        self.send(signed("GET", path, b"", SYNC_SECRET, self.now()))
-            .await
-    }
-
-    fn now(&self) -> i64 {
-        self.pipeline.now().timestamp()
-    }
-
-    fn launches(&self) -> Vec<Launch> {
-        self.launcher.launched.lock().unwrap().clone()
-    }
-
-    async fn runs(&self) -> usize {
-        self.pipeline
-            .store
-            .query(RUN_PK, None, None, usize::MAX)
-            .await
-            .unwrap()
-            .len()
-    }
-
-    /// Asserts nothing was started nor recorded.
-    async fn assert_nothing_started(&self) {
-        assert_eq!(
-            self.launches(),
-            vec![],
-            "a refused request launched something"
-        );
-        assert_eq!(self.runs().await, 0, "a refused request wrote a run");
-    }
-}
-
-fn signed(method: &str, path: &str, body: &[u8], secret: &str, ts: i64) -> HttpRequest {
-    let signed_body: &[u8] = if body.is_empty() {
-        path.as_bytes()
-    } else {
-        body
-    };
-    let mut headers: Vec<(String, String)> = sign(secret.as_bytes(), ts, signed_body).into();
-    headers.push(("Content-Type".into(), "application/json".into()));
-    HttpRequest {
-        method: method.into(),
-        path: path.into(),
-        headers,
-        body: body.to_vec(),
-    }
-}
-
-fn sync_request(body: &Value, ts: i64) -> HttpRequest {
-    signed(
-        "POST",
-        "/sync",
-        &serde_json::to_vec(body).unwrap(),
-        SYNC_SECRET,
-        ts,
-    )
-}
-
-fn assert_refusal(resp: &HttpResponse, status: u16, error_contains: &str) {
-    assert_eq!(resp.status, status, "{:?}", resp.body);
-    let error = resp.body["error"].as_str().expect("an error message");
-    assert!(
-        error.to_lowercase().contains(error_contains),
-        "{error:?} does not say {error_contains:?}"
-    );
-    let action = resp.body["action"].as_str().expect("an action");
-    assert!(!action.is_empty());
-    let text = resp.body.to_string();
-    assert!(!text.contains(SYNC_SECRET) && !text.contains(SELLSY_KEY));
-}
-
-fn date(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
+use common::*;
 
 #[test]
 fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
     // Known answer computed independently:
     // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec-test",
-    //   b"1767225600.{\"dossier\": \"acme\"}", hashlib.sha256).hexdigest())'
-    let [ts, sig] = sign(b"whsec-test", 1_767_225_600, br#"{"dossier": "acme"}"#);
+    //   b"1767225600\nPOST\n/sync\n{\"dossier\": \"acme\"}", hashlib.sha256).hexdigest())'
+    let [ts, sig] = sign(
+        b"whsec-test",
+        1_767_225_600,
+        "POST",
+        "/sync",
+        br#"{"dossier": "acme"}"#,
+    );
     assert_eq!(
         ts,
         (
@@ -191,7 +30,7 @@ fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
         sig,
         (
             "X-Passerelle-Signature".to_string(),
-            "v1=8c76347181ca50c99ff975996ef349d16c70544cdfe62940e9985fe8e6268937".to_string()
+            "v2=0bc56fcbd56c1c1092e25820ad982fd6e3451d6265739076904846bea32f5c4e".to_string()
         )
     );
 }
@@ -296,7 +135,7 @@ async fn unsigned_and_badly_signed_syncs_are_refused() {
     let mut no_prefix = sync_request(&json!({"dossier": "acme"}), f.now() + 1);
     for (k, v) in &mut no_prefix.headers {
         if k == "X-Passerelle-Signature" {
-            *v = v.trim_start_matches("v1=").to_string();
+            *v = v.trim_start_matches("v2=").to_string();
         }
     }
     assert_refusal(&f.send(no_prefix).await, 401, "invalid signature");
@@ -527,7 +366,7 @@ async fn get_run_refuses_unsigned_and_other_paths_signatures_and_404s_unknown_id
         .await;
     assert_refusal(&resp, 401, "not signed");
 
-    // Signed for another run: the path is the signed body.
+    // Signed for another run: the path is signed.
     let mut other = signed("GET", "/runs/other", b"", SYNC_SECRET, f.now());
     other.path = "/runs/abc".into();
     assert_refusal(&f.send(other).await, 401, "invalid signature");
@@ -540,158 +379,6 @@ async fn get_run_refuses_unsigned_and_other_paths_signatures_and_404s_unknown_id
     with_query.path = "/runs/abc?verbose=1".into();
     assert_refusal(&f.send(with_query).await, 404, "no run 'abc'");
 }
-
-fn sellsy_request(dossier: &str, body: &Value, key: &str) -> HttpRequest {
-    let raw = serde_json::to_vec(body).unwrap();
-    let sig = sellsy::webhook::signature(&Secret::new(key), &raw);
-    HttpRequest {
-        method: "POST".into(),
-        path: format!("/sellsy/{dossier}"),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("x-webhook-signature".into(), sig),
-        ],
-        body: raw,
-    }
-}
-
-fn invoice_event() -> Value {
-    json!({"eventType": "docslog", "event": "step", "relatedtype": "invoice",
-           "relatedid": "4711", "timestamp": "1770715800",
-           "ownerid": 1, "relatedobject": {"status": "paid", "amount": "1000000"}})
-}
-
-#[tokio::test]
-async fn a_sellsy_webhook_about_an_invoice_schedules_a_refetch() {
-    let f = fixture();
-    let resp = f
-        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
-        .await;
-    assert_eq!(resp.status, 202, "{:?}", resp.body);
-    let doc = DocRef {
-        kind: DocRefKind::Invoice,
-        id: 4711,
-    };
-    assert_eq!(resp.body["refetch"], serde_json::to_value(doc).unwrap());
-    assert_eq!(
-        f.launches(),
-        vec![Launch::Refetch {
-            dossier: "acme".into(),
-            doc
-        }]
-    );
-    // A webhook never writes a run.
-    assert_eq!(f.runs().await, 0);
-
-    // The same delivery again (Sellsy retrying, or a replay) re-fetches nothing more.
-    let again = f
-        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
-        .await;
-    assert_eq!(again.status, 200, "{:?}", again.body);
-    assert!(again.body["duplicate"].is_string(), "{:?}", again.body);
-    assert_eq!(f.launches().len(), 1);
-
-    let credit = json!({"eventType": "docslog", "event": "created",
-                        "relatedtype": "creditnote", "relatedid": 12});
-    let resp = f.send(sellsy_request("acme", &credit, SELLSY_KEY)).await;
-    assert_eq!(resp.status, 202, "{:?}", resp.body);
-    assert_eq!(f.launches().len(), 2);
-}
-
-#[tokio::test]
-async fn sellsy_webhooks_with_a_bad_signature_or_an_unknown_dossier_are_refused() {
-    let mut f = fixture();
-    let bad = sellsy_request("acme", &invoice_event(), "another-key");
-    assert_refusal(&f.send(bad).await, 401, "invalid webhook signature");
-
-    let mut unsigned = sellsy_request("acme", &invoice_event(), SELLSY_KEY);
-    unsigned.headers.pop();
-    assert_refusal(&f.send(unsigned).await, 401, "missing");
-
-    let unknown = sellsy_request("globex", &invoice_event(), SELLSY_KEY);
-    assert_refusal(&f.send(unknown).await, 404, "no dossier 'globex'");
-
-    let mut big = sellsy_request("acme", &invoice_event(), SELLSY_KEY);
-    big.body = vec![b' '; MAX_BODY + 1];
-    assert_refusal(&f.send(big).await, 413, "at most");
-
-    // A configured dossier without a sign key accepts no webhook.
-    f.secrets.sellsy_sign_keys.clear();
-    let keyless = sellsy_request("acme", &invoice_event(), SELLSY_KEY);
-    assert_refusal(&f.send(keyless).await, 404, "no dossier 'acme'");
-    f.assert_nothing_started().await;
-}
-
-#[tokio::test]
-async fn a_sellsy_delivery_whose_launch_failed_is_acted_on_when_it_comes_back() {
-    let f = fixture();
-    f.launcher.fail.store(true, Ordering::SeqCst);
-    let resp = f
-        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
-        .await;
-    assert_refusal(&resp, 503, "could not be started");
-    f.launcher.fail.store(false, Ordering::SeqCst);
-    let resp = f
-        .send(sellsy_request("acme", &invoice_event(), SELLSY_KEY))
-        .await;
-    assert_eq!(resp.status, 202, "{:?}", resp.body);
-    assert_eq!(f.launches().len(), 1);
-}
-
-#[tokio::test]
-async fn a_form_encoded_sellsy_webhook_is_accepted() {
-    // Sellsy's default content type unless the webhook has json_content_type (research §4).
-    let f = fixture();
-    let raw =
-        b"eventType=docslog&event=paymentadd&relatedtype=invoice&relatedid=77&timestamp=1770715800"
-            .to_vec();
-    let sig = sellsy::webhook::signature(&Secret::new(SELLSY_KEY), &raw);
-    let resp = f
-        .send(HttpRequest {
-            method: "POST".into(),
-            path: "/sellsy/acme".into(),
-            headers: vec![
-                (
-                    "Content-Type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ),
-                ("X-Webhook-Signature".into(), sig),
-            ],
-            body: raw,
-        })
-        .await;
-    assert_eq!(resp.status, 202, "{:?}", resp.body);
-    assert_eq!(
-        f.launches(),
-        vec![Launch::Refetch {
-            dossier: "acme".into(),
-            doc: DocRef {
-                kind: DocRefKind::Invoice,
-                id: 77
-            }
-        }]
-    );
-}
-
-#[tokio::test]
-async fn sellsy_webhooks_about_other_objects_are_ignored() {
-    let f = fixture();
-    let client = json!({"eventType": "client", "event": "updated",
-                        "relatedtype": "client", "relatedid": 99});
-    let resp = f.send(sellsy_request("acme", &client, SELLSY_KEY)).await;
-    assert_eq!(resp.status, 200, "{:?}", resp.body);
-    assert!(
-        resp.body["ignored"].as_str().unwrap().contains("'client'"),
-        "{:?}",
-        resp.body
-    );
-    let estimate = json!({"eventType": "docslog", "event": "created",
-                          "relatedtype": "estimate", "relatedid": 5});
-    let resp = f.send(sellsy_request("acme", &estimate, SELLSY_KEY)).await;
-    assert_eq!(resp.status, 200, "{:?}", resp.body);
-    f.assert_nothing_started().await;
-}
-
 #[tokio::test]
 async fn other_routes_and_methods_are_404_and_405() {
     let f = fixture();
@@ -741,120 +428,34 @@ fn handle_is_send_for_spawning_runtimes() {
 /// re-fetched document that did not change must compare equal to what the pull stored (in both
 /// modes; in mode journal with its journal lines), or every webhook would re-map documents and
 /// hold booked ones as "modified after booking".
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_changes() {
-    use sellsy_sim::{Kind, Sim, SimConfig};
-    let sim = Sim::start(SimConfig {
-        invoices: 25,
-        credit_notes: 4,
-        per_second: 200,
-        per_minute: 6000,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the Sellsy simulator could not listen on 127.0.0.1");
-    let mut sellsy_cfg =
-        sellsy::SellsyConfig::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .with_base_urls(sim.api_base(), sim.token_url());
-    sellsy_cfg.request_timeout = std::time::Duration::from_secs(5);
-    let client = sellsy::SellsyClient::new(sellsy_cfg).expect("a Sellsy client");
-    let window = (date("2026-01-01"), date("2026-12-31"));
-    let invoice = sim
-        .documents(Kind::Invoice)
-        .into_iter()
-        .find(|d| d.status != "draft" && window.0 <= d.date && d.date <= window.1)
-        .expect("a finalized invoice of 2026 in the simulator");
-    let doc = DocRef {
-        kind: DocRefKind::Invoice,
-        id: invoice.id,
-    };
-
-    for (round, mode) in [
-        domain::config::Mode::Documents,
-        domain::config::Mode::Journal,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut f = fixture();
-        f.dossiers[0].mode = mode;
-        let resp = f
-            .sync(json!({"dossier": "acme", "from": window.0, "to": window.1}))
-            .await;
-        assert_eq!(resp.status, 202, "{:?}", resp.body);
-        let launched = f.launches();
-        let [
-            Launch::Run {
-                run_id,
-                from,
-                to,
-                trigger,
-                ..
-            },
-        ] = launched.as_slice()
-        else {
-            panic!("one run launched: {launched:?}");
-        };
-        let cfg = f.dossiers[0].clone();
-        let window = PullWindow {
-            from: *from,
-            to: *to,
-        };
-        let run = f
-            .pipeline
-            .start_run(&cfg, &client, window, run_id, trigger)
-            .await
-            .expect("the pull");
-        assert_eq!(run.state, RunState::Pulled, "{mode:?}");
-        assert!(run.new > 0, "{mode:?}: nothing pulled");
-
-        // Sellsy says the invoice changed (a payment): it did not, as far as the ledger goes.
-        let event = json!({"eventType": "docslog", "event": "paymentadd", "relatedtype": "invoice",
-                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}1")});
-        let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
-        assert_eq!(resp.status, 202, "{:?}", resp.body);
-        let Some(Launch::Refetch { doc: asked, .. }) = f.launches().pop() else {
-            panic!("a re-fetch launched");
-        };
-        assert_eq!(asked, doc);
-        let report = f.pipeline.refetch(&cfg, &client, asked).await.unwrap();
-        assert_eq!(
-            (report.pulled, report.unchanged, report.changed, report.new),
-            (1, 1, 0, 0),
-            "{mode:?}: an unchanged invoice re-fetched looks changed"
-        );
-        let key = format!("sellsy:sales_invoice:{}", invoice.id);
-        let stored = f
-            .pipeline
-            .store
-            .get(&app::usecases::records::doc_pk("acme"), &key)
-            .await
-            .unwrap()
-            .expect("the invoice's record");
-        let stored = app::usecases::DocumentRecord::from_record(&stored).unwrap();
-        let app::usecases::records::Content::Source { journal, .. } = &stored.content else {
-            panic!("a Sellsy document");
-        };
-        assert_eq!(
-            journal.is_empty(),
-            mode == domain::config::Mode::Documents,
-            "{mode:?}: journal lines {}",
-            journal.len()
-        );
-
-        // Edited in Sellsy (not booked yet): the re-fetch takes the new version.
-        assert!(sim.modify_document(Kind::Invoice, invoice.id));
-        let event = json!({"eventType": "docslog", "event": "step", "relatedtype": "invoice",
-                           "relatedid": invoice.id.to_string(), "timestamp": format!("{round}2")});
-        let resp = f.send(sellsy_request("acme", &event, SELLSY_KEY)).await;
-        assert_eq!(resp.status, 202, "{:?}", resp.body);
-        let report = f.pipeline.refetch(&cfg, &client, doc).await.unwrap();
-        assert_eq!(report.changed, 1, "{mode:?}: the edit was not seen");
+#[tokio::test]
+async fn a_captured_sync_cannot_be_replayed_on_another_method_or_path() {
+    let f = fixture();
+    let resp = f.sync(json!({"dossier": "acme"})).await;
+    assert_eq!(resp.status, 202, "{:?}", resp.body);
+    let run_id = resp.body["run_id"].as_str().unwrap().to_string();
+    // The issue's replay: the captured POST /sync headers and body, sent as GET /runs/<id>.
+    let body = serde_json::to_vec(&json!({"dossier": "acme"})).unwrap();
+    let mut captured = signed("POST", "/sync", &body, SYNC_SECRET, f.now() + 2);
+    captured.method = "GET".into();
+    captured.path = format!("/runs/{run_id}");
+    assert_refusal(&f.send(captured.clone()).await, 400, "carries a");
+    // Without its body, the signature does not cover GET /runs/<id> either.
+    captured.body.clear();
+    assert_refusal(&f.send(captured).await, 401, "invalid signature");
+    // A signature for GET /runs/<id> is no POST /sync.
+    let mut get = signed("GET", "/sync", b"", SYNC_SECRET, f.now() + 3);
+    get.method = "POST".into();
+    assert_refusal(&f.send(get).await, 401, "invalid signature");
+    // The old scheme (timestamp and body only) is refused with what to sign instead.
+    let mut old = signed("POST", "/sync", &body, SYNC_SECRET, f.now() + 4);
+    for (k, v) in &mut old.headers {
+        if k == "X-Passerelle-Signature" {
+            *v = v.replace("v2=", "v1=");
+        }
     }
-    let violations = sim.violations();
-    assert!(
-        violations.is_empty(),
-        "requests off the Sellsy spec: {violations:?}"
-    );
-    sim.stop().await;
+    let resp = f.send(old).await;
+    assert_refusal(&resp, 401, "no longer accepted");
+    assert!(resp.body["action"].as_str().unwrap().contains("<METHOD>"));
+    assert_eq!(f.launches().len(), 1, "only the genuine sync started");
 }

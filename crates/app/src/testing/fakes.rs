@@ -403,3 +403,37 @@ impl<Q: Queue> Queue for FaultyQueue<Q> {
         self.inner.ack(queue, receipt).await
     }
 }
+
+/// A [`crate::ports::Notifier`] that records what it is asked to send (and can be told to fail).
+#[derive(Debug, Default)]
+pub struct RecordingNotifier {
+    /// (to, subject, text) of every notice, in order.
+    pub sent: Mutex<Vec<(String, String, String)>>,
+    /// Refuse every notice (an SES outage, an unverified identity).
+    pub fail: bool,
+}
+
+impl RecordingNotifier {
+    pub fn sent(&self) -> Vec<(String, String, String)> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl crate::ports::Notifier for RecordingNotifier {
+    async fn send(
+        &self,
+        to: &str,
+        subject: &str,
+        text: &str,
+    ) -> Result<(), crate::ports::NotifyError> {
+        if self.fail {
+            return Err(crate::ports::NotifyError("the mail service refused".into()));
+        }
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).push((
+            to.to_string(),
+            subject.to_string(),
+            text.to_string(),
+        ));
+        Ok(())
+    }
+}

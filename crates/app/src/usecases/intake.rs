@@ -1,12 +1,22 @@
 //! Intake: a mail sent to the collection addresses. The raw message is stored first; then it is
 //! routed, authorized, parsed and classified (the `mail` crate, pure); every accepted file is
-//! stored and put in the push outbox; every rejection is recorded with its reason and action.
+//! stored and put in the push outbox; every rejection is recorded with its reason and action;
+//! an authenticated, allow-listed sender whose files were refused may be told why.
+//!
+//! What the sender wrote never sizes a key or a record: mail records are keyed by the SHA-256
+//! of the Message-ID (a DynamoDB sort key holds 1024 bytes), stored values are cut to a bound
+//! and the stored summary is capped (an item holds 400 KB), so a mail is never lost to its
+//! headers. Text the sender wrote is escaped ([`mail::for_terminal`]) before it reaches the log.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use domain::Category;
 use domain::config::DossierConfig;
-use mail::{Directory, DuplicateIndex, Envelope, MailOutcome, SenderPolicy};
+use mail::{
+    Directory, DuplicateIndex, Envelope, MailOutcome, PartOutcome, ReasonCode, SenderPolicy,
+    for_terminal, for_terminal_bounded,
+};
+use serde_json::{Value, json};
 
 use super::einvoice::{EInvoiceOutcome, IncomingFile};
 use super::records::{
@@ -15,20 +25,61 @@ use super::records::{
 };
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
-    BlobStore, Clock, ObjectKind, Queue, QueueName, Record, RecordStore, Severity, StoreError,
+    BlobStore, Clock, Notifier, NotifyError, ObjectKind, Queue, QueueName, Record, RecordStore,
+    Severity, StoreError,
 };
 
 /// Dossier used in the log for mail that reaches no known dossier.
 pub const UNROUTED: &str = "_unrouted";
+/// Longest Message-ID or Subject kept in a record (RFC 5322 §2.1.1: a line is at most 998).
+pub const MAX_STORED_TEXT: usize = 998;
+/// Most part reports kept in a stored mail summary (the rest are counted).
+pub const MAX_STORED_PARTS: usize = 200;
+/// Largest stored mail summary, JSON bytes (a DynamoDB item holds 400 KB, keys included).
+pub const MAX_SUMMARY_BYTES: usize = 300 * 1024;
+/// Default number of notices one sender may receive per day.
+pub const DEFAULT_NOTICES_PER_SENDER_PER_DAY: u32 = 5;
+
+/// Store partition of the notices sent to one sender (per-mail claims and per-day counts).
+pub fn notice_pk(sender: &str) -> String {
+    format!("NOTICE#{}", sha256_hex(sender.as_bytes()))
+}
+
+/// Sort key of a mail's record: the SHA-256 of its Message-ID, else of its raw bytes.
+pub fn mail_key(message_id: Option<&str>, raw: &[u8]) -> String {
+    match message_id {
+        Some(id) => sha256_hex(id.as_bytes()),
+        None => sha256_hex(raw),
+    }
+}
 
 /// What one intake did.
 #[derive(Debug, Clone)]
 pub struct IntakeReport {
     pub raw_key: String,
+    /// The sort key of the mail's records (`MAIL#<dossier>`).
+    pub mail_key: String,
     pub outcome: MailOutcome,
     /// Files put in the outbox (duplicates excluded).
     pub queued: usize,
     pub duplicates: usize,
+    /// Notices sent to the sender about refused files.
+    pub notices_sent: usize,
+}
+
+/// How notices to senders are rate-limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticePolicy {
+    /// At most this many notices to one sender per (UTC) day; 0 sends none.
+    pub per_sender_per_day: u32,
+}
+
+impl Default for NoticePolicy {
+    fn default() -> Self {
+        NoticePolicy {
+            per_sender_per_day: DEFAULT_NOTICES_PER_SENDER_PER_DAY,
+        }
+    }
 }
 
 /// Resolves collection addresses from the dossiers' configuration.
@@ -64,9 +115,72 @@ impl DuplicateIndex for Known {
     }
 }
 
+/// The notifier of an intake that sends no notice.
+struct NoNotices;
+
+impl Notifier for NoNotices {
+    async fn send(&self, _: &str, _: &str, _: &str) -> Result<(), NotifyError> {
+        Ok(())
+    }
+}
+
+/// `s` cut to at most `max` bytes on a character boundary.
+fn cut(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// The outcome as stored: sender-sized values cut, part reports capped, the whole bounded.
+pub fn stored_summary(outcome: &MailOutcome) -> Value {
+    let mut v = serde_json::to_value(outcome).unwrap_or_default();
+    for field in ["message_id", "subject"] {
+        if let Some(Value::String(s)) = v.get_mut(field) {
+            *s = cut(s, MAX_STORED_TEXT);
+        }
+    }
+    if let Some(Value::String(s)) = v.pointer_mut("/auth/detail") {
+        *s = cut(s, MAX_STORED_TEXT);
+    }
+    if let Some(Value::Array(parts)) = v.get_mut("parts")
+        && parts.len() > MAX_STORED_PARTS
+    {
+        let omitted = parts.len() - MAX_STORED_PARTS;
+        parts.truncate(MAX_STORED_PARTS);
+        v["parts_omitted"] = json!(omitted);
+    }
+    if serde_json::to_vec(&v).map_or(usize::MAX, |b| b.len()) <= MAX_SUMMARY_BYTES {
+        return v;
+    }
+    // Still too large: what matters for a person, nothing the sender can make long.
+    json!({
+        "from": outcome.from.as_deref().map(|f| cut(f, MAX_STORED_TEXT)),
+        "received_at": outcome.received_at,
+        "size": outcome.size,
+        "rejection": outcome.rejection,
+        "deliveries": outcome.deliveries.iter().map(|d| json!({
+            "recipient": cut(&d.recipient, MAX_STORED_TEXT),
+            "dossier_id": d.dossier_id,
+            "documents": d.documents.len(),
+            "rejection": d.rejection,
+        })).collect::<Vec<_>>(),
+        "summary_truncated": true,
+    })
+}
+
+fn ignore_conflict(r: Result<(), StoreError>) -> Result<(), PipelineError> {
+    match r {
+        Ok(()) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
     /// Takes one inbound message. `raw_key`: where the raw message already is (SES wrote it to
-    /// S3); `None` stores it now, before anything else.
+    /// S3); `None` stores it now, before anything else. Sends no notice to the sender: see
+    /// [`Pipeline::intake_notifying`].
     pub async fn intake(
         &self,
         dossiers: &[DossierConfig],
@@ -74,6 +188,36 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         raw: &[u8],
         envelope: &Envelope,
         raw_key: Option<&str>,
+    ) -> Result<IntakeReport, PipelineError> {
+        let no = NoticePolicy {
+            per_sender_per_day: 0,
+        };
+        self.intake_notifying(
+            dossiers,
+            mail_domains,
+            raw,
+            envelope,
+            raw_key,
+            &NoNotices,
+            no,
+        )
+        .await
+    }
+
+    /// [`Pipeline::intake`], then a notice about the refused files to the sender, only when it
+    /// is authenticated and allow-listed ([`mail::Delivery::notice_allowed`]), once per mail,
+    /// and at most `notices.per_sender_per_day` times a day (counted in the store). A notice
+    /// that cannot be sent is logged, never fails the intake.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn intake_notifying<N: Notifier>(
+        &self,
+        dossiers: &[DossierConfig],
+        mail_domains: &[String],
+        raw: &[u8],
+        envelope: &Envelope,
+        raw_key: Option<&str>,
+        notifier: &N,
+        notices: NoticePolicy,
     ) -> Result<IntakeReport, PipelineError> {
         let raw_key = match raw_key {
             Some(k) => k.to_string(),
@@ -87,7 +231,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             dossiers,
             domains: mail_domains,
         };
-        // Load the duplicate index of the mailboxes this mail is addressed to.
+        // The dossiers and mailboxes this mail is addressed to, from the envelope alone.
         let mut mailboxes = BTreeSet::new();
         for rcpt in &envelope.recipients {
             if let Ok(route) = mail::route(rcpt)
@@ -107,30 +251,75 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             }
         }
         let outcome = mail::intake(raw, envelope, &directory, &Known(known), self.now());
-        let mail_id = outcome
-            .message_id
-            .clone()
-            .unwrap_or_else(|| raw_key.clone());
+        let key = mail_key(outcome.message_id.as_deref(), raw);
+        let mut report = IntakeReport {
+            raw_key,
+            mail_key: key,
+            outcome,
+            queued: 0,
+            duplicates: 0,
+            notices_sent: 0,
+        };
+        let routed: BTreeSet<String> = mailboxes.into_iter().map(|(d, _)| d).collect();
+        self.record_mail(&mut report, &routed, dossiers).await?;
+        if notices.per_sender_per_day > 0 {
+            report.notices_sent = self.notify_sender(&report, notifier, notices).await?;
+        }
+        Ok(report)
+    }
 
-        let mut queued = 0;
-        let mut duplicates = 0;
+    /// Log and store what the intake decided; store and queue the accepted files.
+    async fn record_mail(
+        &self,
+        report: &mut IntakeReport,
+        routed: &BTreeSet<String>,
+        dossiers: &[DossierConfig],
+    ) -> Result<(), PipelineError> {
+        let outcome = &report.outcome;
+        let from = outcome
+            .from
+            .as_deref()
+            .map_or("an unknown sender".into(), for_terminal);
+        let summary = json!({ "raw_key": report.raw_key, "outcome": stored_summary(outcome) });
+        let mut summarized = BTreeSet::new();
         let mut to_push = Vec::new();
-        let mut summaries: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        // A mail refused whole (limits, From, virus) is recorded for every dossier it was
+        // addressed to, so the firm sees it where it looks.
+        if let Some(rejection) = &outcome.rejection {
+            let dossiers: Vec<&str> = if routed.is_empty() {
+                vec![UNROUTED]
+            } else {
+                routed.iter().map(String::as_str).collect()
+            };
+            for dossier in dossiers {
+                let message = format!("mail from {from} rejected: {}", rejection.message);
+                self.event(
+                    dossier,
+                    ObjectKind::Mail,
+                    &report.mail_key,
+                    Severity::Warning,
+                    message,
+                    rejection.action.clone(),
+                    None,
+                )
+                .await;
+                if dossier != UNROUTED {
+                    summarized.insert(dossier.to_string());
+                }
+            }
+        }
         for delivery in &outcome.deliveries {
+            let recipient = for_terminal(&delivery.recipient);
             let Some(dossier) = delivery.dossier_id.clone() else {
                 let reason = delivery.rejection.as_ref();
                 self.event(
                     UNROUTED,
                     ObjectKind::Mail,
-                    &mail_id,
+                    &report.mail_key,
                     Severity::Warning,
                     format!(
-                        "mail to {} from {} rejected: {}",
-                        delivery.recipient,
-                        outcome.from.as_deref().unwrap_or("an unknown sender"),
-                        reason
-                            .map(|r| r.message.as_str())
-                            .unwrap_or("unknown collection address")
+                        "mail to {recipient} from {from} rejected: {}",
+                        reason.map_or("unknown collection address", |r| r.message.as_str())
                     ),
                     reason.map(|r| r.action.clone()).unwrap_or_default(),
                     None,
@@ -138,191 +327,353 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 .await;
                 continue;
             };
-            summaries.insert(
-                dossier.clone(),
-                serde_json::to_value(&outcome).unwrap_or_default(),
-            );
+            summarized.insert(dossier.clone());
             if let Some(rejection) = &delivery.rejection {
+                let action = if delivery.notice_allowed || rejection.action.contains("No notice") {
+                    rejection.action.clone()
+                } else {
+                    format!(
+                        "{} (no notice is sent to an unauthenticated or unlisted sender)",
+                        rejection.action
+                    )
+                };
                 self.event(
                     &dossier,
                     ObjectKind::Mail,
-                    &mail_id,
+                    &report.mail_key,
                     Severity::Warning,
                     format!(
-                        "mail to {} from {} rejected: {}",
-                        delivery.recipient,
-                        outcome.from.as_deref().unwrap_or("an unknown sender"),
+                        "mail to {recipient} from {from} rejected: {}",
                         rejection.message
                     ),
-                    if delivery.notice_allowed || rejection.action.contains("No notice") {
-                        rejection.action.clone()
-                    } else {
-                        format!(
-                            "{} (no notice is sent to an unauthenticated sender)",
-                            rejection.action
-                        )
-                    },
+                    action,
                     None,
                 )
                 .await;
             }
             for doc in &delivery.documents {
-                let blob = file_key(
-                    &dossier,
-                    doc.category,
-                    &doc.sha256,
-                    doc.file_type.extension(),
-                );
-                self.blobs
-                    .put_once(&blob, &doc.content, doc.media_type)
-                    .await?;
-                let index = Record::new(
-                    file_pk(&dossier, doc.category),
-                    &doc.sha256,
-                    serde_json::json!({ "file_name": doc.file_name, "message_id": doc.message_id }),
-                );
-                match self.store.create(&index).await {
-                    Ok(()) | Err(StoreError::Conflict { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                let key = format!("mail:{}:{}", doc.category.prefix(), doc.sha256);
-                if !doc.duplicate
-                    && let Some(cfg) = dossiers.iter().find(|d| d.id == dossier)
-                {
-                    let file = IncomingFile {
-                        category: doc.category,
-                        file_name: &doc.file_name,
-                        bytes: &doc.content,
-                        media_type: doc.media_type,
-                        sha256: &doc.sha256,
-                        blob_key: &blob,
-                        sender: &doc.sender,
-                        message_id: doc.message_id.as_deref(),
-                        received_at: doc.received_at,
-                    };
-                    match self.einvoice_file(cfg, &file, None).await? {
-                        EInvoiceOutcome::NotEInvoice => {}
-                        EInvoiceOutcome::Duplicate { .. } => {
-                            duplicates += 1;
-                            continue;
-                        }
+                if let Some(outcome) = self.einvoice_collected(dossiers, &dossier, doc).await? {
+                    match outcome {
                         EInvoiceOutcome::Booked { state, .. } => {
-                            queued += usize::from(state == DocState::Mapped);
-                            continue;
+                            report.queued += usize::from(state == DocState::Mapped);
                         }
-                        EInvoiceOutcome::Held { .. } | EInvoiceOutcome::Refused { .. } => {
-                            continue;
-                        }
+                        EInvoiceOutcome::Duplicate { .. } => report.duplicates += 1,
+                        EInvoiceOutcome::Held { .. }
+                        | EInvoiceOutcome::Refused { .. }
+                        | EInvoiceOutcome::NotEInvoice => {}
                     }
-                }
-                if doc.duplicate {
-                    duplicates += 1;
-                    self.event(
-                        &dossier,
-                        ObjectKind::Mail,
-                        &key,
-                        Severity::Warning,
-                        format!("{} from {}: the same file was already collected in this mailbox; kept, not sent to the ledger again", doc.file_name, doc.sender),
-                        "no action needed",
-                        None,
-                    )
-                    .await;
                     continue;
                 }
-                let record = DocumentRecord {
-                    dossier: dossier.clone(),
-                    key: key.clone(),
-                    state: DocState::Mapped,
-                    reason: None,
-                    action: None,
-                    content_hash: doc.sha256.clone(),
-                    content: Content::Collected(CollectedFile {
-                        category: doc.category,
-                        file_name: doc.file_name.clone(),
-                        media_type: doc.media_type.to_string(),
-                        size: doc.size,
-                        sha256: doc.sha256.clone(),
-                        blob_key: blob,
-                        sender: doc.sender.clone(),
-                        message_id: doc.message_id.clone(),
-                        received_at: doc.received_at,
-                    }),
-                    changed_hash: None,
-                    entry: None,
-                    pdf_key: None,
-                    pdf_sha256: None,
-                    outbox: Outbox::default(),
-                    ledger_id: None,
-                    updated_at: self.now(),
-                };
-                match self
-                    .store
-                    .create(&Record::new(doc_pk(&dossier), &key, record.to_data()))
-                    .await
-                {
-                    Ok(()) | Err(StoreError::Conflict { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                queued += 1;
-                to_push.push(
-                    StepMessage {
-                        dossier: dossier.clone(),
-                        key: key.clone(),
-                        run: None,
+                let queued = self.collect(&dossier, doc, &recipient, &from).await?;
+                match queued {
+                    Some(body) => {
+                        report.queued += 1;
+                        to_push.push(body);
                     }
-                    .body(),
-                );
+                    None => report.duplicates += 1,
+                }
+            }
+        }
+        for dossier in summarized {
+            let record = Record::new(mail_pk(&dossier), &report.mail_key, summary.clone());
+            ignore_conflict(self.store.create(&record).await)?;
+        }
+        if !to_push.is_empty() {
+            self.queue.send(QueueName::Push, &to_push).await?;
+        }
+        Ok(())
+    }
+
+    /// Store one accepted file, index it, and create its document record. Returns the push
+    /// message, or `None` for a duplicate.
+    /// An e-invoice among the files of a purchases or sales mailbox is booked from its data
+    /// ([`Pipeline::einvoice_file`]); `None` for any other file, collected as it is.
+    async fn einvoice_collected(
+        &self,
+        dossiers: &[DossierConfig],
+        dossier: &str,
+        doc: &mail::CollectedDocument,
+    ) -> Result<Option<EInvoiceOutcome>, PipelineError> {
+        let Some(cfg) = dossiers.iter().find(|d| d.id == dossier) else {
+            return Ok(None);
+        };
+        if doc.duplicate || !matches!(doc.category, Category::Purchase | Category::Sales) {
+            return Ok(None);
+        }
+        let blob = file_key(
+            dossier,
+            doc.category,
+            &doc.sha256,
+            doc.file_type.extension(),
+        );
+        // Stored before it is read: a booked entry's attachment must exist.
+        self.blobs
+            .put_once(&blob, &doc.content, doc.media_type)
+            .await?;
+        let file = IncomingFile {
+            category: doc.category,
+            file_name: &doc.file_name,
+            bytes: &doc.content,
+            media_type: doc.media_type,
+            sha256: &doc.sha256,
+            blob_key: &blob,
+            sender: &doc.sender,
+            message_id: doc.message_id.as_deref(),
+            received_at: doc.received_at,
+        };
+        Ok(match self.einvoice_file(cfg, &file, None).await? {
+            EInvoiceOutcome::NotEInvoice => None,
+            other => Some(other),
+        })
+    }
+
+    async fn collect(
+        &self,
+        dossier: &str,
+        doc: &mail::CollectedDocument,
+        recipient: &str,
+        from: &str,
+    ) -> Result<Option<String>, PipelineError> {
+        let blob = file_key(
+            dossier,
+            doc.category,
+            &doc.sha256,
+            doc.file_type.extension(),
+        );
+        self.blobs
+            .put_once(&blob, &doc.content, doc.media_type)
+            .await?;
+        let message_id = doc.message_id.as_deref().map(|m| cut(m, MAX_STORED_TEXT));
+        let index = Record::new(
+            file_pk(dossier, doc.category),
+            &doc.sha256,
+            json!({ "file_name": doc.file_name, "message_id": message_id }),
+        );
+        ignore_conflict(self.store.create(&index).await)?;
+        let key = format!("mail:{}:{}", doc.category.prefix(), doc.sha256);
+        let name = for_terminal(&doc.file_name);
+        for warning in &doc.warnings {
+            self.event(
+                dossier,
+                ObjectKind::Mail,
+                &key,
+                Severity::Warning,
+                format!("{name} from {from}: accepted, but {warning}"),
+                "Open it only in a viewer with scripts disabled, and check with the sender that the file is genuine.",
+                None,
+            )
+            .await;
+        }
+        if doc.duplicate {
+            self.event(
+                dossier,
+                ObjectKind::Mail,
+                &key,
+                Severity::Warning,
+                format!("{name} from {from}: the same file was already collected in this mailbox; kept, not sent to the ledger again"),
+                "no action needed",
+                None,
+            )
+            .await;
+            return Ok(None);
+        }
+        let record = DocumentRecord {
+            dossier: dossier.to_string(),
+            key: key.clone(),
+            state: DocState::Mapped,
+            reason: None,
+            action: None,
+            content_hash: doc.sha256.clone(),
+            content: Content::Collected(CollectedFile {
+                category: doc.category,
+                file_name: doc.file_name.clone(),
+                media_type: doc.media_type.to_string(),
+                size: doc.size,
+                sha256: doc.sha256.clone(),
+                blob_key: blob,
+                sender: doc.sender.clone(),
+                message_id,
+                received_at: doc.received_at,
+            }),
+            changed_hash: None,
+            entry: None,
+            pdf_key: None,
+            pdf_sha256: None,
+            outbox: Outbox::default(),
+            ledger_id: None,
+            updated_at: self.now(),
+        };
+        ignore_conflict(
+            self.store
+                .create(&Record::new(doc_pk(dossier), &key, record.to_data()))
+                .await,
+        )?;
+        self.event(
+            dossier,
+            ObjectKind::Mail,
+            &key,
+            Severity::Info,
+            format!(
+                "{name} ({}) collected from {from} for {recipient}",
+                doc.file_type.extension()
+            ),
+            "no action needed",
+            None,
+        )
+        .await;
+        Ok(Some(
+            StepMessage {
+                dossier: dossier.to_string(),
+                key,
+                run: None,
+            }
+            .body(),
+        ))
+    }
+
+    /// The notice about refused files, when one is due; returns how many were sent (0 or 1).
+    async fn notify_sender<N: Notifier>(
+        &self,
+        report: &IntakeReport,
+        notifier: &N,
+        policy: NoticePolicy,
+    ) -> Result<usize, PipelineError> {
+        let outcome = &report.outcome;
+        let (Some(sender), None) = (outcome.from.as_deref(), outcome.rejection.as_ref()) else {
+            return Ok(0);
+        };
+        let told: Vec<&mail::Delivery> = outcome
+            .deliveries
+            .iter()
+            .filter(|d| d.notice_allowed && d.dossier_id.is_some())
+            .collect();
+        let Some(dossier) = told.first().and_then(|d| d.dossier_id.clone()) else {
+            return Ok(0);
+        };
+        let mut lines: Vec<String> = outcome
+            .parts
+            .iter()
+            .filter_map(|p| match &p.outcome {
+                PartOutcome::Rejected { rejection } => Some(format!("- {}", rejection.message)),
+                _ => None,
+            })
+            .collect();
+        let nothing_taken = told.iter().any(|d| {
+            d.rejection
+                .as_ref()
+                .is_some_and(|r| r.code == ReasonCode::NoAcceptedAttachment)
+        });
+        if lines.is_empty() && nothing_taken {
+            lines.push("- the mail has no attached file in an accepted format".into());
+        }
+        if lines.is_empty() {
+            return Ok(0);
+        }
+        let pk = notice_pk(sender);
+        // Once per mail (a redelivered mail sends nothing twice)…
+        let claim = Record::new(&pk, format!("mail#{}", report.mail_key), json!({}));
+        match self.store.create(&claim).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        }
+        // …and at most N a day per sender.
+        let day = self.now().format("%Y-%m-%d").to_string();
+        if !self
+            .count_notice(&pk, &day, policy.per_sender_per_day)
+            .await?
+        {
+            self.event(
+                &dossier,
+                ObjectKind::Mail,
+                &report.mail_key,
+                Severity::Info,
+                format!(
+                    "no notice sent to {}: already {} today",
+                    for_terminal(sender),
+                    policy.per_sender_per_day
+                ),
+                "no action needed; tell the sender yourself if the refused files matter",
+                None,
+            )
+            .await;
+            return Ok(0);
+        }
+        let subject = outcome
+            .subject
+            .as_deref()
+            .map_or(String::new(), |s| for_terminal_bounded(s, 200));
+        let to: Vec<String> = told.iter().map(|d| d.recipient.clone()).collect();
+        let text = format!(
+            "Your mail “{subject}” to {} was received, but some of it could not be collected:\n{}\n\nPlease send the document again as a PDF file, to the same address.\n",
+            to.join(", "),
+            lines.join("\n")
+        );
+        let title = "Your document could not be collected";
+        match notifier.send(sender, title, &text).await {
+            Ok(()) => {
                 self.event(
                     &dossier,
                     ObjectKind::Mail,
-                    &key,
+                    &report.mail_key,
                     Severity::Info,
                     format!(
-                        "{} ({}) collected from {} for {}",
-                        doc.file_name,
-                        doc.file_type.extension(),
-                        doc.sender,
-                        delivery.recipient
+                        "notice sent to {} about {} refused item(s)",
+                        for_terminal(sender),
+                        lines.len()
                     ),
                     "no action needed",
                     None,
                 )
                 .await;
+                Ok(1)
+            }
+            Err(e) => {
+                self.event(
+                    &dossier,
+                    ObjectKind::Mail,
+                    &report.mail_key,
+                    Severity::Warning,
+                    format!("the notice to {} could not be sent: {e}", for_terminal(sender)),
+                    "tell the sender yourself if the refused files matter; check the mail sending settings",
+                    None,
+                )
+                .await;
+                Ok(0)
             }
         }
-        for (dossier, summary) in summaries {
-            let record = Record::new(
-                mail_pk(&dossier),
-                &mail_id,
-                serde_json::json!({ "raw_key": raw_key, "outcome": summary }),
-            );
-            match self.store.create(&record).await {
-                Ok(()) | Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e.into()),
+    }
+
+    /// Count one notice for `pk` on `day`; `false` when `max` were already sent.
+    async fn count_notice(&self, pk: &str, day: &str, max: u32) -> Result<bool, PipelineError> {
+        let sk = format!("day#{day}");
+        for _ in 0..8 {
+            match self.store.get(pk, &sk).await? {
+                None => {
+                    let mut first = Record::new(pk, &sk, json!({ "count": 1 }));
+                    first.expires_at = Some(self.now().timestamp() + 3 * 86_400);
+                    match self.store.create(&first).await {
+                        Ok(()) => return Ok(true),
+                        Err(StoreError::Conflict { .. }) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Some(current) => {
+                    let n = current.data["count"].as_u64().unwrap_or(u64::MAX);
+                    if n >= u64::from(max) {
+                        return Ok(false);
+                    }
+                    let mut next = current.next(json!({ "count": n + 1 }));
+                    next.expires_at = current.expires_at;
+                    match self.store.update(&next).await {
+                        Ok(()) => return Ok(true),
+                        Err(StoreError::Conflict { .. }) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
             }
         }
-        if outcome.deliveries.is_empty()
-            && let Some(rejection) = &outcome.rejection
-        {
-            self.event(
-                UNROUTED,
-                ObjectKind::Mail,
-                &mail_id,
-                Severity::Warning,
-                format!("mail rejected: {}", rejection.message),
-                rejection.action.clone(),
-                None,
-            )
-            .await;
-        }
-        if !to_push.is_empty() {
-            self.queue.send(QueueName::Push, &to_push).await?;
-        }
-        Ok(IntakeReport {
-            raw_key,
-            outcome,
-            queued,
-            duplicates,
-        })
+        // Contended beyond reason: count it as spent rather than risk a flood.
+        Ok(false)
     }
 }

@@ -61,6 +61,19 @@ fuzz_target!(|data: &[u8]| {
     for d in outcome.documents() {
         assert_eq!(d.size, d.content.len());
         assert!(!d.file_name.contains('/') && !d.file_name.contains('\\'));
+        assert!(!d.file_name.ends_with('.') && !d.file_name.ends_with(' '));
+        assert!(!d.file_name.chars().any(mail::escape::is_unsafe));
+    }
+    // A document is only ever collected for an authenticated sender, or on an
+    // "allow everyone" dossier.
+    if outcome.is_accepted() && selector & 16 == 0 {
+        assert!(outcome.auth.as_ref().is_some_and(|a| a.authenticated));
+    }
+    if !outcome.auth.as_ref().is_some_and(|a| a.authenticated) {
+        assert!(!outcome.notice_allowed());
+    }
+    for r in outcome.rejections() {
+        assert!(!r.message.is_empty() && !r.action.is_empty());
     }
     let _ = mail::classify::classify(raw, Some("f.docx"));
 });

@@ -82,7 +82,20 @@ pub fn welyb_policy() -> SenderPolicy {
     }
 }
 
-/// A minimal mail with one base64 attachment.
+/// The `Authentication-Results` SES prepends for a mail from `from` that passes (the tests'
+/// SES verdicts decide; this header only names the domain SES judged).
+pub fn ses_header(from: &str) -> String {
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim().to_lowercase())
+        .unwrap_or_default();
+    format!(
+        "Authentication-Results: amazonses.com;\r\n spf=pass (spfCheck: domain of {domain} designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=bounce@{domain}; helo=mail.{domain};\r\n dkim=pass header.i=@{domain}; dmarc=pass header.from={domain};\r\n"
+    )
+}
+
+/// A minimal mail with one base64 attachment. Without an `Authentication-Results` field in
+/// `extra_headers`, the one SES would prepend for `from` comes first.
 pub fn mail_with_attachment(
     from: &str,
     extra_headers: &str,
@@ -91,8 +104,13 @@ pub fn mail_with_attachment(
     data: &[u8],
 ) -> Vec<u8> {
     let b64 = base64_encode(data);
+    let ses = if extra_headers.contains("Authentication-Results") {
+        String::new()
+    } else {
+        ses_header(from)
+    };
     format!(
-        "{extra_headers}From: {from}\r\nTo: achat.acme@collect.example.fr\r\nSubject: Facture\r\nMessage-ID: <m1@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, ci-joint la facture.\r\n--XX\r\nContent-Type: {ctype}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
+        "{ses}{extra_headers}From: {from}\r\nTo: achat.acme@collect.example.fr\r\nSubject: Facture\r\nMessage-ID: <m1@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, ci-joint la facture.\r\n--XX\r\nContent-Type: {ctype}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
     )
     .into_bytes()
 }
