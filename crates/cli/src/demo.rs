@@ -16,7 +16,7 @@ use domain::config::ConfigFile;
 use ledgers::fec::{FecConfig, FecSink};
 use local::{DataDir, InProcessQueue};
 use sellsy::{SellsyClient, SellsyConfig};
-use sellsy_sim::{Kind, Sim, SimConfig};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 use serde_json::json;
 
 use crate::commands::{drain, print_warnings};

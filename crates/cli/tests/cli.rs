@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_passerelle"))

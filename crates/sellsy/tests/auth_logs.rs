@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use app::ports::{PullMode, PullWindow, SourceApi};
 use common::*;
-use sellsy_sim::{Faults, Kind, Sim, SimConfig};
+use simulators::sellsy::{Faults, Kind, Sim, SimConfig};
 use tracing_subscriber::fmt::MakeWriter;
 
 #[derive(Clone, Default)]

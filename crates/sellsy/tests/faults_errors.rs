@@ -9,7 +9,7 @@ use std::time::Duration;
 use app::ports::{DocRefKind, PullMode, PullWindow, SourceApi, SourceError};
 use common::*;
 use sellsy::SellsyError;
-use sellsy_sim::{ErrorRule, Faults, Kind, Sim, SimConfig};
+use simulators::sellsy::{ErrorRule, Faults, Kind, Sim, SimConfig};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,7 +167,7 @@ async fn a_402_plan_limit_is_a_typed_permanent_error_naming_the_limit() {
 #[tokio::test]
 async fn a_403_names_the_missing_scope() {
     let sim = Sim::start(fast_sim()).await.unwrap();
-    let scopes: Vec<&str> = sellsy_sim::ALL_SCOPES
+    let scopes: Vec<&str> = simulators::sellsy::ALL_SCOPES
         .iter()
         .copied()
         .filter(|s| *s != "credit-notes.read")

@@ -10,7 +10,7 @@ use app::ports::{DocRef, DocRefKind, PullMode, PullWindow, SourceApi};
 use common::*;
 use domain::{DocumentKind, DocumentStatus, PartyKind, RowKind, Side};
 use rust_decimal::Decimal;
-use sellsy_sim::{Kind, Sim, SimConfig};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_returns_each_finalized_document_of_the_window_exactly_once() {
@@ -28,7 +28,7 @@ async fn pull_returns_each_finalized_document_of_the_window_exactly_once() {
     };
     let pulled = c.pull(window, PullMode::Documents).await.unwrap();
 
-    let expect = |k: Kind| -> BTreeMap<u64, sellsy_sim::DocSummary> {
+    let expect = |k: Kind| -> BTreeMap<u64, simulators::sellsy::DocSummary> {
         sim.documents(k)
             .into_iter()
             .filter(|x| x.status != "draft" && window.contains(x.date))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use app::ports::DocRefKind;
 use sellsy::{convert, wire};
-use sellsy_sim::spec::spec;
+use simulators::sellsy::spec::spec;
 use serde_json::{Value, json};
 
 struct Fixture {

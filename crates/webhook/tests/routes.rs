@@ -743,7 +743,7 @@ fn handle_is_send_for_spawning_runtimes() {
 /// hold booked ones as "modified after booking".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_changes() {
-    use sellsy_sim::{Kind, Sim, SimConfig};
+    use simulators::sellsy::{Kind, Sim, SimConfig};
     let sim = Sim::start(SimConfig {
         invoices: 25,
         credit_notes: 4,

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use app::ports::BlobStore;
 use aws_support::TestEnv;
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 use serde_json::json;
 
 const CONFIG_KEY: &str = "config/dossiers.toml";

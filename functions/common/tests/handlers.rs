@@ -29,7 +29,7 @@ use lambda_handlers::pull::{self, PullEvent, PullOutcome, ScheduledPull};
 use lambda_handlers::sync_webhook::{self, LambdaLauncher};
 use lambda_handlers::{inbound, steps};
 use ledger_support::inqom_mock;
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 use serde_json::{Value, json};
 use webhook::{Launch, Launcher};
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use sellsy::{Pacing, RetryPolicy, Secret, SellsyClient, SellsyConfig};
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 
 pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

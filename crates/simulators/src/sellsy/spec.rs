@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value, json};
 
 /// The vendored spec, byte-for-byte (see `crates/sellsy/spec/README.md`).
-pub const SPEC_YAML: &str = include_str!("../../sellsy/spec/sellsy-v2-openapi.yaml");
+pub const SPEC_YAML: &str = include_str!("../../../sellsy/spec/sellsy-v2-openapi.yaml");
 
 /// Sellsy's error envelope (spec `info.description` and `components.schemas.Error`); most
 /// operations do not declare their 4xx responses, so error bodies are checked against this.

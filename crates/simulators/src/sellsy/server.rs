@@ -13,8 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::data::{Dataset, Doc, Kind};
-use crate::{ErrorRule, Faults, SimConfig, SimStats};
+use super::data::{Dataset, Doc, Kind};
+use super::{ErrorRule, Faults, SimConfig, SimStats};
 
 pub(crate) struct Quota {
     per_second: i64,
@@ -313,7 +313,7 @@ pub(crate) async fn handle(
         }
     };
     if s.cfg.validate
-        && let Err(errs) = crate::spec::spec().check_request(
+        && let Err(errs) = super::spec::spec().check_request(
             method.as_str(),
             &api_path,
             &query,
@@ -334,7 +334,7 @@ pub(crate) async fn handle(
     let (status, out) = route(&mut s, &method, &api_path, &query, json_body.as_ref());
     if s.cfg.validate
         && let Err(errs) =
-            crate::spec::spec().check_response(method.as_str(), &api_path, status, Some(&out))
+            super::spec::spec().check_response(method.as_str(), &api_path, status, Some(&out))
     {
         s.violations.extend(errs);
     }
@@ -443,7 +443,7 @@ fn file(state: &Shared, query: &[(String, String)]) -> Response {
 }
 
 pub(crate) fn render_pdf(data: &Dataset, doc: &Doc) -> Vec<u8> {
-    let a = crate::data::compute(doc, &data.taxes);
+    let a = super::data::compute(doc, &data.taxes);
     let title = match doc.kind {
         Kind::Invoice => format!("Facture {}", doc.number),
         Kind::CreditNote => format!("Avoir {}", doc.number),
@@ -458,13 +458,13 @@ pub(crate) fn render_pdf(data: &Dataset, doc: &Doc) -> Vec<u8> {
             "{} x {} : {} EUR HT",
             r.quantity,
             r.description,
-            crate::data::money(ra.excl)
+            super::data::money(ra.excl)
         ));
     }
-    lines.push(format!("Total HT : {} EUR", crate::data::money(a.excl)));
-    lines.push(format!("Total TVA : {} EUR", crate::data::money(a.vat)));
-    lines.push(format!("Total TTC : {} EUR", crate::data::money(a.incl)));
-    crate::pdf::render(&title, &lines)
+    lines.push(format!("Total HT : {} EUR", super::data::money(a.excl)));
+    lines.push(format!("Total TVA : {} EUR", super::data::money(a.vat)));
+    lines.push(format!("Total TTC : {} EUR", super::data::money(a.incl)));
+    super::pdf::render(&title, &lines)
 }
 
 fn scope_for(path: &str) -> Option<&'static str> {
@@ -616,10 +616,10 @@ fn route(
             200,
             json!({
                 "accounting_code_length": 6, "deposit_accounting_code": "419000",
-                "discount": { "enabled": true, "sell_discount_code_id": crate::data::CODE_DISCOUNT, "purchase_discount_code_id": 7024 },
+                "discount": { "enabled": true, "sell_discount_code_id": super::data::CODE_DISCOUNT, "purchase_discount_code_id": 7024 },
                 "default_codes": {
-                    "thirds": crate::data::CODE_CLIENTS, "staffs": 7025, "suppliers": 7020, "banks": 7021, "pay_mediums": 7027,
-                    "products_sales": crate::data::CODE_GOODS, "services_sales": crate::data::CODE_SERVICES,
+                    "thirds": super::data::CODE_CLIENTS, "staffs": 7025, "suppliers": 7020, "banks": 7021, "pay_mediums": 7027,
+                    "products_sales": super::data::CODE_GOODS, "services_sales": super::data::CODE_SERVICES,
                     "products_purchases": 7024, "services_purchases": 7028, "commissions": 7026,
                     "debit_vat": { "collected_vat": 7010, "deductible_vat": 7023 },
                     "collection_vat": { "collected_vat": 7010, "deductible_vat": 7023 }

@@ -2,7 +2,7 @@
 //! with spec-conformant requests and every response is checked by the simulator itself
 //! (`validate: true`), then `violations()` must be empty.
 
-use sellsy_sim::{Kind, Sim, SimConfig};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 use serde_json::{Value, json};
 
 async fn token(c: &reqwest::Client, sim: &Sim) -> String {

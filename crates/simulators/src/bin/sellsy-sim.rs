@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use sellsy_sim::{Faults, Sim, SimConfig};
+use simulators::sellsy::{Faults, Sim, SimConfig};
 
 fn value(args: &[String], name: &str) -> Option<String> {
     args.iter()
