@@ -4,4 +4,5 @@
 //! - [`sellsy`]: the Sellsy API v2 simulator (spec-shaped data, quotas, expiring tokens, faults)
 //!   and its conformance checker against Sellsy's official OpenAPI document.
 
+pub mod openapi;
 pub mod sellsy;

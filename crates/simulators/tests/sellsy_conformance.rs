@@ -2,8 +2,8 @@
 //! with spec-conformant requests and every response is checked by the simulator itself
 //! (`validate: true`), then `violations()` must be empty.
 
-use simulators::sellsy::{Kind, Sim, SimConfig};
 use serde_json::{Value, json};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 
 async fn token(c: &reqwest::Client, sim: &Sim) -> String {
     let r: Value = c

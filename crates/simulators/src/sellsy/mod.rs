@@ -341,7 +341,7 @@ impl Sim {
     pub fn pdf_bytes(&self, kind: Kind, id: u64) -> Option<Vec<u8>> {
         let s = self.state.lock().unwrap();
         let d = s.data.find(kind, id)?;
-        d.has_pdf.then(|| server::render_pdf(&s.data, d))
+        d.has_pdf.then(|| pdf::document(&s.data, d))
     }
 
     /// The JSON `GET /invoices/{id}` (or credit note) would answer, with `embeds`.

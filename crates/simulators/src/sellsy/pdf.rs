@@ -1,5 +1,7 @@
 //! A small, valid PDF 1.4 document (header, objects, xref table with exact offsets, trailer).
 
+use super::data::{Dataset, Doc, Kind};
+
 /// Renders `lines` (Latin-1 subset; other characters become '?') on one A4 page.
 pub fn render(title: &str, lines: &[String]) -> Vec<u8> {
     let mut content = String::from("BT /F1 16 Tf 50 790 Td (");
@@ -53,4 +55,30 @@ fn escape(s: &str) -> String {
             _ => "?".to_string(),
         })
         .collect()
+}
+
+/// The PDF of a document: its number, date, subject, rows and totals.
+pub(crate) fn document(data: &Dataset, doc: &Doc) -> Vec<u8> {
+    let a = super::data::compute(doc, &data.taxes);
+    let title = match doc.kind {
+        Kind::Invoice => format!("Facture {}", doc.number),
+        Kind::CreditNote => format!("Avoir {}", doc.number),
+    };
+    let mut lines = vec![
+        format!("Date : {}", doc.date),
+        format!("Objet : {}", doc.subject),
+        format!("Version : {}", doc.version),
+    ];
+    for (r, ra) in doc.rows.iter().zip(&a.rows) {
+        lines.push(format!(
+            "{} x {} : {} EUR HT",
+            r.quantity,
+            r.description,
+            super::data::money(ra.excl)
+        ));
+    }
+    lines.push(format!("Total HT : {} EUR", super::data::money(a.excl)));
+    lines.push(format!("Total TVA : {} EUR", super::data::money(a.vat)));
+    lines.push(format!("Total TTC : {} EUR", super::data::money(a.incl)));
+    render(&title, &lines)
 }
