@@ -3,8 +3,6 @@
 //! mocks on 127.0.0.1, the FEC in the blob store); the ledger counts match exactly and the FEC
 //! passes the independent checker.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +16,9 @@ use chrono::NaiveDate;
 use domain::config::DossierConfig;
 use ledgers::{FecConfig, FecSink, InqomSink, PartyBook, PennylaneSink};
 use mail::{AuthSource, Envelope};
-use support::{config, independent_check, inqom_mock, pennylane_mock};
+use simulators::{inqom as inqom_mock, pennylane as pennylane_mock};
+
+use crate::support::{InqomMockConfig, PennylaneMockConfig, config, independent_check};
 
 const INVOICES: usize = 500;
 const MAILS: usize = 100;

@@ -3,14 +3,16 @@
 //! mocks on 127.0.0.1, the FEC in the blob store — with exact counts on the ledger side, every
 //! entry found again by `find_entry`, and the FEC passing the independent checker.
 
-mod support;
-
 use std::sync::Arc;
 
 use app::memory::MemoryBlobs;
 use app::ports::{BlobStore, LedgerSink, SystemClock};
 use ledgers::{FecConfig, FecSink, InqomSink, PartyBook, PennylaneSink};
-use support::{config, documents, entries, independent_check, inqom_mock, pennylane_mock};
+use simulators::{inqom as inqom_mock, pennylane as pennylane_mock};
+
+use crate::support::{
+    InqomMockConfig, PennylaneMockConfig, config, documents, entries, independent_check,
+};
 
 const ENTRIES: usize = 500;
 const DOCUMENTS: usize = 100;

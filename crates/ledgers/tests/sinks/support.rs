@@ -1,26 +1,21 @@
-//! Test support: data (mapped invoices, collected documents), stateful mocks of Inqom and
-//! Pennylane on 127.0.0.1 following the research notes' shapes, and the independent FEC checker.
-#![allow(dead_code)]
-
-pub mod inqom_mock;
-pub mod pennylane_mock;
+//! Test support of the ledgers tests: data (mapped invoices, collected documents), the sinks'
+//! configurations for the Inqom and Pennylane mocks of `simulators`, and the independent FEC
+//! checker.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::ports::{Attachment, DocumentToPush, EntryToPush};
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Response, StatusCode};
+use app::ports::{Attachment, DocumentToPush, EntryToPush, Secret};
 use domain::Category;
 use domain::auxcode::AuxCodes;
 use domain::config::DossierConfig;
 use domain::mapping::{Mapped, map_document};
 use domain::testkit::{example_config, invoices};
-use ledgers::{PartyBook, RetryPolicy};
+use ledgers::{InqomConfig, PartyBook, PennylaneAuth, PennylaneConfig, RateLimit, RetryPolicy};
 use sha2::Digest;
+use simulators::inqom::{self, InqomMock};
+use simulators::pennylane::{self, PennylaneMock};
 
 pub fn config() -> DossierConfig {
     example_config()
@@ -98,69 +93,6 @@ pub fn retry() -> RetryPolicy {
     }
 }
 
-/// A fault the next API request meets.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    Unauthorized,
-    /// 429 with `Retry-After` seconds.
-    TooMany(u64),
-    Status(u16, String),
-    Hang(Duration),
-}
-
-pub type Faults = Arc<Mutex<std::collections::VecDeque<Fault>>>;
-
-/// Applies the next fault, if any.
-pub async fn next_fault(faults: &Faults) -> Option<Response<Body>> {
-    let fault = faults.lock().unwrap().pop_front()?;
-    Some(match fault {
-        Fault::Unauthorized => json_response(401, r#"{"error":"unauthorized","status":401}"#),
-        Fault::TooMany(secs) => {
-            let mut r = json_response(
-                429,
-                &format!(
-                    r#"{{"error":"Rate limit exceeded. Please retry in {secs} seconds.","status":429}}"#
-                ),
-            );
-            r.headers_mut()
-                .insert("retry-after", secs.to_string().parse().unwrap());
-            r
-        }
-        Fault::Status(code, body) => json_response(code, &body),
-        Fault::Hang(d) => {
-            tokio::time::sleep(d).await;
-            json_response(500, r#"{"error":"late"}"#)
-        }
-    })
-}
-
-pub fn json_response(status: u16, body: &str) -> Response<Body> {
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap())
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-pub fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::to_string)
-}
-
-/// Serves `app` on 127.0.0.1 with a free port; returns the base URL.
-pub async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    format!("http://{addr}")
-}
-
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -191,4 +123,63 @@ pub fn independent_check(path: &Path) -> (i32, serde_json::Value) {
         code,
         serde_json::from_slice(&out.stdout).expect("fec_check prints JSON"),
     )
+}
+
+/// No client-side pacing in the tests: the mocks do not throttle unless told to.
+fn no_pacing() -> RateLimit {
+    RateLimit {
+        requests: 1_000,
+        per: Duration::from_secs(1),
+    }
+}
+
+/// The Inqom sink's configuration for a mock.
+pub trait InqomMockConfig {
+    fn config(&self) -> InqomConfig;
+}
+
+impl InqomMockConfig for InqomMock {
+    fn config(&self) -> InqomConfig {
+        let mut c = InqomConfig::production(
+            inqom::DOSSIER,
+            inqom::USER,
+            Secret::new(inqom::PASSWORD),
+            inqom::CLIENT_ID,
+            Secret::new(inqom::CLIENT_SECRET),
+        );
+        c.token_url = self.token_url();
+        c.api_url = self.api_url();
+        c.documents_url = self.api_url();
+        c.retry = retry();
+        c.rate = no_pacing();
+        c
+    }
+}
+
+/// The Pennylane sink's configurations for a mock: the company token, or OAuth.
+pub trait PennylaneMockConfig {
+    fn config(&self) -> PennylaneConfig;
+    fn oauth_config(&self) -> PennylaneConfig;
+}
+
+impl PennylaneMockConfig for PennylaneMock {
+    fn config(&self) -> PennylaneConfig {
+        let mut c = PennylaneConfig::with_token(Secret::new(pennylane::API_TOKEN));
+        c.base_url = self.api_base();
+        c.retry = retry();
+        c.rate = no_pacing();
+        c
+    }
+
+    fn oauth_config(&self) -> PennylaneConfig {
+        let mut c = self.config();
+        c.auth = PennylaneAuth::OAuth {
+            token_url: self.token_url(),
+            client_id: pennylane::CLIENT_ID.into(),
+            client_secret: Secret::new(pennylane::CLIENT_SECRET),
+            refresh_token: Secret::new(pennylane::REFRESH_TOKEN),
+            access_token: None,
+        };
+        c
+    }
 }

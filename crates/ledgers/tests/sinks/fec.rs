@@ -1,15 +1,14 @@
 //! FEC sink over the in-memory blob store: the FEC is valid after every push (independent
 //! checker), pushes are idempotent, `find_entry` answers from the booked entries, errors.
 
-mod support;
-
 use std::sync::Arc;
 
 use app::memory::MemoryBlobs;
 use app::ports::{BlobError, BlobStore, Clock, LedgerSink, PutOnce, SinkErrorKind};
 use chrono::{DateTime, TimeZone, Utc};
 use ledgers::{FecConfig, FecSink, PartyBook};
-use support::{config, documents, entries, independent_check};
+
+use crate::support::{config, documents, entries, independent_check};
 
 #[derive(Clone, Copy)]
 struct Fixed;

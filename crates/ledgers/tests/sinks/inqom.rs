@@ -2,8 +2,6 @@
 //! multipart fields, all-or-nothing batches split to isolate the bad entry, errors, locked
 //! periods, auxiliary accounts, idempotency.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,8 +10,10 @@ use app::ports::{LedgerSink, SinkErrorKind};
 use domain::Category;
 use ledgers::inqom::type_scan;
 use ledgers::{InqomSink, MatchRule, PartyBook};
-use support::inqom_mock::{self, InqomMock};
-use support::{Fault, config, documents, entries};
+use simulators::inqom::{self as inqom_mock, InqomMock};
+use simulators::mock::Fault;
+
+use crate::support::{InqomMockConfig, config, documents, entries};
 
 fn sink(mock: &InqomMock, book: Arc<PartyBook>) -> InqomSink {
     InqomSink::new(mock.config(), book).unwrap()
