@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use app::ports::DocRefKind;
 use sellsy::{convert, wire};
-use simulators::sellsy::spec::spec;
 use serde_json::{Value, json};
+use simulators::sellsy::spec::spec;
 
 struct Fixture {
     name: String,

@@ -1,13 +1,11 @@
 //! Acceptance 4: a token that expires mid-run is renewed, and nothing secret reaches the logs.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use app::ports::{PullMode, PullWindow, SourceApi};
-use common::*;
 use simulators::sellsy::{Faults, Kind, Sim, SimConfig};
 use tracing_subscriber::fmt::MakeWriter;
 

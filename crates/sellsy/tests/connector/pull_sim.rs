@@ -2,12 +2,10 @@
 //! never, amounts as generated, zero 429s when pacing works, and every exchange conformant to
 //! the spec (the simulator validates requests and its own answers).
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 
+use crate::common::*;
 use app::ports::{DocRef, DocRefKind, PullMode, PullWindow, SourceApi};
-use common::*;
 use domain::{DocumentKind, DocumentStatus, PartyKind, RowKind, Side};
 use rust_decimal::Decimal;
 use simulators::sellsy::{Kind, Sim, SimConfig};

@@ -1,16 +1,14 @@
 //! Acceptance 3: with 20 % injected 5xx and timeouts the pull still returns every document
 //! exactly once; permanent errors are typed and carry the HTTP status and Sellsy's message.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::common::*;
 use app::ports::{DocRefKind, PullMode, PullWindow, SourceApi, SourceError};
-use common::*;
 use sellsy::SellsyError;
-use simulators::sellsy::{ErrorRule, Faults, Kind, Sim, SimConfig};
 use serde_json::json;
+use simulators::sellsy::{ErrorRule, Faults, Kind, Sim, SimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_percent_faults_still_yield_every_document_exactly_once() {

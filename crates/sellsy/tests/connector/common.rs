@@ -1,5 +1,4 @@
 //! Shared helpers: a simulator on 127.0.0.1 (free port) and a client pointed at it.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
