@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::Response;
 use serde_json::{Value, json};
 
-use super::{DOSSIER, S};
+use super::state::{DOSSIER, S};
 use crate::mock::json_response;
 
 pub(super) async fn journals(State((state, _)): S) -> Response<Body> {

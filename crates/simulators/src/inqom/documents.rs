@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::Response;
 use serde_json::{Value, json};
 
-use super::{DOSSIER, S};
+use super::state::{DOSSIER, S};
 use crate::mock::json_response;
 
 pub(super) async fn fields(mut m: Multipart) -> Result<HashMap<String, String>, String> {

@@ -8,7 +8,7 @@ use axum::http::Response;
 use serde_json::{Value, json};
 
 use super::chart::check_keys;
-use super::{InqomState, S, StoredEntry};
+use super::state::{InqomState, S, StoredEntry};
 use crate::mock::json_response;
 
 pub(super) async fn create_entries(State((state, _)): S, body: String) -> Response<Body> {

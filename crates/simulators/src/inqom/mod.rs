@@ -28,8 +28,8 @@
 mod chart;
 mod documents;
 mod entries;
+mod state;
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -38,58 +38,14 @@ use axum::extract::{Request, State};
 use axum::http::Response;
 use axum::middleware::{self, Next};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
 use chart::{accounts, create_account, journals, periods};
 use documents::{attach, expense_bill, list_documents, upload_document};
 use entries::{create_entries, entry_lines};
-
-pub const USER: &str = "systeme@cabinet.fr";
-pub const PASSWORD: &str = "mot-de-passe-secret";
-pub const CLIENT_ID: &str = "passerelle";
-pub const CLIENT_SECRET: &str = "client-secret-value";
-pub const DOSSIER: u64 = 80548;
-
-#[derive(Debug, Clone)]
-pub struct StoredEntry {
-    pub id: i64,
-    pub journal_id: i64,
-    pub date: String,
-    pub reference: String,
-    pub external_id: String,
-    pub lines: Vec<Value>,
-}
-
-#[derive(Debug, Default)]
-pub struct InqomState {
-    pub token_requests: usize,
-    pub current_token: Option<String>,
-    pub journals: Vec<(i64, String)>,
-    /// (begin, end, locked)
-    pub periods: Vec<(String, String, bool)>,
-    /// (number, name, parent)
-    pub accounts: Vec<(String, String, Option<String>)>,
-    pub accounts_created: Vec<(String, String)>,
-    pub entries: Vec<StoredEntry>,
-    pub entry_posts: usize,
-    pub batch_sizes: Vec<usize>,
-    pub attachments: Vec<BTreeSet<String>>,
-    pub documents: Vec<(i64, HashMap<String, String>)>,
-    pub document_fields: Vec<BTreeSet<String>>,
-    pub expense_bills: Vec<HashMap<String, String>>,
-    pub expense_fields: Vec<BTreeSet<String>>,
-    pub violations: Vec<String>,
-    pub requests: usize,
-    next_id: i64,
-}
-
-impl InqomState {
-    pub(crate) fn id(&mut self) -> i64 {
-        self.next_id += 1;
-        1_000 + self.next_id
-    }
-}
+use state::S;
+pub use state::{CLIENT_ID, CLIENT_SECRET, DOSSIER, InqomState, PASSWORD, StoredEntry, USER};
 
 #[derive(Clone)]
 pub struct InqomMock {
@@ -117,8 +73,6 @@ impl InqomMock {
         format!("{}/identity/connect/token", self.url)
     }
 }
-
-type S = State<(Arc<Mutex<InqomState>>, Faults)>;
 
 /// Starts the mock with the example dossier's chart: journals VT, AV, HA; fiscal year 2026 open,
 /// 2025 locked; general accounts of the example configuration.

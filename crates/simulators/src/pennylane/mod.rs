@@ -19,6 +19,7 @@
 
 mod routes;
 pub mod spec;
+mod state;
 
 use std::sync::{Arc, Mutex};
 
@@ -29,72 +30,17 @@ use axum::http::Response;
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::{self, Next};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
 use routes::*;
+use state::S;
+pub use state::{PennylaneState, ThirdParty};
 
 pub const API_TOKEN: &str = "pl-company-token";
 pub const CLIENT_ID: &str = "pl-client";
 pub const CLIENT_SECRET: &str = "pl-client-secret";
 pub const REFRESH_TOKEN: &str = "pl-refresh-1";
-
-#[derive(Debug, Clone, Default)]
-pub struct ThirdParty {
-    pub id: i64,
-    pub name: String,
-    pub reg_no: Option<String>,
-    pub establishment_no: Option<String>,
-    pub vat_number: Option<String>,
-    pub external_reference: Option<String>,
-    pub ledger_account_id: i64,
-}
-
-#[derive(Debug, Default)]
-pub struct PennylaneState {
-    pub tokens: Vec<String>,
-    pub refresh_token: String,
-    pub token_requests: usize,
-    pub journals: Vec<(i64, String, String)>,
-    pub ledger_accounts: Vec<(i64, String, String)>,
-    pub customers: Vec<ThirdParty>,
-    pub suppliers: Vec<ThirdParty>,
-    pub accounts_created: Vec<String>,
-    pub suppliers_created: Vec<String>,
-    pub file_attachments: Vec<String>,
-    pub entries: Vec<Value>,
-    /// JSON request bodies validated against their schema in the extract.
-    pub validated: usize,
-    /// Answers checked against the documented shapes.
-    pub answers_checked: usize,
-    /// Requests and answers that do not follow the extract (see [`spec`]).
-    pub violations: Vec<String>,
-    pub requests: usize,
-    next_id: i64,
-}
-
-impl PennylaneState {
-    fn id(&mut self) -> i64 {
-        self.next_id += 1;
-        5_000 + self.next_id
-    }
-
-    /// Adds a ledger account; returns its id.
-    pub fn add_account(&mut self, number: &str, label: &str) -> i64 {
-        let id = self.id();
-        self.ledger_accounts.push((id, number.into(), label.into()));
-        id
-    }
-
-    /// Adds a customer with its own 411 account; returns the account id.
-    pub fn add_customer(&mut self, number: &str, mut c: ThirdParty) -> i64 {
-        let la = self.add_account(number, &c.name);
-        c.id = self.id();
-        c.ledger_account_id = la;
-        self.customers.push(c);
-        la
-    }
-}
 
 #[derive(Clone)]
 pub struct PennylaneMock {
@@ -122,8 +68,6 @@ impl PennylaneMock {
         format!("{}/oauth/token", self.url)
     }
 }
-
-type S = State<(Arc<Mutex<PennylaneState>>, Faults)>;
 
 /// Starts the mock with journals VT, AV, HA and the example dossier's general accounts.
 pub async fn start() -> PennylaneMock {

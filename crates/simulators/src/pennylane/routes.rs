@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::Response;
 use serde_json::{Value, json};
 
-use super::{S, ThirdParty};
+use super::state::{S, ThirdParty};
 use crate::mock::json_response;
 
 /// An operation of the extract the mock does not serve (the gate answered 404 for the others).

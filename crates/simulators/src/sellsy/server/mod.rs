@@ -1,61 +1,23 @@
 //! The HTTP side of the simulator: token endpoint, `/v2/...` API routes, PDF files, quotas,
 //! faults and conformance checks of every exchange.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde_json::{Value, json};
 
 mod paging;
 mod quota;
 mod routes;
+mod state;
 
-use super::data::{Dataset, Kind};
-use super::{ErrorRule, Faults, SimConfig, SimStats};
-use quota::Quota;
-
-pub(crate) struct Inner {
-    pub cfg: SimConfig,
-    pub data: Dataset,
-    pub tokens: HashMap<String, Instant>,
-    pub quota: Quota,
-    pub stats: SimStats,
-    pub rng: StdRng,
-    pub faults: Faults,
-    pub rules: Vec<ErrorRule>,
-    pub violations: Vec<String>,
-    pub scopes: HashSet<String>,
-    pub corrupt_pdfs: HashSet<(Kind, u64)>,
-    pub base: String,
-}
-
-pub(crate) type Shared = Arc<Mutex<Inner>>;
-
-impl Inner {
-    pub fn new(cfg: SimConfig, base: String) -> Inner {
-        let data = Dataset::generate(&cfg.gen_params());
-        Inner {
-            quota: Quota::new(&cfg),
-            rng: StdRng::seed_from_u64(cfg.seed ^ 0x5eed),
-            faults: cfg.faults.clone(),
-            scopes: cfg.scopes.iter().cloned().collect(),
-            cfg,
-            data,
-            tokens: HashMap::new(),
-            stats: SimStats::default(),
-            rules: Vec::new(),
-            violations: Vec::new(),
-            corrupt_pdfs: HashSet::new(),
-            base,
-        }
-    }
-}
+use super::data::Kind;
+use super::envelope::sellsy_error;
+pub(crate) use state::{Inner, Shared};
 
 fn json_response(status: u16, body: &Value, extra: Option<&HeaderMap>) -> Response {
     let mut r = Response::new(Body::from(serde_json::to_vec(body).unwrap()));
@@ -70,15 +32,6 @@ fn json_response(status: u16, body: &Value, extra: Option<&HeaderMap>) -> Respon
         }
     }
     r
-}
-
-pub(crate) fn sellsy_error(
-    status: u16,
-    message: &str,
-    context: Option<&str>,
-    details: Value,
-) -> Value {
-    json!({ "error": { "code": status, "message": message, "context": context, "details": details } })
 }
 
 pub(crate) async fn handle(
@@ -109,8 +62,8 @@ pub(crate) async fn handle(
 
     // Authentication, quota, faults: decided under the lock, slept outside it.
     let delay = match admit(&state, &method, &api_path, &headers) {
-        Ok(delay) => delay,
-        Err(early) => return early,
+        Admission::Proceed(delay) => delay,
+        Admission::Answer(early) => return early,
     };
     let mut faulted = false;
     if let Some((d, is_timeout)) = delay {
@@ -121,14 +74,16 @@ pub(crate) async fn handle(
     answer(&mut s, &method, &api_path, &query, &body, faulted)
 }
 
+/// What [`admit`] decided for a request.
+enum Admission {
+    /// The answer to send at once (401, 429, an injected 5xx).
+    Answer(Response),
+    /// Go on, maybe after a delay (and whether it is a hang).
+    Proceed(Option<(Duration, bool)>),
+}
+
 /// Checks the bearer token, counts the request against the quotas and draws the injected fault.
-/// `Err` is the answer to send at once; `Ok` may carry a delay (and whether it is a hang).
-fn admit(
-    state: &Shared,
-    method: &Method,
-    api_path: &str,
-    headers: &HeaderMap,
-) -> Result<Option<(Duration, bool)>, Response> {
+fn admit(state: &Shared, method: &Method, api_path: &str, headers: &HeaderMap) -> Admission {
     let mut s = state.lock().unwrap();
     let now = Instant::now();
     let bearer = headers
@@ -148,7 +103,7 @@ fn admit(
             "Jeton d'accès manquant"
         };
         let body = sellsy_error(401, msg, Some("unauthorized"), json!({}));
-        return Err(json_response(401, &body, None));
+        return Admission::Answer(json_response(401, &body, None));
     }
     s.stats.api_requests += 1;
     *s.stats
@@ -170,14 +125,14 @@ fn admit(
             Some("too_many_requests"),
             json!({}),
         );
-        return Err(json_response(429, &body, Some(&qh)));
+        return Admission::Answer(json_response(429, &body, Some(&qh)));
     }
     let f = s.faults.clone();
     let roll: f64 = s.rng.random();
     if roll < f.error_rate {
         s.stats.faults += 1;
         let status = [500u16, 502, 503, 504][s.rng.random_range(0..4)];
-        return Err(if status == 502 {
+        return Admission::Answer(if status == 502 {
             // A proxy in front answers HTML, not Sellsy's JSON envelope.
             let mut r = Response::new(Body::from(
                 "<html><body><h1>502 Bad Gateway</h1></body></html>",
@@ -199,7 +154,7 @@ fn admit(
             )
         });
     }
-    Ok(if roll < f.error_rate + f.timeout_rate {
+    Admission::Proceed(if roll < f.error_rate + f.timeout_rate {
         s.stats.faults += 1;
         Some((f.hang, true))
     } else if roll < f.error_rate + f.timeout_rate + f.slow_rate {

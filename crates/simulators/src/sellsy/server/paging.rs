@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::sellsy_error;
+use crate::sellsy::envelope::sellsy_error;
 
 pub(super) fn qget<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
     q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())

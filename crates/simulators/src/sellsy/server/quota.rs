@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
 
-use super::super::SimConfig;
+use crate::sellsy::config::SimConfig;
 
 pub(crate) struct Quota {
     pub(super) per_second: i64,

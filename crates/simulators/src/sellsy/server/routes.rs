@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::super::data::{self, Kind};
 use super::paging::{limit, page, paged_ids, qall, qget, seek};
-use super::{Inner, sellsy_error};
+use super::state::Inner;
+use crate::sellsy::envelope::sellsy_error;
 
 fn scope_for(path: &str) -> Option<&'static str> {
     let first = path.trim_matches('/').split('/').next().unwrap_or("");
