@@ -7,9 +7,14 @@
 //!   (Inqom publishes no OpenAPI document);
 //! - [`pennylane`]: a stateful Pennylane Company API v2 mock, every request checked against the
 //!   vendored extract of the official spec and every answer against its documented shapes;
-//! - [`mock`]: what the ledger mocks share (injected faults, serving on 127.0.0.1).
+//! - [`mock`]: what the ledger mocks share (injected faults, serving on 127.0.0.1);
+//! - [`aws`]: `moto_server` started and stopped by the tests, and a scripted AWS endpoint for
+//!   the failures moto cannot produce;
+//! - [`lambda`]: real-shaped Lambda events (the AWS samples) as the functions receive them.
 
+pub mod aws;
 pub mod inqom;
+pub mod lambda;
 pub mod mock;
 pub mod openapi;
 pub mod pennylane;

@@ -1,12 +1,10 @@
 //! The pipeline under faults over the AWS adapters against moto_server (DynamoDB, S3, SQS over
 //! HTTP): 1,000 documents, 30 % injected faults, two workers; exactly once, nothing lost.
 
-mod support;
-
 use std::time::Duration;
 
 use app::testing::pipeline::pipeline_fault_suite;
-use support::TestEnv;
+use aws::testing::TestEnv;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipeline_under_faults_with_aws_adapters() {

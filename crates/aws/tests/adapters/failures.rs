@@ -2,8 +2,6 @@
 //! unreachable services, partial batch failures, access denied. Each must reach the port as the
 //! right error, with a message that says what happened.
 
-mod support;
-
 use std::time::Duration;
 
 use app::ports::{
@@ -12,8 +10,9 @@ use app::ports::{
 };
 use aws::sdk::aws_config::retry::RetryConfig;
 use aws::sdk::{dynamodb, s3, secretsmanager, sqs, ssm};
+use aws::testing::sdk_config_with_retries;
 use aws::{AwsSecrets, DynamoStore, S3Blobs, SqsQueue};
-use support::{Answer, FakeAws, sdk_config_with_retries};
+use simulators::aws::{Answer, FakeAws};
 
 fn fast_retries(attempts: u32) -> RetryConfig {
     RetryConfig::standard()

@@ -4,196 +4,27 @@
 //! runtime is built the way the functions build it: configuration from the bucket, credentials
 //! from SSM and Secrets Manager.
 //!
-//! One test binary for every handler: it links the AWS SDK once.
+//! One test binary for every handler: it links the AWS SDK once. The world each test runs in
+//! (moto resources, simulators, configuration, secrets) is built in `world.rs`.
 
-// The moto harness of the aws crate and the ledger mocks of the ledgers crate, shared, not copied.
-#[path = "../../../crates/aws/tests/support/mod.rs"]
-mod aws_support;
-mod events;
-#[path = "../../../crates/ledgers/tests/support/mod.rs"]
-mod ledger_support;
-
-use std::time::Duration;
+mod world;
 
 use app::ports::{BlobStore, RecordStore};
-use app::usecases::records::{doc_pk, file_pk};
-use app::usecases::{DocState, DocumentRecord, Settings};
-use aws::sdk::{s3, secretsmanager, sqs, ssm};
+use app::usecases::records::file_pk;
+use app::usecases::{DocState, Settings};
+use aws::sdk::ssm;
+use aws::testing::TestEnv;
 use aws_lambda_events::event::ses::SimpleEmailEvent;
-use aws_lambda_events::event::sqs::SqsEvent;
-use aws_support::TestEnv;
 use domain::Category;
-use events::{fixture, url_event, welyb_ses_event};
 use lambda_handlers::Cloud;
 use lambda_handlers::pull::{self, PullEvent, PullOutcome, ScheduledPull};
 use lambda_handlers::sync_webhook::{self, LambdaLauncher};
 use lambda_handlers::{inbound, steps};
-use ledger_support::inqom_mock;
-use simulators::sellsy::{Sim, SimConfig};
 use serde_json::{Value, json};
+use simulators::lambda::{self, fixture, welyb_ses_event};
+use simulators::mock::Fault;
 use webhook::{Launch, Launcher};
-
-const CONFIG_KEY: &str = "config/dossiers.toml";
-const DOMAIN: &str = "collecte.example.fr";
-
-/// One test's world: moto resources, the Sellsy simulator, the Inqom mock, the credentials in
-/// SSM / Secrets Manager, the configuration in the bucket, and the runtime built from them.
-struct World {
-    env: TestEnv,
-    sim: Sim,
-    inqom: inqom_mock::InqomMock,
-    cloud: Cloud,
-}
-
-async fn world() -> World {
-    let env = TestEnv::new().await;
-    let sim = Sim::start(SimConfig {
-        invoices: 12,
-        credit_notes: 3,
-        to: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        draft_share: 0.0,
-        per_second: 200,
-        per_minute: 10_000,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the Sellsy simulator starts");
-    let inqom = inqom_mock::start().await;
-
-    let id = &env.id;
-    let ssm = ssm::Client::new(&env.sdk);
-    ssm.put_parameter()
-        .name(format!("/passerelle/{id}/sellsy"))
-        .value(sim.client_secret())
-        .r#type(ssm::types::ParameterType::SecureString)
-        // TestEnv made one with this name; this is the simulator's secret.
-        .overwrite(true)
-        .send()
-        .await
-        .expect("put the Sellsy secret");
-    let sm = secretsmanager::Client::new(&env.sdk);
-    for (name, value) in [
-        ("inqom-password", inqom_mock::PASSWORD),
-        ("inqom-client-secret", inqom_mock::CLIENT_SECRET),
-    ] {
-        sm.create_secret()
-            .name(format!("passerelle/{id}/{name}"))
-            .secret_string(value)
-            .send()
-            .await
-            .expect("create an Inqom secret");
-    }
-    // The example dossier (the one the ledger mocks' charts follow), connected the cloud way.
-    let config = format!(
-        "[service]\nmail_domains = [\"{DOMAIN}\"]\n\n{}\n\
-         [dossier.sellsy]\nclient_id = \"{}\"\nclient_secret = \"ssm:/passerelle/{id}/sellsy\"\n\
-         api_base = \"{}\"\ntoken_url = \"{}\"\n\n\
-         [dossier.ledger]\nkind = \"inqom\"\ndossier_id = {}\nusername = \"{}\"\n\
-         password = \"secret:passerelle/{id}/inqom-password\"\nclient_id = \"{}\"\n\
-         client_secret = \"secret:passerelle/{id}/inqom-client-secret\"\n\
-         api_url = \"{}\"\ntoken_url = \"{}/identity/connect/token\"\n",
-        include_str!("../../../infra/dossiers.example.toml"),
-        sim.client_id(),
-        sim.api_base(),
-        sim.token_url(),
-        inqom_mock::DOSSIER,
-        inqom_mock::USER,
-        inqom_mock::CLIENT_ID,
-        inqom.url,
-        inqom.url,
-    );
-    env.adapters
-        .blobs
-        .put(CONFIG_KEY, config.as_bytes(), "application/toml")
-        .await
-        .expect("upload the configuration");
-    let adapters = aws::AwsAdapters::new(&env.sdk, &env.settings);
-    let settings = Settings {
-        // Failed pushes come back quickly in the test, as SQS would after the visibility timeout.
-        retry_delay: Duration::from_secs(1),
-        ..Settings::default()
-    };
-    let cloud = Cloud::new(adapters, CONFIG_KEY, settings)
-        .await
-        .expect("the runtime is built from the bucket's configuration and the secrets");
-    World {
-        env,
-        sim,
-        inqom,
-        cloud,
-    }
-}
-
-impl World {
-    /// Receives what is on a queue (as the Lambda event source mapping would), deletes it, and
-    /// wraps it in the AWS sample SQS event.
-    async fn sqs_event(&self, queue_url: &str) -> SqsEvent {
-        let client = sqs::Client::new(&self.env.sdk);
-        let mut messages = Vec::new();
-        loop {
-            let got = client
-                .receive_message()
-                .queue_url(queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("receive")
-                .messages
-                .unwrap_or_default();
-            if got.is_empty() {
-                break;
-            }
-            for m in &got {
-                client
-                    .delete_message()
-                    .queue_url(queue_url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .expect("delete");
-            }
-            messages.extend(got);
-        }
-        let mut event = fixture("sqs-event.json");
-        let template = event["Records"][0].clone();
-        let arn = format!(
-            "arn:aws:sqs:{}:123456789012:{}",
-            aws_support::REGION,
-            queue_url.rsplit('/').next().unwrap()
-        );
-        event["Records"] = messages
-            .iter()
-            .map(|m| {
-                let mut r = template.clone();
-                r["messageId"] = json!(m.message_id().unwrap());
-                r["receiptHandle"] = json!(m.receipt_handle().unwrap());
-                r["body"] = json!(m.body().unwrap());
-                r["md5OfBody"] = json!(m.md5_of_body().unwrap_or_default());
-                r["eventSourceARN"] = json!(arn);
-                r["awsRegion"] = json!(aws_support::REGION);
-                r["messageAttributes"] = json!({});
-                r
-            })
-            .collect();
-        serde_json::from_value(event).expect("an SQS event")
-    }
-
-    async fn documents(&self) -> Vec<DocumentRecord> {
-        self.cloud
-            .pipeline
-            .store
-            .query(&doc_pk("acme"), None, None, usize::MAX)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| DocumentRecord::from_record(r).unwrap())
-            .collect()
-    }
-}
-
-fn s3_client(env: &TestEnv) -> s3::Client {
-    env.s3()
-}
+use world::{CONFIG_KEY, DOMAIN, World, s3_client, url_event, world};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schedule_pulls_then_sqs_batches_map_and_push_to_the_ledger() {
@@ -301,7 +132,7 @@ async fn a_push_the_ledger_refuses_for_now_is_a_batch_item_failure() {
     // The ledger asks to come back in 10 minutes (longer than a sink waits inside a call): the
     // messages must come back through SQS, none lost.
     for _ in 0..200 {
-        w.inqom.fault(ledger_support::Fault::TooMany(600));
+        w.inqom.fault(Fault::TooMany(600));
     }
     let mut ids: Vec<String> = batch
         .records
@@ -331,7 +162,7 @@ async fn ses_notification_takes_the_mail_in_and_the_sink_pushes_it() {
         .put_object()
         .bucket(&w.env.settings.bucket)
         .key(&key)
-        .body(events::WELYB_MAIL.to_vec().into())
+        .body(lambda::WELYB_MAIL.to_vec().into())
         .send()
         .await
         .unwrap();
@@ -401,7 +232,7 @@ async fn a_missing_configuration_or_secret_is_named_at_init() {
 
     let config = format!(
         "{}\n[dossier.sellsy]\nclient_id = \"x\"\nclient_secret = \"ssm:/passerelle/{}/nothing\"\n",
-        include_str!("../../../infra/dossiers.example.toml"),
+        include_str!("../../../../infra/dossiers.example.toml"),
         env.id
     );
     env.adapters

@@ -1,15 +1,14 @@
 //! The AWS adapters against `moto_server` over HTTP: the ports' behavioural suite, plus what
 //! only AWS has (encryption at rest, SES, SSM and Secrets Manager).
 
-mod support;
-
 use app::ports::{
     BlobStore, Notifier, PutOnce, Queue, QueueName, Record, RecordStore, SecretError, Secrets,
 };
 use app::testing::{blob_store_suite, queue_suite, record_store_suite};
 use aws::sdk::s3::types::ServerSideEncryption;
+use aws::testing::{MAIL_FROM, SECRET_VALUE, SSM_VALUE, TestEnv};
 use serde_json::json;
-use support::{MAIL_FROM, SECRET_VALUE, SSM_VALUE, TestEnv, http_get};
+use simulators::aws::http_get;
 
 #[tokio::test]
 async fn dynamo_store_passes_the_port_suite() {
