@@ -9,8 +9,8 @@ use std::time::Duration;
 #[allow(dead_code)] // this binary uses part of the helpers
 mod common;
 
-use common::*;
 use app::ports::{PullMode, PullWindow, SourceApi};
+use common::*;
 use simulators::sellsy::{Faults, Kind, Sim, SimConfig};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -92,7 +92,7 @@ async fn expiring_tokens_are_renewed_and_no_secret_is_logged() {
     assert!(pulled.stats.token_renewals >= 2);
     // Errors do not carry it either.
     let mut cfg = client_for(&sim);
-    cfg.client_secret = sellsy::Secret::new("another-Wrong-Secret-987");
+    cfg.client_secret = app::ports::Secret::new("another-Wrong-Secret-987");
     let err = sellsy::SellsyClient::new(cfg.clone())
         .unwrap()
         .pull(window, PullMode::Documents)

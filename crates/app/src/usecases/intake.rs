@@ -8,8 +8,10 @@ use domain::Category;
 use domain::config::DossierConfig;
 use mail::{Directory, DuplicateIndex, Envelope, MailOutcome, SenderPolicy};
 
+use super::einvoice::{EInvoiceOutcome, IncomingFile};
 use super::records::{
-    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_pk, mail_pk,
+    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_key,
+    file_pk, mail_pk,
 };
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
@@ -60,11 +62,6 @@ impl DuplicateIndex for Known {
         self.0
             .contains(&(dossier_id.to_string(), category, sha256.to_string()))
     }
-}
-
-/// Blob key of a collected file.
-pub fn file_key(dossier: &str, category: Category, sha256: &str, extension: &str) -> String {
-    format!("files/{dossier}/{}/{sha256}.{extension}", category.prefix())
 }
 
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
@@ -189,6 +186,35 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                     Err(e) => return Err(e.into()),
                 }
                 let key = format!("mail:{}:{}", doc.category.prefix(), doc.sha256);
+                if !doc.duplicate
+                    && let Some(cfg) = dossiers.iter().find(|d| d.id == dossier)
+                {
+                    let file = IncomingFile {
+                        category: doc.category,
+                        file_name: &doc.file_name,
+                        bytes: &doc.content,
+                        media_type: doc.media_type,
+                        sha256: &doc.sha256,
+                        blob_key: &blob,
+                        sender: &doc.sender,
+                        message_id: doc.message_id.as_deref(),
+                        received_at: doc.received_at,
+                    };
+                    match self.einvoice_file(cfg, &file, None).await? {
+                        EInvoiceOutcome::NotEInvoice => {}
+                        EInvoiceOutcome::Duplicate { .. } => {
+                            duplicates += 1;
+                            continue;
+                        }
+                        EInvoiceOutcome::Booked { state, .. } => {
+                            queued += usize::from(state == DocState::Mapped);
+                            continue;
+                        }
+                        EInvoiceOutcome::Held { .. } | EInvoiceOutcome::Refused { .. } => {
+                            continue;
+                        }
+                    }
+                }
                 if doc.duplicate {
                     duplicates += 1;
                     self.event(

@@ -4,7 +4,9 @@
 use domain::auxcode::{AuxCodes, candidates};
 use domain::config::{DossierConfig, Mode};
 use domain::mapping::{Mapped, MappingError, map_document, map_journal, not_booked};
-use domain::{AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef};
+use domain::{
+    AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef, SourceDocument, SourceJournalLine,
+};
 
 use super::records::{
     Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, num_pk,
@@ -69,10 +71,99 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             let mut document = document.clone();
             let journal = journal.clone();
 
-            // The PDF, read from a fresh link and stored write-once.
-            if document.pdf.is_some() && rec.pdf_key.is_none() {
-                match doc_ref(document.source.kind, &document.source.source_id) {
-                    Some(r) => match source.pdf(r).await {
+            self.fetch_pdf(cfg, source, &mut rec, &mut document, run)
+                .await?;
+
+            if let Some(done) = self
+                .map_loaded(cfg, &stored, rec, document, &journal, msg.run.as_deref())
+                .await?
+            {
+                return Ok(done);
+            }
+        }
+        Err(PipelineError::Retryable(format!(
+            "{}: too many concurrent writes",
+            msg.key
+        )))
+    }
+
+    /// Maps a loaded document (its PDF, if any, already stored) and saves the outcome: `None`
+    /// when another writer changed the record or took an auxiliary code meanwhile (map again).
+    pub(super) async fn map_loaded(
+        &self,
+        cfg: &DossierConfig,
+        stored: &Record,
+        mut rec: DocumentRecord,
+        document: SourceDocument,
+        journal: &[SourceJournalLine],
+        run: Option<&str>,
+    ) -> Result<Option<StepOutcome>, PipelineError> {
+        let mut aux = match cfg.mode {
+            Mode::Journal if !journal.is_empty() => self.aux_codes(cfg).await?,
+            // The document's own party; in mode journal, the journal's lines name parties of
+            // their own and need the whole registry.
+            _ => self.aux_codes_of(cfg, &document.party).await?,
+        };
+        let known: Vec<(String, String)> = aux
+            .assignments()
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
+        let mapped = map_content(cfg, &document, journal, &mut aux);
+        let source_code = document.party.auxiliary_code.as_deref();
+        if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
+            return Ok(None);
+        }
+
+        let (state, severity, message, action) =
+            self.outcome(cfg, &mut rec, &document, mapped).await?;
+        rec.state = state;
+        rec.reason = (state != DocState::Mapped).then(|| message.clone());
+        rec.action = (state != DocState::Mapped).then(|| action.clone());
+        rec.updated_at = self.now();
+        if let Content::Source { document: d, .. } = &mut rec.content {
+            d.pdf = document.pdf.clone();
+        }
+        match self.store.update(&stored.next(rec.to_data())).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        if state == DocState::Mapped {
+            let body = StepMessage {
+                dossier: cfg.id.clone(),
+                key: rec.key.clone(),
+                run: run.map(str::to_string),
+            }
+            .body();
+            self.queue.send(QueueName::Push, &[body]).await?;
+        }
+        self.event(
+            &cfg.id,
+            ObjectKind::Document,
+            &rec.key,
+            severity,
+            message,
+            action,
+            run,
+        )
+        .await;
+        Ok(Some(StepOutcome::Moved(state)))
+    }
+
+    /// The PDF, read from a fresh link and stored write-once; without one, the document has
+    /// none (and the mapping holds it unless `sync_without_pdf`).
+    async fn fetch_pdf<Src: SourceApi>(
+        &self,
+        cfg: &DossierConfig,
+        source: &Src,
+        rec: &mut DocumentRecord,
+        document: &mut SourceDocument,
+        run: Option<&str>,
+    ) -> Result<(), PipelineError> {
+        if document.pdf.is_some() && rec.pdf_key.is_none() {
+            match doc_ref(document.source.kind, &document.source.source_id) {
+                Some(r) => {
+                    match source.pdf(r).await {
                         Ok(Some(pdf)) => {
                             let key = pdf_key(&cfg.id, &rec.key);
                             self.blobs
@@ -93,147 +184,97 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                             self.event(&cfg.id, ObjectKind::Document, &rec.key, Severity::Warning, format!("{}: the PDF could not be used: {e}", document.number), "regenerate the PDF in Sellsy; the document is held until it has one", run).await;
                             document.pdf = None;
                         }
-                    },
-                    None => document.pdf = None,
-                }
-            }
-            if let (Some(key), Some(pdf)) = (&rec.pdf_key, document.pdf.as_mut()) {
-                *pdf = PdfRef {
-                    location: key.clone(),
-                    sha256: rec.pdf_sha256.clone(),
-                    size: pdf.size,
-                };
-            }
-
-            let mut aux = match cfg.mode {
-                Mode::Documents => self.aux_codes_of(cfg, &document.party).await?,
-                // The journal's lines name parties of their own: the whole registry.
-                Mode::Journal => self.aux_codes(cfg).await?,
-            };
-            let known: Vec<(String, String)> = aux
-                .assignments()
-                .map(|(p, c)| (p.clone(), c.clone()))
-                .collect();
-            let mapped = match cfg.mode {
-                Mode::Documents => map_document(&document, cfg, &mut aux),
-                // Scope, status, exclusion words and the PDF rule apply in both modes.
-                Mode::Journal => match not_booked(&document, cfg) {
-                    Some(reason) => Ok(Mapped::NotBooked(reason)),
-                    None => map_journal(&journal, cfg, &mut aux)
-                        .into_iter()
-                        .find(|(source, _)| *source == document.source)
-                        .map(|(_, r)| r.map(Mapped::Entry))
-                        .unwrap_or_else(|| {
-                            Err(MappingError::NotInJournal {
-                                document: document.number.clone(),
-                            })
-                        }),
-                },
-            };
-            let source_code = document.party.auxiliary_code.as_deref();
-            if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
-                continue;
-            }
-
-            let label = document.number.clone();
-            let (state, severity, message, action) = match mapped {
-                Ok(Mapped::Entry(mut entry)) => {
-                    if entry.attachments.is_empty()
-                        && let Some(key) = &rec.pdf_key
-                    {
-                        entry.attachments.push(AttachmentRef {
-                            location: key.clone(),
-                            file_name: format!("{}.pdf", label.replace(['/', '\\'], "_")),
-                            sha256: rec.pdf_sha256.clone(),
-                        });
-                    }
-                    match self.claim_number(cfg, &entry, &rec.key).await? {
-                        Some(other) => {
-                            rec.entry = None;
-                            (
-                                DocState::Held,
-                                Severity::Error,
-                                format!("{label}: piece number {} is already used in journal {} by another document ({other}); it is not booked twice", entry.piece_ref, entry.journal_code),
-                                "two Sellsy numbering series give the same number: renumber one series in Sellsy, or book this document by hand".to_string(),
-                            )
-                        }
-                        None => {
-                            let lines = entry.lines().len();
-                            let total = entry.total_debit();
-                            rec.entry = Some(entry);
-                            (
-                                DocState::Mapped,
-                                Severity::Info,
-                                format!(
-                                    "{label}: mapped to an entry of {lines} lines, {total:.2} EUR"
-                                ),
-                                "no action needed".to_string(),
-                            )
-                        }
                     }
                 }
-                Ok(Mapped::NotBooked(reason)) => {
-                    let state = if reason.is_hold() {
-                        DocState::Held
-                    } else {
-                        DocState::Skipped
-                    };
-                    let severity = if reason.is_hold() {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    };
-                    (
-                        state,
-                        severity,
-                        format!("{label}: {}", reason.message()),
-                        reason.action(),
-                    )
-                }
-                Err(e) => (
-                    DocState::Rejected,
-                    Severity::Error,
-                    e.to_string(),
-                    e.action(),
-                ),
-            };
-            rec.state = state;
-            rec.reason = (state != DocState::Mapped).then(|| message.clone());
-            rec.action = (state != DocState::Mapped).then(|| action.clone());
-            rec.updated_at = self.now();
-            if let Content::Source { document: d, .. } = &mut rec.content {
-                d.pdf = document.pdf.clone();
+                None => document.pdf = None,
             }
-            match self.store.update(&stored.next(rec.to_data())).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            if state == DocState::Mapped {
-                let body = StepMessage {
-                    dossier: cfg.id.clone(),
-                    key: rec.key.clone(),
-                    run: msg.run.clone(),
-                }
-                .body();
-                self.queue.send(QueueName::Push, &[body]).await?;
-            }
-            self.event(
-                &cfg.id,
-                ObjectKind::Document,
-                &rec.key,
-                severity,
-                message,
-                action,
-                run,
-            )
-            .await;
-            return Ok(StepOutcome::Moved(state));
         }
-        Err(PipelineError::Retryable(format!(
-            "{}: too many concurrent writes",
-            msg.key
-        )))
+        if let (Some(key), Some(pdf)) = (&rec.pdf_key, document.pdf.as_mut()) {
+            *pdf = PdfRef {
+                location: key.clone(),
+                sha256: rec.pdf_sha256.clone(),
+                size: pdf.size,
+            };
+        }
+        Ok(())
+    }
+
+    /// The document's next state from what the mapping gave, with the log line: an entry
+    /// claims its piece number (a number used by another document holds it).
+    async fn outcome(
+        &self,
+        cfg: &DossierConfig,
+        rec: &mut DocumentRecord,
+        document: &SourceDocument,
+        mapped: Result<Mapped, MappingError>,
+    ) -> Result<(DocState, Severity, String, String), PipelineError> {
+        let label = document.number.clone();
+        Ok(match mapped {
+            Ok(Mapped::Entry(mut entry)) => {
+                if entry.attachments.is_empty()
+                    && let Some(key) = &rec.pdf_key
+                {
+                    entry.attachments.push(AttachmentRef {
+                        location: key.clone(),
+                        file_name: format!(
+                            "{}.{}",
+                            label.replace(['/', '\\'], "_"),
+                            attachment_extension(key)
+                        ),
+                        sha256: rec.pdf_sha256.clone(),
+                    });
+                }
+                match self
+                    .claim_number(cfg, &entry, &number_claim(document, &entry), &rec.key)
+                    .await?
+                {
+                    Some(other) => {
+                        rec.entry = None;
+                        (
+                            DocState::Held,
+                            Severity::Error,
+                            format!("{label}: piece number {} is already used in journal {} by another document ({other}); it is not booked twice", entry.piece_ref, entry.journal_code),
+                            "two Sellsy numbering series give the same number: renumber one series in Sellsy, or book this document by hand".to_string(),
+                        )
+                    }
+                    None => {
+                        let lines = entry.lines().len();
+                        let total = entry.total_debit();
+                        rec.entry = Some(entry);
+                        (
+                            DocState::Mapped,
+                            Severity::Info,
+                            format!("{label}: mapped to an entry of {lines} lines, {total:.2} EUR"),
+                            "no action needed".to_string(),
+                        )
+                    }
+                }
+            }
+            Ok(Mapped::NotBooked(reason)) => {
+                let state = if reason.is_hold() {
+                    DocState::Held
+                } else {
+                    DocState::Skipped
+                };
+                let severity = if reason.is_hold() {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
+                (
+                    state,
+                    severity,
+                    format!("{label}: {}", reason.message()),
+                    reason.action(),
+                )
+            }
+            Err(e) => (
+                DocState::Rejected,
+                Severity::Error,
+                e.to_string(),
+                e.action(),
+            ),
+        })
     }
 
     /// The dossier's auxiliary codes given so far.
@@ -345,18 +386,15 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         &self,
         cfg: &DossierConfig,
         entry: &LedgerEntry,
+        claim: &str,
         key: &str,
     ) -> Result<Option<String>, PipelineError> {
         let pk = num_pk(&cfg.id, &entry.journal_code);
-        let claim = Record::new(
-            &pk,
-            &entry.piece_ref,
-            serde_json::json!({ "document": key }),
-        );
+        let claim = Record::new(&pk, claim, serde_json::json!({ "document": key }));
         match self.store.create(&claim).await {
             Ok(()) => Ok(None),
             Err(StoreError::Conflict { .. }) => {
-                let holder = self.store.get(&pk, &entry.piece_ref).await?.and_then(|r| {
+                let holder = self.store.get(&pk, &claim.sk).await?.and_then(|r| {
                     r.data
                         .get("document")
                         .and_then(|d| d.as_str())
@@ -372,5 +410,52 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// The entry of a document (mode `documents`), or its own journal lines copied (mode
+/// `journal`): scope, status, exclusion words and the PDF rule apply in both modes.
+fn map_content(
+    cfg: &DossierConfig,
+    document: &SourceDocument,
+    journal: &[SourceJournalLine],
+    aux: &mut AuxCodes,
+) -> Result<Mapped, MappingError> {
+    match cfg.mode {
+        // An e-invoice has no Sellsy journal lines: its own data is the whole entry.
+        Mode::Journal if document.source.source != einvoice::map::SOURCE => {
+            match not_booked(document, cfg) {
+                Some(reason) => Ok(Mapped::NotBooked(reason)),
+                None => map_journal(journal, cfg, aux)
+                    .into_iter()
+                    .find(|(source, _)| *source == document.source)
+                    .map(|(_, r)| r.map(Mapped::Entry))
+                    .unwrap_or_else(|| {
+                        Err(MappingError::NotInJournal {
+                            document: document.number.clone(),
+                        })
+                    }),
+            }
+        }
+        _ => map_document(document, cfg, aux),
+    }
+}
+
+/// What must be unique in a journal: the piece number of our own documents; a supplier's
+/// invoice number only for that supplier (two suppliers may both send invoice "F-001").
+fn number_claim(document: &SourceDocument, entry: &LedgerEntry) -> String {
+    if !document.source.kind.is_sales() {
+        format!("{}#{}", document.party.key(), entry.piece_ref)
+    } else {
+        entry.piece_ref.clone()
+    }
+}
+
+/// The attachment's extension from its stored key (`.pdf`, or `.xml` for an e-invoice that
+/// came without a PDF).
+pub(crate) fn attachment_extension(key: &str) -> &str {
+    match key.rsplit_once('.') {
+        Some((_, ext)) if !ext.is_empty() && !ext.contains('/') => ext,
+        _ => "pdf",
     }
 }

@@ -7,12 +7,14 @@
 //! already there before anything is sent again; queue deliveries may be duplicated or reordered
 //! and change nothing.
 
+pub mod einvoice;
 pub mod intake;
 pub mod log;
 pub mod map;
 pub mod pull;
 pub mod push;
 pub mod records;
+pub mod recovery;
 pub mod runs;
 pub mod worker;
 
@@ -57,7 +59,7 @@ impl From<StoreError> for PipelineError {
 impl From<BlobError> for PipelineError {
     fn from(e: BlobError) -> Self {
         match e {
-            BlobError::BadKey(_) => PipelineError::Permanent(e.to_string()),
+            BlobError::BadKey(_) | BlobError::Denied(_) => PipelineError::Permanent(e.to_string()),
             BlobError::Unavailable(_) => PipelineError::Retryable(e.to_string()),
         }
     }

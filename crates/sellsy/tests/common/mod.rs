@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use app::ports::Secret;
 use chrono::NaiveDate;
-use sellsy::{Pacing, RetryPolicy, Secret, SellsyClient, SellsyConfig};
+use sellsy::{Pacing, RetryPolicy, SellsyClient, SellsyConfig};
 use simulators::sellsy::{Sim, SimConfig};
 
 pub fn d(s: &str) -> NaiveDate {

@@ -11,6 +11,7 @@ use aws::testing::{REGION, TestEnv};
 use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_handlers::Cloud;
+use lambda_handlers::cloud::Needs;
 use serde_json::json;
 use simulators::inqom as inqom_mock;
 use simulators::lambda::fixture;
@@ -96,7 +97,7 @@ pub async fn world() -> World {
         retry_delay: Duration::from_secs(1),
         ..Settings::default()
     };
-    let cloud = Cloud::new(adapters, CONFIG_KEY, settings)
+    let cloud = Cloud::new(adapters, CONFIG_KEY, settings, Needs::ALL)
         .await
         .expect("the runtime is built from the bucket's configuration and the secrets");
     World {
