@@ -94,6 +94,9 @@ mod s3;
 mod secrets;
 mod ses;
 mod sqs;
+/// Test support (feature `testing`): never enabled in a shipped build.
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{AwsAdapters, AwsSettings, ConfigError, configure_loader, load_sdk_config};
 pub use dynamo::DynamoStore;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use app::ports::{PullMode, PullWindow, Secret, SourceApi};
 use chrono::NaiveDate;
 use sellsy::{SellsyClient, SellsyConfig};
-use sellsy_sim::{Kind, Sim, SimConfig};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();

@@ -158,7 +158,7 @@ async fn sellsy_webhooks_about_other_objects_are_ignored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sellsy_webhooks_refetch_through_the_sellsy_client_and_see_only_real_changes() {
-    use sellsy_sim::{Kind, Sim, SimConfig};
+    use simulators::sellsy::{Kind, Sim, SimConfig};
     let sim = Sim::start(SimConfig {
         invoices: 25,
         credit_notes: 4,

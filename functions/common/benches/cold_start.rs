@@ -9,11 +9,6 @@
 //! Run: `CARGO_TARGET_DIR=... cargo bench -p lambda-handlers --bench cold_start`
 //! (needs `scripts/setup` for moto_server). Figures, not assertions.
 
-#[path = "../../../crates/aws/tests/support/mod.rs"]
-mod aws_support;
-#[path = "../tests/events/mod.rs"]
-mod events;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,9 +18,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use app::ports::BlobStore;
-use aws_support::TestEnv;
-use sellsy_sim::{Sim, SimConfig};
+use aws::testing::{REGION, TestEnv};
 use serde_json::json;
+use simulators::lambda;
+use simulators::sellsy::{Sim, SimConfig};
 
 const CONFIG_KEY: &str = "config/dossiers.toml";
 const SYNC_KEY: &str = "whsec-bench-0123456789abcdef";
@@ -283,7 +279,7 @@ fn signed_run_request() -> String {
         .unwrap()
         .as_secs() as i64;
     let headers = webhook::signing::sign(SYNC_KEY.as_bytes(), now, "GET", path, b"");
-    serde_json::to_string(&events::url_event("GET", path, &headers, b"")).unwrap()
+    serde_json::to_string(&lambda::url_event("GET", path, &headers, b"")).unwrap()
 }
 
 fn main() {
@@ -333,7 +329,7 @@ fn main() {
             .unwrap();
         env.adapters
             .blobs
-            .put("inbound/bench-mail", events::WELYB_MAIL, "message/rfc822")
+            .put("inbound/bench-mail", lambda::WELYB_MAIL, "message/rfc822")
             .await
             .unwrap();
         // sync-webhook reads its /sync key at init.
@@ -357,7 +353,7 @@ fn main() {
         ("PASSERELLE_MAIL_FROM", s.mail_from.clone()),
         ("PASSERELLE_CONFIG_KEY", CONFIG_KEY.into()),
         ("AWS_ENDPOINT_URL", env.moto.endpoint()),
-        ("AWS_REGION", aws_support::REGION.into()),
+        ("AWS_REGION", REGION.into()),
         ("AWS_ACCESS_KEY_ID", "testing".into()),
         ("AWS_SECRET_ACCESS_KEY", "testing".into()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
@@ -387,7 +383,7 @@ fn main() {
         }]})
         .to_string()
     };
-    let ses = events::welyb_ses_event("bench-mail", "achat.acme@collecte.example.fr");
+    let ses = lambda::welyb_ses_event("bench-mail", "achat.acme@collecte.example.fr");
     println!(
         "\ncold start against a local Runtime API emulator, moto_server and the Sellsy simulator (release, host {})",
         std::env::consts::ARCH
@@ -419,7 +415,7 @@ fn main() {
     // queue; the ledger sink takes one of those.
     run(
         "sellsy-pull",
-        include_str!("../tests/fixtures/scheduler-event.json").to_string(),
+        lambda::fixture("scheduler-event.json").to_string(),
     );
     let map_message = rt.block_on(take_message(&env, &s.map_queue_url));
     run("mapper", sqs(&map_message));

@@ -11,7 +11,7 @@ mod serve;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_passerelle"))

@@ -1,12 +1,11 @@
 //! Shared helpers: a simulator on 127.0.0.1 (free port) and a client pointed at it.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
 use app::ports::Secret;
 use chrono::NaiveDate;
 use sellsy::{Pacing, RetryPolicy, SellsyClient, SellsyConfig};
-use sellsy_sim::{Sim, SimConfig};
+use simulators::sellsy::{Sim, SimConfig};
 
 pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -15,7 +15,7 @@ use domain::config::ConfigFile;
 use ledgers::fec::{FecConfig, FecSink};
 use local::{DataDir, DirBlobs, InProcessQueue};
 use sellsy::{SellsyClient, SellsyConfig};
-use sellsy_sim::{Kind, Sim, SimConfig};
+use simulators::sellsy::{Kind, Sim, SimConfig};
 
 use app::dossiers::DossierSet;
 use ledgers::AnySink;

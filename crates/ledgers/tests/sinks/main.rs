@@ -1,0 +1,10 @@
+//! The ledger sinks' tests, one binary (one link, one build of the support): the Inqom and
+//! Pennylane sinks against the mocks of `simulators` on 127.0.0.1, the FEC sink against the
+//! independent checker, and end to end at the sink and pipeline levels.
+
+mod end_to_end;
+mod fec;
+mod inqom;
+mod pennylane;
+mod pipeline_end_to_end;
+mod support;

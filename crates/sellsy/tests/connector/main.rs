@@ -1,0 +1,11 @@
+//! The Sellsy connector's tests, one binary: against the simulator (pull, faults and errors),
+//! the spec conformance of the fixtures, the webhook signature. The log-capture test is its own
+//! binary (tests/auth_logs.rs): a thread's tracing subscriber misses events while other tests
+//! of the same process register the connector's callsites concurrently.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod faults_errors;
+mod pull_sim;
+mod spec_conformance;
+mod webhook;

@@ -1,0 +1,213 @@
+//! A stateful Inqom mock. Inqom publishes no OpenAPI document to check against (its Swagger is
+//! "for documentation only" and partner-gated, research notes §1.1), so each route follows the
+//! documented facts listed here, from the research notes §1 (`/work/shared/research/ledger-apis.md`
+//! at the time of writing), which cite Inqom's "API Accounting v0.1 - 04/2021" and "API
+//! Accounting Documents" PDFs and a field-verified summary (`API_INQOM_STRUCTURES_VERIFIEES.md`,
+//! Dec 2025). Request field names are checked against the documented ones; every deviation is
+//! counted in `violations` and answered 400, as Inqom does.
+//!
+//! | Route | Documented facts it follows |
+//! |---|---|
+//! | `POST /identity/connect/token` | OAuth2 password grant, form-urlencoded `username`, `password`, `grant_type=password`, `scope=openid apidata`, `client_id`, `client_secret`; answers a JWT `access_token`, `expires_in` about a year (§1.1) |
+//! | every API route | `Authorization: Bearer <jwt>`; 401 without a valid token; the dossier id in the path must be one the user can reach (§1.2: "ids: dossier = one client's books") |
+//! | `GET /v1/dossiers/{id}/journals` | `[{Id, Name (code: VT, HA...), Description, Type}]`, `Type` one of Other, Buy, Sell, ... (§1.2) |
+//! | `GET /v1/dossiers/{id}/accounting-periods` | `[{BeginDate, EndDate, Locked}]`; never post into a locked year (§1.2) |
+//! | `GET /v1/dossiers/{id}/accounts` | `accountNumberPrefix`, `accountType` (All, Impactable, ...) required; `[{Number, Name, IsImpactable, IsDivisible, ParentAccountNumber}]`, the parent set for auxiliaries (§1.2, §5: sub-collectives 4011/4111) |
+//! | `POST /v1/dossiers/{id}/accounts` | `{AccountNumber (≤22), Name (≤100), Auxiliarize?}` → 201 and the number actually created: Inqom files third parties under 4011/4111 ("401FOURNISSEUR" becomes "4011FOURNISSEUR", §1.2) |
+//! | `POST /v1/dossiers/{id}/entries` | a batch of at most 50, synchronous and all-or-nothing; per entry `JournalId`*, `Date`* (YYYY-MM-DD), `Document{Reference (≤256), Date}`, `AccountingDocumentId?`, `ExternalId?`, `Lines`*; per line `Label`, `DebitAmount` / `CreditAmount` (numbers, one of the two > 0), `Currency` (≤5), `AccountNumber`, `ExternalId?`, `Quantities?`, `Analytics?`; the answer gives `Id`, `EntryRef`, `ExternalId` and the line `Id`s; labels come back upper-cased; refusals name the failing entries and lines with reasons such as `ExerciseLockedForDates`, `JournalNotFound`, `InsertEntryIsForbidden` (§1.2) |
+//! | `GET /v1/dossiers/{id}/entry-lines` | `startDate`, `endDate`, `pageNumber` required, `journalId` optional; pages of 100 (§1.2) |
+//! | `POST /v1/dossiers/{id}/accounting-documents` | multipart `entryId`*, `date`, `reference`, `fileName`, `file`*; 201 and the `Id` (§1.2) |
+//! | `POST .../accounting-folders/{id}/Documents/` | multipart `TypeScan` (Client, Supplier, Others), `FileSource=Api`, `Document`, `DocRef`, `SourceId`, `WithoutWorkflow`, `DocumentName`; status `Received`, `Duplicate` for a file already received (§1.2, §6) |
+//! | `GET .../accounting-folders/{id}/Documents` | the documents with `Id`, `Name`, `Type`, `Source`, `DocRef`, `Status` (§1.2, §1.4) |
+//! | `POST /api/v1/accounting-folders/{id}/expense-bills` | multipart `File`, `BeneficiaryFullName`, `FileNameWithExtension`, `DocumentReference` (§1.2) |
+//!
+//! Not documented, so chosen here and marked so: the 400 bodies (`{"Message": ...}`, the shape
+//! of ASP.NET Web API errors Inqom's services answer), the document id of a duplicate, and
+//! that a reference containing `BAD` is refused as `InsertEntryIsForbidden` (a test hook).
+
+mod chart;
+mod documents;
+mod entries;
+mod state;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Response;
+use axum::middleware::{self, Next};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
+use chart::{accounts, create_account, journals, periods};
+use documents::{attach, expense_bill, list_documents, upload_document};
+use entries::{create_entries, entry_lines};
+use state::S;
+pub use state::{CLIENT_ID, CLIENT_SECRET, DOSSIER, InqomState, PASSWORD, StoredEntry, USER};
+
+#[derive(Clone)]
+pub struct InqomMock {
+    pub url: String,
+    pub state: Arc<Mutex<InqomState>>,
+    pub faults: Faults,
+}
+
+impl InqomMock {
+    pub fn state(&self) -> std::sync::MutexGuard<'_, InqomState> {
+        self.state.lock().unwrap()
+    }
+
+    pub fn fault(&self, f: Fault) {
+        self.faults.lock().unwrap().push_back(f);
+    }
+
+    /// The API base (accounting and documents are served on one host here).
+    pub fn api_url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> String {
+        format!("{}/identity/connect/token", self.url)
+    }
+}
+
+/// Starts the mock with the example dossier's chart: journals VT, AV, HA; fiscal year 2026 open,
+/// 2025 locked; general accounts of the example configuration.
+pub async fn start() -> InqomMock {
+    let mut st = InqomState {
+        journals: vec![
+            (948156, "VT".into()),
+            (948157, "AV".into()),
+            (948155, "HA".into()),
+        ],
+        periods: vec![
+            (
+                "2025-01-01T00:00:00Z".into(),
+                "2025-12-31T00:00:00Z".into(),
+                true,
+            ),
+            (
+                "2026-01-01T00:00:00Z".into(),
+                "2026-12-31T00:00:00Z".into(),
+                false,
+            ),
+        ],
+        ..InqomState::default()
+    };
+    for (n, name) in [
+        ("411", "Clients"),
+        (
+            "4111",
+            "Clients - ventes de biens ou de prestations de services",
+        ),
+        ("401", "Fournisseurs"),
+        (
+            "4011",
+            "Fournisseurs - achats de biens et prestations de services",
+        ),
+        ("411000", "Clients"),
+        ("401000", "Fournisseurs"),
+        ("4111DIVERS", "Clients divers"),
+        ("706000", "Prestations de services"),
+        ("707000", "Ventes de marchandises"),
+        ("709600", "RRR accordés sur prestations"),
+        ("709700", "RRR accordés sur marchandises"),
+        ("607000", "Achats de marchandises"),
+        ("445711", "TVA collectée 20 %"),
+        ("445712", "TVA collectée 10 %"),
+        ("445713", "TVA collectée 5,5 %"),
+        ("445714", "TVA collectée 2,1 %"),
+        ("445660", "TVA déductible"),
+        ("658000", "Charges diverses de gestion courante"),
+        ("758000", "Produits divers de gestion courante"),
+    ] {
+        st.accounts.push((n.into(), name.into(), None));
+    }
+    let state = Arc::new(Mutex::new(st));
+    let faults: Faults = Arc::default();
+    let d = "/v1/dossiers/{id}";
+    let api = Router::new()
+        .route(&format!("{d}/journals"), get(journals))
+        .route(&format!("{d}/accounting-periods"), get(periods))
+        .route(&format!("{d}/accounts"), get(accounts).post(create_account))
+        .route(&format!("{d}/entries"), post(create_entries))
+        .route(&format!("{d}/entry-lines"), get(entry_lines))
+        .route(&format!("{d}/accounting-documents"), post(attach))
+        .route(
+            "/api/accounting-documents/accounting-folders/{id}/Documents/",
+            post(upload_document),
+        )
+        .route(
+            "/api/accounting-documents/accounting-folders/{id}/Documents",
+            get(list_documents),
+        )
+        .route(
+            "/api/v1/accounting-folders/{id}/expense-bills",
+            post(expense_bill),
+        )
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), faults.clone()),
+            gate,
+        ));
+    let app = Router::new()
+        .route("/identity/connect/token", post(token))
+        .merge(api)
+        .with_state((state.clone(), faults.clone()));
+    let url = serve(app).await;
+    InqomMock { url, state, faults }
+}
+
+async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<Body> {
+    {
+        let mut st = state.lock().unwrap();
+        st.requests += 1;
+        let ok = bearer(req.headers()).is_some_and(|t| Some(t) == st.current_token);
+        if !ok {
+            return json_response(
+                401,
+                r#"{"Message":"Authorization has been denied for this request."}"#,
+            );
+        }
+    }
+    if let Some(r) = next_fault(&faults).await {
+        if r.status() == 401 {
+            state.lock().unwrap().current_token = None;
+        }
+        return r;
+    }
+    if let Some(id) = req
+        .uri()
+        .path()
+        .split('/')
+        .find_map(|p| p.parse::<u64>().ok())
+        && id != DOSSIER
+    {
+        return json_response(404, r#"{"Message":"Dossier not found"}"#);
+    }
+    next.run(req).await
+}
+
+/// The password grant (§1.1).
+async fn token(State((state, _)): S, body: String) -> Response<Body> {
+    let form = form(&body);
+    let mut st = state.lock().unwrap();
+    st.token_requests += 1;
+    let good = form.get("grant_type").map(String::as_str) == Some("password")
+        && form.get("username").map(String::as_str) == Some(USER)
+        && form.get("password").map(String::as_str) == Some(PASSWORD)
+        && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+        && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET)
+        && form.get("scope").map(String::as_str) == Some("openid apidata");
+    if !good {
+        return json_response(400, r#"{"error":"invalid_grant"}"#);
+    }
+    let t = format!("jwt-{}", st.token_requests);
+    st.current_token = Some(t.clone());
+    json_response(
+        200,
+        &json!({"access_token": t, "expires_in": 31104000, "token_type": "Bearer"}).to_string(),
+    )
+}

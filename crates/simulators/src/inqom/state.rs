@@ -1,0 +1,58 @@
+//! The mock's credentials, example dossier and state, shared by its routes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use serde_json::Value;
+
+use crate::mock::Faults;
+
+pub const USER: &str = "systeme@cabinet.fr";
+pub const PASSWORD: &str = "mot-de-passe-secret";
+pub const CLIENT_ID: &str = "passerelle";
+pub const CLIENT_SECRET: &str = "client-secret-value";
+pub const DOSSIER: u64 = 80548;
+
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub journal_id: i64,
+    pub date: String,
+    pub reference: String,
+    pub external_id: String,
+    pub lines: Vec<Value>,
+}
+
+#[derive(Debug, Default)]
+pub struct InqomState {
+    pub token_requests: usize,
+    pub current_token: Option<String>,
+    pub journals: Vec<(i64, String)>,
+    /// (begin, end, locked)
+    pub periods: Vec<(String, String, bool)>,
+    /// (number, name, parent)
+    pub accounts: Vec<(String, String, Option<String>)>,
+    pub accounts_created: Vec<(String, String)>,
+    pub entries: Vec<StoredEntry>,
+    pub entry_posts: usize,
+    pub batch_sizes: Vec<usize>,
+    pub attachments: Vec<BTreeSet<String>>,
+    pub documents: Vec<(i64, HashMap<String, String>)>,
+    pub document_fields: Vec<BTreeSet<String>>,
+    pub expense_bills: Vec<HashMap<String, String>>,
+    pub expense_fields: Vec<BTreeSet<String>>,
+    pub violations: Vec<String>,
+    pub requests: usize,
+    pub(crate) next_id: i64,
+}
+
+impl InqomState {
+    pub(crate) fn id(&mut self) -> i64 {
+        self.next_id += 1;
+        1_000 + self.next_id
+    }
+}
+
+/// The state every route is handed.
+pub(super) type S = State<(Arc<Mutex<InqomState>>, Faults)>;

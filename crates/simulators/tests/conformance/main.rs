@@ -1,0 +1,7 @@
+//! Each simulator checked against its spec, one test binary: the Sellsy simulator against
+//! Sellsy's official OpenAPI document, the Pennylane mock against the vendored extract of the
+//! official spec, the Inqom mock against the documented facts listed in its module docs.
+
+mod inqom;
+mod pennylane;
+mod sellsy;
