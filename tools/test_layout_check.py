@@ -343,10 +343,14 @@ class Sizes(Base):
         self.assertEqual(p["file"], "crates/x/src/big.rs")
         self.assertIn("601 lines", p["message"])
 
-    def test_allow_list_accepts_the_simulator_data_at_either_place_only(self):
+    def test_allow_list_accepts_only_the_files_it_names(self):
+        # The project's list is empty today (the simulator's data was split); the mechanism is
+        # tested with an entry of its own.
+        saved = lc.SIZE_ALLOW
+        lc.SIZE_ALLOW = [(("crates/simulators/src/sellsy/data.rs",), "fixture data")]
+        self.addCleanup(setattr, lc, "SIZE_ALLOW", saved)
         big = "// row\n" * 700
         chk = self.run_on({
-            **crate("sellsy-sim", {"src/lib.rs": "mod data;\n", "src/data.rs!raw": big}),
             **crate("simulators", {"src/lib.rs": "mod sellsy;\n",
                                    "src/sellsy/mod.rs": "mod data;\n",
                                    "src/sellsy/data.rs!raw": big + fn_of("table", 151)}),
@@ -357,7 +361,7 @@ class Sizes(Base):
         # The allow-list is about file size: functions there are still checked.
         self.assertEqual([p["file"] for p in self.kinds(chk, "function-size")],
                          ["crates/simulators/src/sellsy/data.rs"])
-        self.assertTrue(all(reason for _, reason in lc.SIZE_ALLOW))
+        self.assertTrue(all(reason for _, reason in saved))
 
     def test_fuzz_crates_and_target_dirs_are_skipped_tests_package_is_not(self):
         big = "// row\n" * 700
