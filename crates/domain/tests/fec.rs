@@ -122,11 +122,11 @@ fn header_fields_and_numbering_follow_the_text() {
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows[0], COLUMNS);
     assert!(rows.iter().all(|r| r.len() == 18));
-    // Chronological numbering per journal: the 2 November invoice comes first in VT.
+    // Numbering per journal in booking order: the 2 November invoice was booked first.
     let numbers: Vec<(&str, &str, &str)> = rows[1..].iter().map(|r| (r[0], r[2], r[8])).collect();
     assert_eq!(numbers[0], ("VT", "VT-000001", "FACT-2026-00041"));
-    assert_eq!(numbers[5], ("AV", "AV-000001", "AV-2026-00001"));
-    assert_eq!(numbers[10], ("VT", "VT-000002", "FACT-2026-00042"));
+    assert_eq!(numbers[5], ("VT", "VT-000002", "FACT-2026-00042"));
+    assert_eq!(numbers[10], ("AV", "AV-000001", "AV-2026-00001"));
     let first = &rows[1];
     assert_eq!(first[3], "20261102");
     assert_eq!((first[4], first[5]), ("411000", "Clients"));

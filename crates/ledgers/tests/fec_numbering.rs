@@ -148,7 +148,7 @@ async fn valid_date_is_the_booking_day_in_paris_and_a_later_document_waits_for_i
     // Until 30 November 00:00 in Paris (29 November 23:00 UTC).
     assert_eq!(
         held.retry_after,
-        Some(std::time::Duration::from_secs(5 * 86_400 + 1_800))
+        Some(std::time::Duration::from_secs(6 * 86_400 - 1_800))
     );
     assert_eq!(sink.find_entry(&cfg, &future[0]).await.unwrap(), None);
     let text = fec_text(&blobs).await;
