@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::ports::{
-    BlobError, BlobStore, PutOnce, Queue, QueueError, QueueName, Received, Record, RecordStore,
-    StoreError, valid_key,
+    BlobError, BlobStore, BlobVersion, PutOnce, Queue, QueueError, QueueName, Received, Record,
+    RecordStore, StoreError, Swap, valid_key,
 };
 
 /// Records in a map behind a mutex, with the same conditions as DynamoDB.
@@ -86,10 +86,24 @@ impl RecordStore for MemoryStore {
     }
 }
 
-/// Objects in a map behind a mutex.
+/// Objects in a map behind a mutex; each write gets the next version number.
 #[derive(Debug, Default)]
 pub struct MemoryBlobs {
-    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+    objects: Mutex<Objects>,
+}
+
+#[derive(Debug, Default)]
+struct Objects {
+    map: BTreeMap<String, (Vec<u8>, u64)>,
+    writes: u64,
+}
+
+impl Objects {
+    fn insert(&mut self, key: &str, bytes: &[u8]) {
+        self.writes += 1;
+        self.map
+            .insert(key.to_string(), (bytes.to_vec(), self.writes));
+    }
 }
 
 impl MemoryBlobs {
@@ -113,10 +127,10 @@ impl BlobStore for MemoryBlobs {
             return Err(BlobError::BadKey(key.into()));
         }
         let mut objects = self.objects.lock().map_err(blob_poisoned)?;
-        if objects.contains_key(key) {
+        if objects.map.contains_key(key) {
             return Ok(PutOnce::AlreadyExists);
         }
-        objects.insert(key.to_string(), bytes.to_vec());
+        objects.insert(key, bytes);
         Ok(PutOnce::Created)
     }
 
@@ -125,18 +139,49 @@ impl BlobStore for MemoryBlobs {
             return Err(BlobError::BadKey(key.into()));
         }
         let mut objects = self.objects.lock().map_err(blob_poisoned)?;
-        objects.insert(key.to_string(), bytes.to_vec());
+        objects.insert(key, bytes);
         Ok(())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         let objects = self.objects.lock().map_err(blob_poisoned)?;
-        Ok(objects.get(key).cloned())
+        Ok(objects.map.get(key).map(|(bytes, _)| bytes.clone()))
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, BlobVersion)>, BlobError> {
+        let objects = self.objects.lock().map_err(blob_poisoned)?;
+        Ok(objects
+            .map
+            .get(key)
+            .map(|(bytes, v)| (bytes.clone(), BlobVersion(v.to_string()))))
+    }
+
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        _content_type: &str,
+        expected: Option<&BlobVersion>,
+    ) -> Result<Swap, BlobError> {
+        if !valid_key(key) {
+            return Err(BlobError::BadKey(key.into()));
+        }
+        let mut objects = self.objects.lock().map_err(blob_poisoned)?;
+        let current = objects
+            .map
+            .get(key)
+            .map(|(_, v)| BlobVersion(v.to_string()));
+        if current.as_ref() != expected {
+            return Ok(Swap::Conflict);
+        }
+        objects.insert(key, bytes);
+        Ok(Swap::Written)
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
         let objects = self.objects.lock().map_err(blob_poisoned)?;
         Ok(objects
+            .map
             .range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
             .map(|(k, _)| k.clone())

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use app::ports::{BlobError, BlobStore, PutOnce, valid_key};
+use app::ports::{BlobError, BlobStore, BlobVersion, PutOnce, Swap, valid_key};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
@@ -34,21 +34,22 @@ impl S3Blobs {
         &self.bucket
     }
 
-    /// Writes an object with SSE-S3; `if_none_match` makes it write-once.
+    /// Writes an object with SSE-S3, under `condition`: `Ok(false)` when the condition failed
+    /// (412 PreconditionFailed, or 404 for an `If-Match` on a deleted object).
     async fn write(
         &self,
         key: &str,
         bytes: &[u8],
         content_type: &str,
-        once: bool,
-    ) -> Result<PutOnce, BlobError> {
+        condition: Condition<'_>,
+    ) -> Result<bool, BlobError> {
         if !valid_key(key) {
             return Err(BlobError::BadKey(key.to_string()));
         }
-        let operation = if once {
-            "S3 PutObject (write-once)"
-        } else {
-            "S3 PutObject"
+        let operation = match condition {
+            Condition::None => "S3 PutObject",
+            Condition::Absent => "S3 PutObject (If-None-Match)",
+            Condition::Match(_) => "S3 PutObject (If-Match)",
         };
         let mut attempt = 0;
         loop {
@@ -61,15 +62,25 @@ impl S3Blobs {
                 .content_type(content_type)
                 .server_side_encryption(ServerSideEncryption::Aes256)
                 .body(ByteStream::from(bytes.to_vec()));
-            if once {
-                put = put.if_none_match("*");
-            }
+            put = match condition {
+                Condition::None => put,
+                Condition::Absent => put.if_none_match("*"),
+                Condition::Match(etag) => put.if_match(etag),
+            };
             let err = match put.send().await {
-                Ok(_) => return Ok(PutOnce::Created),
+                Ok(_) => return Ok(true),
                 Err(err) => err,
             };
-            if once && (status(&err) == Some(412) || code(&err) == Some("PreconditionFailed")) {
-                return Ok(PutOnce::AlreadyExists);
+            let conditional = !matches!(condition, Condition::None);
+            if conditional
+                && (status(&err) == Some(412) || code(&err) == Some("PreconditionFailed"))
+            {
+                return Ok(false);
+            }
+            if matches!(condition, Condition::Match(_))
+                && (status(&err) == Some(404) || code(&err) == Some("NoSuchKey"))
+            {
+                return Ok(false);
             }
             let racing =
                 status(&err) == Some(409) || code(&err) == Some("ConditionalRequestConflict");
@@ -85,6 +96,14 @@ impl S3Blobs {
     }
 }
 
+/// The condition of a PutObject (S3 conditional writes: `If-None-Match: *`, `If-Match: <ETag>`).
+#[derive(Clone, Copy)]
+enum Condition<'a> {
+    None,
+    Absent,
+    Match(&'a str),
+}
+
 impl BlobStore for S3Blobs {
     async fn put_once(
         &self,
@@ -92,16 +111,46 @@ impl BlobStore for S3Blobs {
         bytes: &[u8],
         content_type: &str,
     ) -> Result<PutOnce, BlobError> {
-        self.write(key, bytes, content_type, true).await
+        let created = self
+            .write(key, bytes, content_type, Condition::Absent)
+            .await?;
+        Ok(if created {
+            PutOnce::Created
+        } else {
+            PutOnce::AlreadyExists
+        })
     }
 
     async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), BlobError> {
-        self.write(key, bytes, content_type, false)
+        self.write(key, bytes, content_type, Condition::None)
             .await
             .map(|_| ())
     }
 
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+        expected: Option<&BlobVersion>,
+    ) -> Result<Swap, BlobError> {
+        let condition = match expected {
+            Some(v) => Condition::Match(&v.0),
+            None => Condition::Absent,
+        };
+        let written = self.write(key, bytes, content_type, condition).await?;
+        Ok(if written {
+            Swap::Written
+        } else {
+            Swap::Conflict
+        })
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        Ok(self.get_versioned(key).await?.map(|(bytes, _)| bytes))
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, BlobVersion)>, BlobError> {
         if !valid_key(key) {
             return Err(BlobError::BadKey(key.to_string()));
         }
@@ -137,10 +186,13 @@ impl BlobStore for S3Blobs {
                 )));
             }
         };
+        let etag = out.e_tag.clone().ok_or_else(|| {
+            BlobError::Unavailable(format!("S3 GetObject: {key} came without an ETag"))
+        })?;
         let body = out.body.collect().await.map_err(|e| {
             BlobError::Unavailable(format!("S3 GetObject: reading the body of {key}: {e}"))
         })?;
-        Ok(Some(body.into_bytes().to_vec()))
+        Ok(Some((body.into_bytes().to_vec(), BlobVersion(etag))))
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use domain::auxcode::AuxCodes;
 use domain::config::DossierConfig;
-use domain::fec::{BookedEntry, FecOptions, write_fec};
+use domain::fec::{BookedEntry, FecOptions, Numbering, write_fec};
 use domain::mapping::{Mapped, map_document};
 use domain::testkit::{example_config, invoices};
 use domain::{LedgerEntry, SourceDocument};
@@ -25,18 +25,25 @@ fn map_all(docs: &[SourceDocument], cfg: &DossierConfig) -> Vec<LedgerEntry> {
         .collect()
 }
 
+/// The entries booked in this order on `validated_on`.
+fn book(entries: Vec<LedgerEntry>, validated_on: chrono::NaiveDate) -> Vec<BookedEntry> {
+    let mut numbering = Numbering::default();
+    entries
+        .into_iter()
+        .map(|entry| BookedEntry {
+            number: numbering.next(&entry.journal_code),
+            entry,
+            validated_on,
+        })
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let cfg = example_config();
     let docs = invoices(INVOICES, ROWS, 42);
     let entries = map_all(&docs, &cfg);
     let validated_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-    let booked: Vec<BookedEntry> = entries
-        .into_iter()
-        .map(|entry| BookedEntry {
-            entry,
-            validated_on,
-        })
-        .collect();
+    let booked = book(entries, validated_on);
     let year = cfg.fiscal_year_of(validated_on);
     let fec_size = write_fec(&booked, &cfg.siren, year, FecOptions::default())
         .unwrap()
@@ -59,13 +66,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(INVOICES as u64));
     group.bench_function("map_then_write_fec", |b| {
         b.iter(|| {
-            let booked: Vec<BookedEntry> = map_all(&docs, &cfg)
-                .into_iter()
-                .map(|entry| BookedEntry {
-                    entry,
-                    validated_on,
-                })
-                .collect();
+            let booked = book(map_all(&docs, &cfg), validated_on);
             black_box(write_fec(&booked, &cfg.siren, year, FecOptions::default()).unwrap())
         })
     });

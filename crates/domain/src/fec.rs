@@ -1,14 +1,19 @@
 //! The FEC, "fichier des écritures comptables" (art. A47 A-1 of the Livre des procédures
 //! fiscales; BOI-CF-IOR-60-40-20): the 18 columns in order with their exact names, one line per
 //! entry line, tab or `|` separated, comma decimals, dates AAAAMMJJ, numbering continuous per
-//! journal in chronological order, named `<SIREN>FEC<closing date AAAAMMJJ>.txt`.
+//! journal in the order of validation (booking), named `<SIREN>FEC<closing date AAAAMMJJ>.txt`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use thiserror::Error;
+
+mod description;
+
+pub use description::{describe, description_name};
 
 use crate::entry::LedgerEntry;
 use crate::mapping::clean;
@@ -66,11 +71,42 @@ impl Default for FecOptions {
     }
 }
 
-/// An entry as booked: the FEC's ValidDate is the day it was validated in the ledger.
+/// An entry as booked: its EcritureNum and ValidDate are fixed once, when it is booked, and
+/// never change afterwards (art. A47 A-1 LPF: a validated entry is intangible).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookedEntry {
     pub entry: LedgerEntry,
+    /// Sequence number within its journal and fiscal year, from 1, in booking order; written
+    /// `<journal>-<number on 6 digits>` in EcritureNum.
+    pub number: u64,
+    /// The day it was booked (validated), in the dossier's time zone: the FEC's ValidDate.
     pub validated_on: NaiveDate,
+}
+
+/// The next EcritureNum of each journal, numbering entries in the order they are booked
+/// (continuous per journal within the fiscal year).
+#[derive(Debug, Clone, Default)]
+pub struct Numbering {
+    last: BTreeMap<String, u64>,
+}
+
+impl Numbering {
+    /// Continues the numbering of entries already booked.
+    pub fn after(booked: &[BookedEntry]) -> Numbering {
+        let mut n = Numbering::default();
+        for b in booked {
+            let last = n.last.entry(b.entry.journal_code.clone()).or_insert(0);
+            *last = (*last).max(b.number);
+        }
+        n
+    }
+
+    /// The number the next entry booked in `journal` takes.
+    pub fn next(&mut self, journal: &str) -> u64 {
+        let last = self.last.entry(journal.to_string()).or_insert(0);
+        *last += 1;
+        *last
+    }
 }
 
 /// A written FEC file.
@@ -78,12 +114,18 @@ pub struct BookedEntry {
 pub struct FecFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    pub summary: FecSummary,
+}
+
+/// What a FEC holds: counts and totals, for its description file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FecSummary {
     pub entries: usize,
     pub lines: usize,
-    /// Draft entries are not validated, so they are not part of the FEC.
-    pub drafts_left_out: usize,
     pub total_debit: Decimal,
     pub total_credit: Decimal,
+    /// Entries per journal code.
+    pub journals: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -105,6 +147,29 @@ pub enum FecError {
         debit: String,
         credit: String,
     },
+    #[error(
+        "entry {0} is a draft: a FEC holds validated entries only (there is no brouillard in it)"
+    )]
+    Draft(String),
+    #[error(
+        "entry {piece} is number {number} of journal {journal}, {expected} was expected: EcritureNum must be continuous in booking order"
+    )]
+    Numbering {
+        piece: String,
+        journal: String,
+        number: u64,
+        expected: u64,
+    },
+    #[error(
+        "entry {piece} was validated on {validated_on}, before its date {date} or before the entry booked ahead of it: the file is in validation order"
+    )]
+    ValidationOrder {
+        piece: String,
+        date: NaiveDate,
+        validated_on: NaiveDate,
+    },
+    #[error("cannot write the FEC: {0}")]
+    Io(String),
 }
 
 /// `<SIREN>FEC<AAAAMMJJ>.txt`, the closing date of the fiscal year.
@@ -112,24 +177,88 @@ pub fn file_name(siren: &str, closing: NaiveDate) -> String {
     format!("{siren}FEC{}.txt", closing.format("%Y%m%d"))
 }
 
-/// Writes the FEC of one fiscal year from booked entries (in any order).
+/// Writes the FEC of one fiscal year from its booked entries, in booking order (which is the
+/// order of validation, and the order of the file).
 pub fn write_fec(
     booked: &[BookedEntry],
     siren: &str,
     fiscal_year: (NaiveDate, NaiveDate),
     options: FecOptions,
 ) -> Result<FecFile, FecError> {
-    if !crate::config::is_valid_siren(siren) {
-        return Err(FecError::BadSiren(siren.to_string()));
-    }
-    let (start, end) = fiscal_year;
-    let mut validated: Vec<&BookedEntry> = Vec::with_capacity(booked.len());
-    let mut drafts_left_out = 0;
+    let mut bytes = Vec::with_capacity(booked.len() * 6 * 160 + 256);
+    let mut writer = FecWriter::new(&mut bytes, siren, fiscal_year, options)?;
     for b in booked {
+        writer.push(b)?;
+    }
+    let summary = writer.finish()?;
+    Ok(FecFile {
+        name: file_name(siren, fiscal_year.1),
+        bytes,
+        summary,
+    })
+}
+
+/// Streams a FEC to `out`, one entry at a time (a year never has to be held in memory); checks
+/// as it goes that numbering is continuous per journal and that the file is in validation order.
+pub struct FecWriter<W: Write> {
+    out: W,
+    options: FecOptions,
+    fiscal_year: (NaiveDate, NaiveDate),
+    expected: BTreeMap<String, u64>,
+    last_validated: Option<NaiveDate>,
+    summary: FecSummary,
+    line: String,
+}
+
+impl<W: Write> FecWriter<W> {
+    /// Writes the header line.
+    pub fn new(
+        out: W,
+        siren: &str,
+        fiscal_year: (NaiveDate, NaiveDate),
+        options: FecOptions,
+    ) -> Result<FecWriter<W>, FecError> {
+        if !crate::config::is_valid_siren(siren) {
+            return Err(FecError::BadSiren(siren.to_string()));
+        }
+        let mut w = FecWriter {
+            out,
+            options,
+            fiscal_year,
+            expected: BTreeMap::new(),
+            last_validated: None,
+            summary: FecSummary::default(),
+            line: String::with_capacity(512),
+        };
+        w.line = COLUMNS.join(&w.sep().to_string());
+        w.line.push_str("\r\n");
+        w.flush_line()?;
+        Ok(w)
+    }
+
+    fn sep(&self) -> char {
+        match self.options.separator {
+            Separator::Tab => '\t',
+            Separator::Pipe => '|',
+        }
+    }
+
+    fn flush_line(&mut self) -> Result<(), FecError> {
+        let written = match self.options.charset {
+            Charset::Utf8 => self.out.write_all(self.line.as_bytes()),
+            Charset::Iso8859_15 => self
+                .out
+                .write_all(&encoding_rs::ISO_8859_15.encode(&self.line).0),
+        };
+        self.line.clear();
+        written.map_err(|e| FecError::Io(e.to_string()))
+    }
+
+    fn check(&mut self, b: &BookedEntry) -> Result<(), FecError> {
         let e = &b.entry;
+        let (start, end) = self.fiscal_year;
         if e.draft {
-            drafts_left_out += 1;
-            continue;
+            return Err(FecError::Draft(e.piece_ref.clone()));
         }
         if e.date < start || e.date > end {
             return Err(FecError::OutsideFiscalYear {
@@ -146,63 +275,60 @@ pub fn write_fec(
                 credit: format_dot(e.total_credit()),
             });
         }
-        validated.push(b);
+        let expected = self.expected.entry(e.journal_code.clone()).or_insert(1);
+        if b.number != *expected {
+            return Err(FecError::Numbering {
+                piece: e.piece_ref.clone(),
+                journal: e.journal_code.clone(),
+                number: b.number,
+                expected: *expected,
+            });
+        }
+        *expected += 1;
+        if b.validated_on < e.date || self.last_validated.is_some_and(|l| b.validated_on < l) {
+            return Err(FecError::ValidationOrder {
+                piece: e.piece_ref.clone(),
+                date: e.date,
+                validated_on: b.validated_on,
+            });
+        }
+        self.last_validated = Some(b.validated_on);
+        Ok(())
     }
-    // Chronological order, then by piece and source so the numbering is reproducible.
-    validated.sort_by(|a, b| {
-        (
-            a.entry.date,
-            &a.entry.journal_code,
-            &a.entry.piece_ref,
-            a.entry.source.key(),
-        )
-            .cmp(&(
-                b.entry.date,
-                &b.entry.journal_code,
-                &b.entry.piece_ref,
-                b.entry.source.key(),
-            ))
-    });
 
-    let sep = match options.separator {
-        Separator::Tab => '\t',
-        Separator::Pipe => '|',
-    };
-    let mut text = String::with_capacity(validated.len() * 6 * 160 + 256);
-    text.push_str(&COLUMNS.join(&sep.to_string()));
-    text.push_str("\r\n");
-    let mut next_number: BTreeMap<&str, u64> = BTreeMap::new();
-    let (mut lines, mut total_debit, mut total_credit) = (0usize, Decimal::ZERO, Decimal::ZERO);
-    for b in &validated {
+    /// Appends one booked entry (the next in booking order).
+    pub fn push(&mut self, b: &BookedEntry) -> Result<(), FecError> {
+        self.check(b)?;
+        let (charset, sep) = (self.options.charset, self.sep());
         let e = &b.entry;
-        let counter = next_number.entry(e.journal_code.as_str()).or_insert(0);
-        *counter += 1;
-        let number = format!("{}-{:06}", field(&e.journal_code, options.charset), counter);
+        let journal = field(&e.journal_code, charset);
+        let number = format!("{journal}-{:06}", b.number);
         let date = e.date.format("%Y%m%d").to_string();
         let piece_date = e.piece_date.format("%Y%m%d").to_string();
-        let valid = b.validated_on.max(e.date).format("%Y%m%d").to_string();
+        let valid = b.validated_on.format("%Y%m%d").to_string();
+        let (journal_label, piece) = (
+            field(&e.journal_label, charset),
+            field(&e.piece_ref, charset),
+        );
         for l in e.lines() {
             let (aux_num, aux_lib) = match &l.auxiliary {
-                Some(a) => (
-                    field(&a.code, options.charset),
-                    field(&a.label, options.charset),
-                ),
+                Some(a) => (field(&a.code, charset), field(&a.label, charset)),
                 None => (String::new(), String::new()),
             };
-            let label = match field(&l.label, options.charset) {
-                s if s.is_empty() => field(&e.label, options.charset),
+            let label = match field(&l.label, charset) {
+                s if s.is_empty() => field(&e.label, charset),
                 s => s,
             };
             let values: [&str; 18] = [
-                &field(&e.journal_code, options.charset),
-                &field(&e.journal_label, options.charset),
+                &journal,
+                &journal_label,
                 &number,
                 &date,
-                &field(&l.account, options.charset),
-                &field(&l.account_label, options.charset),
+                &field(&l.account, charset),
+                &field(&l.account_label, charset),
                 &aux_num,
                 &aux_lib,
-                &field(&e.piece_ref, options.charset),
+                &piece,
                 &piece_date,
                 &label,
                 &format_comma(l.debit),
@@ -215,29 +341,30 @@ pub fn write_fec(
             ];
             for (i, v) in values.iter().enumerate() {
                 if i > 0 {
-                    text.push(sep);
+                    self.line.push(sep);
                 }
-                text.push_str(v);
+                self.line.push_str(v);
             }
-            text.push_str("\r\n");
-            lines += 1;
-            total_debit += l.debit;
-            total_credit += l.credit;
+            self.line.push_str("\r\n");
+            self.flush_line()?;
+            self.summary.lines += 1;
+            self.summary.total_debit += l.debit;
+            self.summary.total_credit += l.credit;
         }
+        self.summary.entries += 1;
+        *self
+            .summary
+            .journals
+            .entry(e.journal_code.clone())
+            .or_insert(0) += 1;
+        Ok(())
     }
-    let bytes = match options.charset {
-        Charset::Utf8 => text.into_bytes(),
-        Charset::Iso8859_15 => encoding_rs::ISO_8859_15.encode(&text).0.into_owned(),
-    };
-    Ok(FecFile {
-        name: file_name(siren, end),
-        bytes,
-        entries: validated.len(),
-        lines,
-        drafts_left_out,
-        total_debit,
-        total_credit,
-    })
+
+    /// Flushes the output; the counts and totals of what was written.
+    pub fn finish(mut self) -> Result<FecSummary, FecError> {
+        self.out.flush().map_err(|e| FecError::Io(e.to_string()))?;
+        Ok(self.summary)
+    }
 }
 
 /// Free text for one FEC field: no separator, newline or control character can shift columns;

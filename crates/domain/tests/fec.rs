@@ -6,7 +6,9 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use domain::auxcode::AuxCodes;
-use domain::fec::{BookedEntry, COLUMNS, Charset, FecOptions, Separator, file_name, write_fec};
+use domain::fec::{
+    BookedEntry, COLUMNS, Charset, FecError, FecOptions, Numbering, Separator, file_name, write_fec,
+};
 use domain::mapping::{Mapped, map_document};
 use domain::testkit::{TotalFlavor, arb_document, example_config, sellsy_example_invoice};
 use domain::{DocumentKind, LedgerEntry};
@@ -65,10 +67,14 @@ fn entries_2026(n: usize) -> Vec<LedgerEntry> {
     out
 }
 
-fn booked(entries: Vec<LedgerEntry>) -> Vec<BookedEntry> {
+/// The entries as if each had been booked two days after its date, in date order.
+fn booked(mut entries: Vec<LedgerEntry>) -> Vec<BookedEntry> {
+    entries.sort_by_key(|e| e.date);
+    let mut numbering = Numbering::default();
     entries
         .into_iter()
         .map(|entry| BookedEntry {
+            number: numbering.next(&entry.journal_code),
             validated_on: entry.date + chrono::Days::new(2),
             entry,
         })
@@ -111,16 +117,16 @@ fn header_fields_and_numbering_follow_the_text() {
         file_name("732829320", day("2027-06-30")),
         "732829320FEC20270630.txt"
     );
-    assert_eq!((fec.entries, fec.lines), (3, 15));
+    assert_eq!((fec.summary.entries, fec.summary.lines), (3, 15));
     let text = String::from_utf8(fec.bytes).unwrap();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows[0], COLUMNS);
     assert!(rows.iter().all(|r| r.len() == 18));
-    // Chronological numbering per journal: the 2 November invoice comes first in VT.
+    // Numbering per journal in booking order: the 2 November invoice was booked first.
     let numbers: Vec<(&str, &str, &str)> = rows[1..].iter().map(|r| (r[0], r[2], r[8])).collect();
     assert_eq!(numbers[0], ("VT", "VT-000001", "FACT-2026-00041"));
-    assert_eq!(numbers[5], ("AV", "AV-000001", "AV-2026-00001"));
-    assert_eq!(numbers[10], ("VT", "VT-000002", "FACT-2026-00042"));
+    assert_eq!(numbers[5], ("VT", "VT-000002", "FACT-2026-00042"));
+    assert_eq!(numbers[10], ("AV", "AV-000001", "AV-2026-00001"));
     let first = &rows[1];
     assert_eq!(first[3], "20261102");
     assert_eq!((first[4], first[5]), ("411000", "Clients"));
@@ -195,14 +201,17 @@ fn entries_outside_the_fiscal_year_and_drafts_are_handled() {
     assert!(err.to_string().contains("outside the fiscal year"), "{err}");
     let mut draft = e;
     draft.draft = true;
-    let fec = write_fec(
+    let err = write_fec(
         &booked(vec![draft]),
         &cfg.siren,
         (day("2026-01-01"), day("2026-12-31")),
         FecOptions::default(),
     )
-    .unwrap();
-    assert_eq!((fec.entries, fec.drafts_left_out), (0, 1));
+    .unwrap_err();
+    assert!(
+        matches!(err, FecError::Draft(_)),
+        "a FEC has no brouillard: {err}"
+    );
     assert!(
         write_fec(
             &[],
@@ -248,14 +257,14 @@ fn generated_fec_files_pass_the_independent_checker() {
             "{sub}: {report:#}"
         );
         assert_eq!(report["stats"]["ecritures"], 2_000);
-        assert_eq!(report["stats"]["lignes"], fec.lines);
+        assert_eq!(report["stats"]["lignes"], fec.summary.lines);
         assert_eq!(
             report["stats"]["total_debit"],
-            format!("{:.2}", fec.total_debit)
+            format!("{:.2}", fec.summary.total_debit)
         );
         println!(
             "{sub}: {} entries, {} lines, debit = credit = {}: 0 errors, 0 warnings",
-            fec.entries, fec.lines, fec.total_debit
+            fec.summary.entries, fec.summary.lines, fec.summary.total_debit
         );
     }
 }

@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use app::ports::{BlobError, BlobStore, PutOnce, valid_key};
+use app::ports::{BlobError, BlobStore, BlobVersion, PutOnce, Swap, valid_key};
+use sha2::{Digest, Sha256};
 
 /// Temporary files start with this; `~` is not allowed in keys, so a temporary file can never be
 /// taken for an object, listed, or collide with one.
 const TMP_PREFIX: &str = ".~tmp.";
+/// The lock file of a compare-and-swap on `name` is `.~lock.<name>` beside it (never a key).
+const LOCK_PREFIX: &str = ".~lock.";
 /// Temporary files older than this are left-overs of a crash and are removed by [`DirBlobs::open`].
 const STALE_TMP: Duration = Duration::from_secs(3600);
 /// The longest file name most file systems accept (bytes).
@@ -137,6 +140,60 @@ impl BlobStore for DirBlobs {
         .await
     }
 
+    async fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, BlobVersion)>, BlobError> {
+        Ok(self.get(key).await?.map(|bytes| {
+            let version = version_of(&bytes);
+            (bytes, version)
+        }))
+    }
+
+    /// Under an exclusive lock on the key's lock file (`flock`, so writers in other processes
+    /// wait too), compares the current content's digest and replaces the file by rename.
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        _content_type: &str,
+        expected: Option<&BlobVersion>,
+    ) -> Result<Swap, BlobError> {
+        let path = self.path_of(key)?;
+        let (root, key, bytes) = (self.root.clone(), key.to_owned(), bytes.to_vec());
+        let expected = expected.cloned();
+        self.blocking(move || {
+            let dir = parent_dirs(&root, &path, &key)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| BlobError::BadKey(key.clone()))?;
+            let lock_path = dir.join(format!("{LOCK_PREFIX}{name}"));
+            let lock = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(|e| io_error("cannot open the lock", &lock_path, e))?;
+            lock.lock()
+                .map_err(|e| io_error("cannot lock", &lock_path, e))?;
+            let current = match fs::read(&path) {
+                Ok(old) => Some(version_of(&old)),
+                Err(e) if is_absent(&e) => None,
+                Err(e) => return Err(io_error("cannot read", &path, e)),
+            };
+            if current != expected {
+                return Ok(Swap::Conflict);
+            }
+            let tmp = write_tmp(dir, &bytes)?;
+            if let Err(e) = fs::rename(&tmp, &path) {
+                let _ = fs::remove_file(&tmp);
+                return Err(io_error("cannot replace", &path, e));
+            }
+            sync_dir(dir)?;
+            // The lock is released when `lock` is dropped.
+            Ok(Swap::Written)
+        })
+        .await
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
         // Only the folder part of the prefix (up to its last `/`) is a path; the rest is matched
         // against names. A folder part that no key could have matches nothing, as in S3, and is
@@ -155,6 +212,11 @@ impl BlobStore for DirBlobs {
         })
         .await
     }
+}
+
+/// A local object's version: the SHA-256 of its bytes.
+fn version_of(bytes: &[u8]) -> BlobVersion {
+    BlobVersion(hex::encode(Sha256::digest(bytes)))
 }
 
 /// The folder part of a prefix: `a/b/c` → `a/b`, `a/b/` → `a/b`, `abc` → ``.

@@ -55,6 +55,21 @@ impl<T: BlobStore + ?Sized> BlobStore for &T {
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, BlobError>> + Send {
         (**self).get(key)
     }
+    fn get_versioned(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<(Vec<u8>, BlobVersion)>, BlobError>> + Send {
+        (**self).get_versioned(key)
+    }
+    fn put_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+        expected: Option<&BlobVersion>,
+    ) -> impl Future<Output = Result<Swap, BlobError>> + Send {
+        (**self).put_if(key, bytes, content_type, expected)
+    }
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, BlobError>> + Send {
         (**self).list(prefix)
     }

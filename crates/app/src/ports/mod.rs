@@ -13,7 +13,7 @@ pub mod sink;
 pub mod source;
 pub mod store;
 
-pub use blob::{BlobError, BlobStore, PutOnce, valid_key};
+pub use blob::{BlobError, BlobStore, BlobVersion, PutOnce, Swap, valid_key};
 pub use clock::{Clock, SystemClock};
 pub use log::{IntegrationLog, LogEvent, ObjectKind, Severity};
 pub use notifier::{Notifier, NotifyError};

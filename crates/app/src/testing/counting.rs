@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::ports::{
-    BlobError, BlobStore, PutOnce, Queue, QueueError, QueueName, Received, Record, RecordStore,
-    StoreError,
+    BlobError, BlobStore, BlobVersion, PutOnce, Queue, QueueError, QueueName, Received, Record,
+    RecordStore, StoreError, Swap,
 };
 
 /// Request counters.
@@ -127,6 +127,25 @@ impl<B: BlobStore> BlobStore for CountingBlobs<B> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         self.counts.s3_get.fetch_add(1, Relaxed);
         self.inner.get(key).await
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, BlobVersion)>, BlobError> {
+        self.counts.s3_get.fetch_add(1, Relaxed);
+        self.inner.get_versioned(key).await
+    }
+
+    async fn put_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        ct: &str,
+        expected: Option<&BlobVersion>,
+    ) -> Result<Swap, BlobError> {
+        self.counts.s3_put.fetch_add(1, Relaxed);
+        self.counts
+            .s3_bytes_put
+            .fetch_add(bytes.len() as u64, Relaxed);
+        self.inner.put_if(key, bytes, ct, expected).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {

@@ -312,7 +312,23 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         let label = c.doc.label();
         let attempts = c.doc.outbox.attempts;
         let mut doc = c.doc;
+        // A ledger that asks to wait hours (the FEC holds a document dated after today until
+        // its date) is no failure: the attempt is not counted, so it never reaches the dead
+        // letter while it waits.
+        let waiting = error.kind == SinkErrorKind::Retryable
+            && error
+                .retry_after
+                .is_some_and(|d| d >= std::time::Duration::from_secs(3600));
+        if waiting {
+            doc.outbox.attempts = attempts.saturating_sub(1);
+        }
         let (state, severity, message, action) = match error.kind {
+            SinkErrorKind::Retryable if waiting => (
+                DocState::Failed,
+                Severity::Info,
+                format!("{label}: {}", error.message),
+                error.action.clone(),
+            ),
             SinkErrorKind::Retryable if attempts < self.settings.max_attempts => (
                 DocState::Failed,
                 Severity::Warning,

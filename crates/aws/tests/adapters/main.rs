@@ -3,5 +3,6 @@
 //! endpoint for the failures moto does not produce.
 
 mod failures;
+mod fec_concurrent;
 mod moto;
 mod pipeline_faults;

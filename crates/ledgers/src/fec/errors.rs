@@ -1,6 +1,10 @@
 //! What can go wrong writing the FEC, as a [`SinkError`] with the action to take.
 
+use std::time::Duration;
+
 use app::ports::{BlobError, SinkError, SinkErrorKind};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 use domain::config::DossierConfig;
 
 pub(super) fn blob_error(e: BlobError) -> SinkError {
@@ -33,4 +37,43 @@ pub(super) fn unwritable(message: String) -> SinkError {
                 .into(),
         retry_after: None,
     }
+}
+
+/// A draft cannot be booked into a FEC: it would be recorded as booked yet absent from the file.
+pub(super) fn draft(piece: &str) -> SinkError {
+    SinkError::permanent(
+        format!(
+            "{piece} is a draft entry (draft_entries = true): a FEC holds validated entries only, it has no brouillard"
+        ),
+        "set draft_entries = false for this dossier (entries booked into the FEC are validated), or book into Inqom or Pennylane, where a person validates drafts",
+    )
+}
+
+/// An entry dated after the day of booking waits for its date: its ValidDate (the day it is
+/// booked) can never come before its EcritureDate.
+pub(super) fn held(
+    piece: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+    tz: Tz,
+    wait: Duration,
+) -> SinkError {
+    SinkError {
+        kind: SinkErrorKind::Retryable,
+        status: None,
+        message: format!(
+            "{piece} is dated {date}, after today ({today}, {tz}): it is held and booked on {date}, so that it is never validated before its date"
+        ),
+        action: format!(
+            "no action needed; passerelle books it on {date} (check the document's date if it is wrong)"
+        ),
+        retry_after: Some(wait),
+    }
+}
+
+/// Too many other workers kept winning the compare-and-swap of the booked entries.
+pub(super) fn contended(key: &str) -> SinkError {
+    SinkError::retryable(format!(
+        "{key} kept changing under concurrent pushes; nothing of this batch was booked"
+    ))
 }

@@ -1,9 +1,13 @@
-//! The booked-entries file (`booked.jsonl`): one JSON object a line, every entry booked in the
-//! fiscal year with the date it was validated.
+//! The booked-entries file (`booked.jsonl`): one JSON object a line, in booking order, every
+//! entry booked in the fiscal year with its EcritureNum and the day it was validated. It is the
+//! state the FEC is written from, and it is only ever replaced by a compare-and-swap.
+
+use std::collections::BTreeMap;
 
 use app::ports::SinkError;
 use chrono::NaiveDate;
 use domain::LedgerEntry;
+use domain::fec::BookedEntry;
 use serde::{Deserialize, Serialize};
 
 use super::errors::corrupt;
@@ -11,14 +15,40 @@ use super::errors::corrupt;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Stored {
     pub external_id: String,
+    /// EcritureNum within the journal; 0 in files written before numbers were stored (they are
+    /// numbered in file order, which is booking order, when read).
+    #[serde(default)]
+    pub number: u64,
     pub validated_on: NaiveDate,
     pub entry: LedgerEntry,
 }
 
+impl Stored {
+    pub fn booked(&self) -> BookedEntry {
+        BookedEntry {
+            entry: self.entry.clone(),
+            number: self.number,
+            validated_on: self.validated_on,
+        }
+    }
+}
+
+/// The last number of each journal.
+pub(super) fn last_numbers(stored: &[Stored]) -> BTreeMap<String, u64> {
+    let mut last = BTreeMap::new();
+    for s in stored {
+        let n = last.entry(s.entry.journal_code.clone()).or_insert(0);
+        *n = s.number.max(*n);
+    }
+    last
+}
+
 /// Reads the file at `key`; every entry is checked again (balanced, well-formed) as it is read.
-pub(super) fn parse(key: &str, bytes: Vec<u8>) -> Result<Vec<Stored>, SinkError> {
-    let text = String::from_utf8(bytes).map_err(|_| corrupt(format!("{key} is not UTF-8 text")))?;
-    let mut out = Vec::new();
+pub(super) fn parse(key: &str, bytes: &[u8]) -> Result<Vec<Stored>, SinkError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| corrupt(format!("{key} is not UTF-8 text")))?;
+    let mut out: Vec<Stored> = Vec::new();
+    let mut last: BTreeMap<String, u64> = BTreeMap::new();
     for (n, line) in text
         .lines()
         .enumerate()
@@ -31,7 +61,18 @@ pub(super) fn parse(key: &str, bytes: Vec<u8>) -> Result<Vec<Stored>, SinkError>
             .clone()
             .revalidate()
             .map_err(|e| corrupt(format!("{key} line {}: {e}", n + 1)))?;
-        out.push(Stored { entry, ..stored });
+        let previous = last.entry(entry.journal_code.clone()).or_insert(0);
+        let number = if stored.number == 0 {
+            *previous + 1
+        } else {
+            stored.number
+        };
+        *previous = number;
+        out.push(Stored {
+            entry,
+            number,
+            ..stored
+        });
     }
     Ok(out)
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use app::memory::MemoryBlobs;
-use app::ports::{BlobStore, LedgerSink, SystemClock};
+use app::ports::{BlobStore, LedgerSink};
 use ledgers::{FecConfig, FecSink, InqomSink, PartyBook, PennylaneSink};
 use simulators::{inqom as inqom_mock, pennylane as pennylane_mock};
 
@@ -113,7 +113,7 @@ async fn five_hundred_invoices_and_one_hundred_documents_to_pennylane() {
 async fn five_hundred_invoices_and_one_hundred_documents_to_the_fec() {
     let blobs = Arc::new(MemoryBlobs::new());
     let book = PartyBook::new();
-    let sink = FecSink::new(blobs.clone(), SystemClock, FecConfig::default());
+    let sink = FecSink::new(blobs.clone(), AfterTheYear, FecConfig::default());
     let (booked, filed) = push_all(&sink, &book).await;
     assert_eq!((booked, filed), (ENTRIES, DOCUMENTS));
     let fec = blobs
@@ -144,4 +144,15 @@ async fn five_hundred_invoices_and_one_hundred_documents_to_the_fec() {
         report["warnings"],
         report["stats"]
     );
+}
+
+/// Books after the end of 2026, so no generated document of 2026 is dated after its booking
+/// day (the FEC sink holds those until their date).
+#[derive(Clone, Copy)]
+struct AfterTheYear;
+impl app::ports::Clock for AfterTheYear {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        chrono::Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap()
+    }
 }

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use app::memory::MemoryBlobs;
-use app::ports::{BlobError, BlobStore, Clock, LedgerSink, PutOnce, SinkErrorKind};
+use app::ports::{
+    BlobError, BlobStore, BlobVersion, Clock, LedgerSink, PutOnce, SinkErrorKind, Swap,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use ledgers::{FecConfig, FecSink, PartyBook};
 
@@ -14,7 +16,7 @@ use crate::support::{config, documents, entries, independent_check};
 struct Fixed;
 impl Clock for Fixed {
     fn now(&self) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+        Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap()
     }
 }
 
@@ -125,6 +127,18 @@ impl BlobStore for Down {
         Err(BlobError::Unavailable("connection refused".into()))
     }
     async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        Err(BlobError::Unavailable("connection refused".into()))
+    }
+    async fn get_versioned(&self, _: &str) -> Result<Option<(Vec<u8>, BlobVersion)>, BlobError> {
+        Err(BlobError::Unavailable("connection refused".into()))
+    }
+    async fn put_if(
+        &self,
+        _: &str,
+        _: &[u8],
+        _: &str,
+        _: Option<&BlobVersion>,
+    ) -> Result<Swap, BlobError> {
         Err(BlobError::Unavailable("connection refused".into()))
     }
     async fn list(&self, _: &str) -> Result<Vec<String>, BlobError> {

@@ -4,6 +4,7 @@
 
 mod end_to_end;
 mod fec;
+mod fec_numbering;
 mod inqom;
 mod pennylane;
 mod pipeline_end_to_end;

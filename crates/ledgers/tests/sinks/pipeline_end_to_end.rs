@@ -165,7 +165,7 @@ async fn pipeline_to_pennylane() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipeline_to_the_fec() {
     let blobs = Arc::new(MemoryBlobs::new());
-    let sink = FecSink::new(blobs.clone(), SystemClock, FecConfig::default());
+    let sink = FecSink::new(blobs.clone(), AfterTheYear, FecConfig::default());
     assert_eq!(run(&sink).await, (INVOICES, MAILS));
     let fec = blobs
         .get("fec/acme/20261231/732829320FEC20261231.txt")
@@ -183,4 +183,15 @@ async fn pipeline_to_the_fec() {
         "pipeline → fec: {INVOICES} entries, {MAILS} documents, checker ok={} errors={}",
         report["ok"], report["errors"]
     );
+}
+
+/// Books after the end of 2026, so no generated document of 2026 is dated after its booking
+/// day (the FEC sink holds those until their date).
+#[derive(Clone, Copy)]
+struct AfterTheYear;
+impl app::ports::Clock for AfterTheYear {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        chrono::Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap()
+    }
 }
