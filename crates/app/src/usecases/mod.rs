@@ -9,6 +9,7 @@
 
 pub mod intake;
 pub mod log;
+mod mail_records;
 pub mod map;
 pub mod pull;
 pub mod push;
