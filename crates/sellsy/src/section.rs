@@ -102,10 +102,7 @@ impl SellsySection {
             &self.client_secret(),
         )
         .await?;
-        let mut cfg = SellsyConfig::new(
-            self.client_id.clone().unwrap_or_default(),
-            secret,
-        );
+        let mut cfg = SellsyConfig::new(self.client_id.clone().unwrap_or_default(), secret);
         if let (Some(api), Some(token)) = (&self.api_base, &self.token_url) {
             cfg = cfg.with_base_urls(api.clone(), token.clone());
         }

@@ -22,10 +22,10 @@ pub mod signing;
 use app::ports::{BlobStore, Clock, Queue, RecordStore};
 use app::usecases::Pipeline;
 
+pub use app::ports::Secret;
 pub use http::{HttpRequest, HttpResponse, MAX_BODY};
 pub use ports::{DossierLookup, Launch, Launcher, Secrets, ViaDossiers};
 pub use routes::MAX_REFETCHES_PER_MINUTE;
-pub use app::ports::Secret;
 pub use signing::{REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 
 /// The router: every request of the trigger routes goes through here.

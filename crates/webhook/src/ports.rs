@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use app::ports::DocRef;
+use app::ports::Secret;
 use app::usecases::worker::Dossiers;
 use chrono::NaiveDate;
 use domain::config::{ConfigFile, DossierConfig};
-use app::ports::Secret;
 use serde::{Deserialize, Serialize};
 
 /// What a route asks the runtime to start. The cloud invokes the sellsy-pull function

@@ -96,8 +96,11 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
     };
     let pipeline = Pipeline::new(&store, &*files, &queue, SystemClock).with_settings(settings);
     let client = SellsyClient::new(
-        SellsyConfig::new(sim.client_id(), app::ports::Secret::new(sim.client_secret()))
-            .with_base_urls(sim.api_base(), sim.token_url()),
+        SellsyConfig::new(
+            sim.client_id(),
+            app::ports::Secret::new(sim.client_secret()),
+        )
+        .with_base_urls(sim.api_base(), sim.token_url()),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let fec = FecSink::new(files.clone(), SystemClock, FecConfig::default());
