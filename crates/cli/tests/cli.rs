@@ -437,18 +437,25 @@ async fn serve_as_a_real_process_answers_sync_and_smtp_then_status_and_log_tell(
     assert_eq!(unsigned.status(), 401);
     let refusal: serde_json::Value = unsigned.json().await.unwrap();
     assert!(refusal["action"].as_str().is_some(), "{refusal}");
-    let signed = |req: reqwest::RequestBuilder, signed_body: &[u8]| {
+    let signed = |req: reqwest::RequestBuilder, method: &str, path: &str, signed_body: &[u8]| {
         let [(h1, v1), (h2, v2)] = webhook::sign(
             secret.as_bytes(),
             chrono::Utc::now().timestamp(),
+            method,
+            path,
             signed_body,
         );
         req.header(h1, v1).header(h2, v2)
     };
-    let accepted = signed(http.post(format!("{base}/sync")).body(body.clone()), &body)
-        .send()
-        .await
-        .unwrap();
+    let accepted = signed(
+        http.post(format!("{base}/sync")).body(body.clone()),
+        "POST",
+        "/sync",
+        &body,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(accepted.status(), 202);
     let accepted: serde_json::Value = accepted.json().await.unwrap();
     let run_id = accepted["run_id"].as_str().unwrap().to_string();
@@ -456,7 +463,9 @@ async fn serve_as_a_real_process_answers_sync_and_smtp_then_status_and_log_tell(
     let the_run = loop {
         let r = signed(
             http.get(format!("{base}{status_url}")),
-            status_url.as_bytes(),
+            "GET",
+            &status_url,
+            b"",
         )
         .send()
         .await

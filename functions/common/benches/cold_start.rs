@@ -282,7 +282,7 @@ fn signed_run_request() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let headers = webhook::signing::sign(SYNC_KEY.as_bytes(), now, path.as_bytes());
+    let headers = webhook::signing::sign(SYNC_KEY.as_bytes(), now, "GET", path, b"");
     serde_json::to_string(&events::url_event("GET", path, &headers, b"")).unwrap()
 }
 

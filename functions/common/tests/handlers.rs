@@ -581,24 +581,29 @@ async fn webhook_refuses_bad_replayed_and_unsigned_requests_and_starts_a_good_on
     };
     let now = chrono::Utc::now().timestamp();
     let body = br#"{"dossier": "acme", "from": "2026-01-01", "to": "2026-06-30"}"#;
-    let signed: Vec<(String, String)> = webhook::sign(key.as_bytes(), now, body).into();
+    let signed: Vec<(String, String)> =
+        webhook::sign(key.as_bytes(), now, "POST", "/sync", body).into();
 
     // Unsigned, badly signed, stale: 401, nothing started, no run written.
     let unsigned = post_sync(&w, &secrets, &tee, &[], body).await;
     assert_eq!(unsigned.status_code, 401, "{:?}", body_of(&unsigned));
-    let bad: Vec<(String, String)> = webhook::sign(b"not-the-key", now, body).into();
+    let bad: Vec<(String, String)> =
+        webhook::sign(b"not-the-key", now, "POST", "/sync", body).into();
     let refused = post_sync(&w, &secrets, &tee, &bad, body).await;
     assert_eq!(refused.status_code, 401);
-    let stale: Vec<(String, String)> = webhook::sign(key.as_bytes(), now - 3600, body).into();
+    let stale: Vec<(String, String)> =
+        webhook::sign(key.as_bytes(), now - 3600, "POST", "/sync", body).into();
     let refused = post_sync(&w, &secrets, &tee, &stale, body).await;
     assert_eq!(refused.status_code, 401);
     // Oversized: 413 before anything is read. Unknown dossier: 404.
     let big = vec![b' '; webhook::MAX_BODY + 1];
-    let big_signed: Vec<(String, String)> = webhook::sign(key.as_bytes(), now, &big).into();
+    let big_signed: Vec<(String, String)> =
+        webhook::sign(key.as_bytes(), now, "POST", "/sync", &big).into();
     let refused = post_sync(&w, &secrets, &tee, &big_signed, &big).await;
     assert_eq!(refused.status_code, 413);
     let other = br#"{"dossier": "nobody"}"#;
-    let other_signed: Vec<(String, String)> = webhook::sign(key.as_bytes(), now, other).into();
+    let other_signed: Vec<(String, String)> =
+        webhook::sign(key.as_bytes(), now, "POST", "/sync", other).into();
     let refused = post_sync(&w, &secrets, &tee, &other_signed, other).await;
     assert_eq!(refused.status_code, 404);
     assert!(
@@ -637,12 +642,14 @@ async fn webhook_refuses_bad_replayed_and_unsigned_requests_and_starts_a_good_on
     };
     assert_eq!(again.started_at, run.started_at);
 
-    // GET /runs/{id}, signed over its path: the run's progress and log lines.
+    // GET /runs/{id}, signed over its method and path: the run's progress and log lines.
     let path = format!("/runs/{run_id}");
     let signed_get: Vec<(String, String)> = webhook::sign(
         key.as_bytes(),
         chrono::Utc::now().timestamp(),
-        path.as_bytes(),
+        "GET",
+        &path,
+        b"",
     )
     .into();
     let status = sync_webhook::handle(
