@@ -77,9 +77,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Takes one mail file as if it had been received for a collection address.
+    /// Takes one mail file as if it had been received for a collection address, or one e-invoice
+    /// file (.pdf, .xml) booked from its data.
     #[command(
-        after_help = "Example:\n  passerelle ingest facture.eml --to achat.acme@collecte.example.fr --config dossiers.toml"
+        after_help = "Example:\n  passerelle ingest facture.eml --to achat.acme@collecte.example.fr --config dossiers.toml\n  passerelle ingest factur-x.pdf --to achat.acme@collecte.example.fr   (an e-invoice file: Factur-X, CII or UBL)\n\nExit codes: 0 accepted (or already received); 1 refused or held (the reason and the action are printed); 3 invalid configuration."
     )]
     Ingest {
         file: PathBuf,

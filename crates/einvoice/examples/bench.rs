@@ -2,14 +2,7 @@
 //! `domain::mapping`) of a typical Factur-X invoice, a 1 MB Factur-X PDF and a 5 MB UBL file.
 //! Prints the time per file and the peak RSS (VmHWM) of a process that did only that case.
 //!
-//! `cargo run --release -p einvoice --example bench`
-
-#[path = "../tests/support/forge.rs"]
-mod forge;
-#[path = "../tests/support/pdfout.rs"]
-mod pdfout;
-#[path = "../tests/support/xmlout.rs"]
-mod xmlout;
+//! `cargo run --release -p einvoice --features testkit --example bench`
 
 use std::process::Command;
 use std::time::Instant;
@@ -18,8 +11,9 @@ use domain::auxcode::AuxCodes;
 use domain::config::Scope;
 use domain::mapping::{Mapped, map_document};
 use einvoice::map::MapOptions;
+use einvoice::testkit::forge::{self, Cat, Kind, Level, Spec};
+use einvoice::testkit::{pdfout, xmlout};
 use einvoice::{Detection, Side};
-use forge::{Cat, Kind, Level, Spec};
 
 const CASES: &[&str] = &["typical-facturx", "facturx-1mb", "ubl-5mb"];
 
@@ -49,7 +43,7 @@ fn main() {
 fn build(case: &str) -> (Vec<u8>, &'static str, usize) {
     match case {
         "typical-facturx" => {
-            let xml = forge::write(&Spec::typical(Kind::Cii(Level::En16931)));
+            let xml = xmlout::write(&Spec::typical(Kind::Cii(Level::En16931)));
             // A one-page invoice PDF with its logo and fonts weighs ~50 KB.
             (
                 pdfout::pdf("factur-x.xml", xml.as_bytes(), true, 50_000),
@@ -60,7 +54,7 @@ fn build(case: &str) -> (Vec<u8>, &'static str, usize) {
         "facturx-1mb" => {
             let mut spec = Spec::typical(Kind::Cii(Level::En16931));
             spec.lines = lines(40);
-            let xml = forge::write(&spec);
+            let xml = xmlout::write(&spec);
             (
                 pdfout::pdf("factur-x.xml", xml.as_bytes(), true, 1_000_000),
                 "facture.pdf",
@@ -70,7 +64,7 @@ fn build(case: &str) -> (Vec<u8>, &'static str, usize) {
         "ubl-5mb" => {
             let mut spec = Spec::typical(Kind::UblInvoice);
             spec.lines = lines(9700);
-            (forge::write(&spec).into_bytes(), "facture.xml", 20)
+            (xmlout::write(&spec).into_bytes(), "facture.xml", 20)
         }
         other => panic!("unknown case {other}"),
     }

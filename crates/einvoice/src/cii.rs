@@ -8,7 +8,7 @@ use crate::model::{
     AllowanceCharge, DocumentTotals, Identifier, Invoice, InvoiceLine, LineRole, Profile, Syntax,
     TradeParty, VatBreakdown,
 };
-use crate::read::Reader;
+use crate::reader::Reader;
 use crate::xml::{attr, child, children, path, text};
 
 const CONTEXT: &[&str] = &[

@@ -2,39 +2,11 @@
 //! ZUGFeRD 1.0), a UBL Invoice or CreditNote; tells other XML (refused with a reason) and
 //! files that are not e-invoices at all (left to the ordinary document intake).
 
-use roxmltree::Node;
-
-use crate::error::Refusal;
+use crate::error::{ReadError, Refusal};
 use crate::model::Invoice;
 use crate::pdf::{self, PdfContent};
+use crate::read::{Format, identify, read_root};
 use crate::xml::{self, Limits};
-
-pub const NS_CII: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
-pub const NS_ZUGFERD1: &str = "urn:ferd:CrossIndustryDocument:invoice:1p0";
-pub const NS_UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
-pub const NS_UBL_CREDIT_NOTE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
-
-/// The XML format of an e-invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// `rsm:CrossIndustryInvoice` (CII D16B).
-    Cii,
-    /// `rsm:CrossIndustryDocument` (ZUGFeRD 1.0).
-    Zugferd1,
-    UblInvoice,
-    UblCreditNote,
-}
-
-impl Format {
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::Cii => "CII",
-            Format::Zugferd1 => "ZUGFeRD 1.0 CII",
-            Format::UblInvoice => "UBL Invoice",
-            Format::UblCreditNote => "UBL CreditNote",
-        }
-    }
-}
 
 /// Where the invoice XML was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,23 +138,11 @@ fn classify_xml(bytes: &[u8], limits: &Limits) -> Result<(Format, Invoice), Clas
     let doc = xml::parse(&text, limits).map_err(Classified::Refused)?;
     let root = doc.root_element();
     let format = identify(root).map_err(Classified::Other)?;
-    Ok((format, crate::read::read_root(root, format)))
+    Ok((format, read_root(root, format)))
 }
 
-/// The invoice format of a root element, or why it is not one.
-pub fn identify(root: Node<'_, '_>) -> Result<Format, String> {
-    let tag = root.tag_name();
-    let ns = tag.namespace().unwrap_or("");
-    match (ns, tag.name()) {
-        (NS_CII, "CrossIndustryInvoice") => Ok(Format::Cii),
-        (NS_ZUGFERD1, "CrossIndustryDocument") => Ok(Format::Zugferd1),
-        (NS_UBL_INVOICE, "Invoice") => Ok(Format::UblInvoice),
-        (NS_UBL_CREDIT_NOTE, "CreditNote") => Ok(Format::UblCreditNote),
-        ("", name) => Err(format!(
-            "root element <{name}> without namespace is not a CII or UBL invoice"
-        )),
-        (ns, name) => Err(format!(
-            "root element <{name}> in namespace {ns} is not a CII or UBL invoice"
-        )),
-    }
+/// The invoice of a detected file (read when it was detected, so this cannot fail today; the
+/// `Result` keeps room for readers that do more).
+pub fn read(file: &EInvoiceFile) -> Result<Invoice, ReadError> {
+    Ok(file.invoice.clone())
 }

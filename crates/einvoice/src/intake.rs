@@ -4,8 +4,13 @@
 
 use rust_decimal::Decimal;
 
+use crate::checks::check;
+use crate::detect::Detection;
+use crate::error::Refusal;
+use crate::map::{DuplicateKey, duplicate_key};
 use crate::map::{MapError, MapOptions, MappedInvoice, PartyMatch, Side, buyer_matches};
-use crate::{Detection, DuplicateKey, Invoice, Refusal, Violation, check, duplicate_key};
+use crate::model::Invoice;
+use crate::violation::Violation;
 
 /// What to do with one collected file.
 // The ready invoice is the common case and is moved once; boxing it adds nothing.
@@ -99,7 +104,7 @@ pub fn assess(
     dossier_siren: &str,
     options: &MapOptions,
 ) -> Assessment {
-    let file = match crate::detect(bytes, file_name) {
+    let file = match crate::detect::detect(bytes, file_name) {
         Detection::EInvoice(file) => file,
         Detection::NotEInvoice { note } => return Assessment::NotEInvoice { note },
         Detection::OtherXml { reason } => return Assessment::OtherXml { reason },
@@ -115,7 +120,7 @@ pub fn assess(
     }
     let party = match side {
         Side::Purchase => buyer_matches(&invoice, dossier_siren),
-        Side::Sales => crate::seller_matches(&invoice, dossier_siren),
+        Side::Sales => crate::map::seller_matches(&invoice, dossier_siren),
     };
     match party {
         PartyMatch::Matches => {}
@@ -132,7 +137,7 @@ pub fn assess(
             };
         }
     }
-    match crate::to_source_document(&invoice, side, options) {
+    match crate::map::to_source_document(&invoice, side, options) {
         Ok(mapped) => Assessment::Ready {
             key: duplicate_key(&invoice),
             invoice,

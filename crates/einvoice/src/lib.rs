@@ -16,6 +16,7 @@
 //! Hostile input is bounded ([`Limits`]): file and XML size, element depth, node count; a DTD
 //! is refused outright, so no external entity is ever resolved and no entity expanded.
 
+mod checks;
 mod cii;
 pub mod detect;
 pub mod error;
@@ -25,16 +26,19 @@ pub mod map;
 pub mod model;
 pub mod pdf;
 mod read;
+mod reader;
 mod rules;
 #[cfg(test)]
 mod rules_tests;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod ubl;
 mod vat;
+mod violation;
 pub mod xml;
 
-use rust_decimal::Decimal;
-
-pub use detect::{Container, Detection, EInvoiceFile, Format, detect, detect_with_limits};
+pub use checks::check;
+pub use detect::{Container, Detection, EInvoiceFile, detect, detect_with_limits, read};
 pub use error::{ReadError, Refusal};
 pub use intake::{Assessment, assess};
 pub use map::{
@@ -42,55 +46,6 @@ pub use map::{
     seller_matches, to_source_document,
 };
 pub use model::{Invoice, Profile, Syntax};
-pub use read::{read, read_xml};
+pub use read::{Format, read_xml};
+pub use violation::Violation;
 pub use xml::Limits;
-
-/// A business rule the invoice breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The rule's id in the norm (`BR-CO-15`, `BR-S-08`, `BR-FXEXT-CO-10`), `XSD` for a value
-    /// that is not a number or a date, `BT-24` for an unknown profile.
-    pub rule: String,
-    pub message: String,
-}
-
-impl Violation {
-    pub fn new(rule: &str, message: String) -> Violation {
-        Violation {
-            rule: rule.to_string(),
-            message,
-        }
-    }
-
-    /// What to do: the invoice is the supplier's legal document, only they can correct it.
-    pub fn action(&self) -> &'static str {
-        "ask the supplier to re-issue the invoice"
-    }
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] {}", self.rule, self.message)
-    }
-}
-
-/// Checks the invoice against the rules of its profile; empty when it may be booked.
-pub fn check(inv: &Invoice) -> Vec<Violation> {
-    let mut out = Vec::new();
-    mandatory::check_fields(inv, &mut out);
-    rules::check_amounts(inv, &mut out);
-    out
-}
-
-/// XPath `round()`: to the nearest integer, halves toward positive infinity.
-pub(crate) fn xpath_round(x: Decimal) -> Decimal {
-    (x + Decimal::new(5, 1)).floor()
-}
-
-/// `round(x * 100) div 100`, as the Schematron rounds sums to the cent.
-pub(crate) fn round2(x: Decimal) -> Decimal {
-    match x.checked_mul(Decimal::ONE_HUNDRED) {
-        Some(c) => xpath_round(c) / Decimal::ONE_HUNDRED,
-        None => x,
-    }
-}

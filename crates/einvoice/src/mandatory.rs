@@ -6,8 +6,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::Violation;
 use crate::model::{ALLOWED_TYPE_CODES, Invoice, Profile, Syntax};
+use crate::violation::Violation;
 
 pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
     for (term, text) in &inv.malformed {

@@ -1,20 +1,11 @@
 //! From a detected e-invoice file to the EN 16931 model.
 
-use chrono::NaiveDate;
 use roxmltree::Node;
-use rust_decimal::Decimal;
 
-use crate::detect::{EInvoiceFile, Format, identify};
 use crate::error::ReadError;
 use crate::model::{Invoice, Syntax};
-use crate::xml::{self, Limits, Value};
+use crate::xml::{self, Limits};
 use crate::{cii, ubl};
-
-/// The invoice of a detected file (read when it was detected, so this cannot fail today; the
-/// `Result` keeps room for readers that do more).
-pub fn read(file: &EInvoiceFile) -> Result<Invoice, ReadError> {
-    Ok(file.invoice.clone())
-}
 
 /// Reads an invoice XML (CII, ZUGFeRD 1.0 or UBL).
 pub fn read_xml(bytes: &[u8], limits: &Limits) -> Result<Invoice, ReadError> {
@@ -36,38 +27,47 @@ pub(crate) fn read_root(root: Node<'_, '_>, format: Format) -> Invoice {
     }
 }
 
-/// Business terms that are percentages (VAT rates BT-96, BT-103, BT-119, BT-152; allowance
-/// percentage BT-94).
-const PERCENT_TERMS: &[&str] = &["BT-94", "BT-96", "BT-103", "BT-119", "BT-152"];
+pub const NS_CII: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
+pub const NS_ZUGFERD1: &str = "urn:ferd:CrossIndustryDocument:invoice:1p0";
+pub const NS_UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
+pub const NS_UBL_CREDIT_NOTE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
 
-/// Collects the values that are present but unreadable, by business term.
-#[derive(Debug, Default)]
-pub(crate) struct Reader {
-    pub malformed: Vec<(String, String)>,
+/// The XML format of an e-invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `rsm:CrossIndustryInvoice` (CII D16B).
+    Cii,
+    /// `rsm:CrossIndustryDocument` (ZUGFeRD 1.0).
+    Zugferd1,
+    UblInvoice,
+    UblCreditNote,
 }
 
-impl Reader {
-    pub fn dec(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<Decimal> {
-        let value = match xml::decimal(node) {
-            // Percentages above 1000 are no VAT rate; bounded, amount × rate cannot overflow.
-            Value::Present(v)
-                if PERCENT_TERMS.contains(&term) && v.abs() > Decimal::ONE_THOUSAND =>
-            {
-                Value::Invalid(v.to_string())
-            }
-            other => other,
-        };
-        self.keep(value, term)
-    }
-
-    pub fn date(&mut self, node: Option<Node<'_, '_>>, term: &str) -> Option<NaiveDate> {
-        self.keep(xml::date(node), term)
-    }
-
-    fn keep<T: Clone>(&mut self, value: Value<T>, term: &str) -> Option<T> {
-        if let Value::Invalid(text) = &value {
-            self.malformed.push((term.to_string(), text.clone()));
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Cii => "CII",
+            Format::Zugferd1 => "ZUGFeRD 1.0 CII",
+            Format::UblInvoice => "UBL Invoice",
+            Format::UblCreditNote => "UBL CreditNote",
         }
-        value.get()
+    }
+}
+
+/// The invoice format of a root element, or why it is not one.
+pub fn identify(root: Node<'_, '_>) -> Result<Format, String> {
+    let tag = root.tag_name();
+    let ns = tag.namespace().unwrap_or("");
+    match (ns, tag.name()) {
+        (NS_CII, "CrossIndustryInvoice") => Ok(Format::Cii),
+        (NS_ZUGFERD1, "CrossIndustryDocument") => Ok(Format::Zugferd1),
+        (NS_UBL_INVOICE, "Invoice") => Ok(Format::UblInvoice),
+        (NS_UBL_CREDIT_NOTE, "CreditNote") => Ok(Format::UblCreditNote),
+        ("", name) => Err(format!(
+            "root element <{name}> without namespace is not a CII or UBL invoice"
+        )),
+        (ns, name) => Err(format!(
+            "root element <{name}> in namespace {ns} is not a CII or UBL invoice"
+        )),
     }
 }

@@ -8,7 +8,7 @@
 use rust_decimal::Decimal;
 
 use crate::model::{Invoice, LineRole, Profile, Syntax};
-use crate::{Violation, round2, xpath_round};
+use crate::violation::{Violation, round2, xpath_round};
 
 /// How a computed sum may differ from the stated amount.
 #[derive(Debug, Clone, Copy)]

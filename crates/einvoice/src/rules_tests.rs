@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::check;
+use crate::checks::check;
 use crate::model::{
     AllowanceCharge, DocumentTotals, Identifier, Invoice, InvoiceLine, LineRole, Profile, Syntax,
     TradeParty, VatBreakdown,

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use crate::model::{Invoice, VatBreakdown};
-use crate::{Violation, round2};
+use crate::violation::{Violation, round2};
 
 /// The rule prefix of a VAT category code (UNCL 5305): K is intra-community (IC), L is IGIC
 /// (AF), M is IPSI (AG).

@@ -14,6 +14,7 @@ use einvoice::{Container, Format, Side};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use support::forge::{self, Cat, Kind, Level, Spec};
+use support::xmlout;
 
 fn python() -> PathBuf {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
@@ -95,7 +96,7 @@ fn valid_specs() -> Vec<(String, Spec)> {
 
 fn jobs_for(dir: &Path, name: &str, spec: &Spec) -> (Vec<Value>, Vec<PathBuf>) {
     let xml = dir.join(format!("{name}.xml"));
-    std::fs::write(&xml, forge::write(spec)).unwrap();
+    std::fs::write(&xml, xmlout::write(spec)).unwrap();
     match spec.kind {
         Kind::Cii(level) => {
             let pdf = dir.join(format!("{name}.pdf"));
@@ -256,7 +257,7 @@ fn broken_invoices_are_refused_by_the_rule_the_validator_names() {
     let mut cases = Vec::new();
     for (kind, ubl) in [(Kind::Cii(Level::En16931), false), (Kind::UblInvoice, true)] {
         let spec = Spec::typical(kind);
-        let text = forge::write(&spec);
+        let text = xmlout::write(&spec);
         for b in breakages(&spec, ubl) {
             let count = text.matches(&b.from).count();
             assert!(count >= 1, "{}: {} not in the invoice", b.name, b.from);

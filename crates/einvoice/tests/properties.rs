@@ -10,6 +10,7 @@ use einvoice::{Detection, Limits, PartyMatch, Refusal, Side};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use support::forge::{self, AllowanceCharge, Cat, Kind, Level, Line, Spec};
+use support::xmlout;
 
 fn arb_cat() -> impl Strategy<Value = Cat> {
     prop_oneof![
@@ -99,7 +100,7 @@ proptest! {
     #[test]
     fn random_valid_invoices_book_balanced_entries_equal_to_their_totals(spec in arb_spec(), sales in any::<bool>()) {
         let cfg = support::dossier();
-        let xml = forge::write(&spec);
+        let xml = xmlout::write(&spec);
         let file = support::expect_einvoice(xml.as_bytes(), "invoice.xml");
         let side = if sales { Side::Sales } else { Side::Purchase };
         let (inv, b) = support::book(&file, side, &cfg);
@@ -124,7 +125,7 @@ proptest! {
 
     #[test]
     fn mutated_invoices_never_panic(spec in arb_spec(), cuts in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0usize..4), 1..8)) {
-        let mut bytes = forge::write(&spec).into_bytes();
+        let mut bytes = xmlout::write(&spec).into_bytes();
         for (at, byte, how) in cuts {
             if bytes.is_empty() { break; }
             let i = at.index(bytes.len());
@@ -144,7 +145,7 @@ proptest! {
 
     #[test]
     fn mutated_pdfs_never_panic(cuts in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<bool>()), 1..6)) {
-        let xml = forge::write(&Spec::typical(Kind::Cii(Level::En16931)));
+        let xml = xmlout::write(&Spec::typical(Kind::Cii(Level::En16931)));
         let mut pdf = support::pdf_with_attachment("factur-x.xml", xml.as_bytes(), true);
         for (at, byte, truncate) in cuts {
             let i = at.index(pdf.len());
@@ -178,7 +179,7 @@ fn exercise(bytes: &[u8], name: &str) {
 #[test]
 fn extreme_amounts_and_rates_are_refused_or_booked_never_overflowed() {
     let spec = Spec::typical(Kind::Cii(Level::En16931));
-    let text = forge::write(&spec);
+    let text = xmlout::write(&spec);
     let rate = (
         "<ram:RateApplicablePercent>5.50<",
         "<ram:RateApplicablePercent>999999999999999<",
@@ -326,7 +327,7 @@ fn other_xml_and_plain_files_are_told_apart() {
         d => panic!("{d:?}"),
     }
     // ZUGFeRD 1.0's file name, in any case, uncompressed.
-    let xml = forge::write(&Spec::typical(Kind::Cii(Level::Basic)));
+    let xml = xmlout::write(&Spec::typical(Kind::Cii(Level::Basic)));
     let pdf = support::pdf_with_attachment("ZUGFeRD-invoice.xml", xml.as_bytes(), false);
     assert!(matches!(
         einvoice::detect(&pdf, "z.pdf"),
@@ -337,7 +338,7 @@ fn other_xml_and_plain_files_are_told_apart() {
 #[test]
 fn the_pdf_and_its_xml_give_one_duplicate_key_other_invoices_another() {
     let spec = Spec::typical(Kind::Cii(Level::En16931));
-    let xml = forge::write(&spec);
+    let xml = xmlout::write(&spec);
     let pdf = support::pdf_with_attachment("factur-x.xml", xml.as_bytes(), true);
     let from_xml = einvoice::read(&support::expect_einvoice(xml.as_bytes(), "f.xml")).unwrap();
     let from_pdf = einvoice::read(&support::expect_einvoice(&pdf, "f.pdf")).unwrap();
@@ -354,7 +355,7 @@ fn the_pdf_and_its_xml_give_one_duplicate_key_other_invoices_another() {
     let mut ubl = spec.clone();
     ubl.kind = Kind::UblInvoice;
     let from_ubl = einvoice::read(&support::expect_einvoice(
-        forge::write(&ubl).as_bytes(),
+        xmlout::write(&ubl).as_bytes(),
         "u.xml",
     ))
     .unwrap();
@@ -367,7 +368,7 @@ fn the_pdf_and_its_xml_give_one_duplicate_key_other_invoices_another() {
     let mut other = spec;
     other.number = "FA-2026-0043".into();
     let from_other = einvoice::read(&support::expect_einvoice(
-        forge::write(&other).as_bytes(),
+        xmlout::write(&other).as_bytes(),
         "o.xml",
     ))
     .unwrap();
@@ -378,7 +379,7 @@ fn the_pdf_and_its_xml_give_one_duplicate_key_other_invoices_another() {
 fn the_buyer_check_tells_the_dossier_from_another_company() {
     let spec = Spec::typical(Kind::UblInvoice);
     let inv = einvoice::read(&support::expect_einvoice(
-        forge::write(&spec).as_bytes(),
+        xmlout::write(&spec).as_bytes(),
         "u.xml",
     ))
     .unwrap();
@@ -425,7 +426,7 @@ fn the_buyer_check_tells_the_dossier_from_another_company() {
 fn expense_accounts_come_from_bt133_then_bt19_when_they_are_account_numbers() {
     let cfg = support::dossier();
     let spec = Spec::typical(Kind::Cii(Level::En16931));
-    let file = support::expect_einvoice(forge::write(&spec).as_bytes(), "f.xml");
+    let file = support::expect_einvoice(xmlout::write(&spec).as_bytes(), "f.xml");
     let (_, b) = support::book(&file, Side::Purchase, &cfg);
     let accounts: Vec<&str> = b.entry.lines().iter().map(|l| l.account.as_str()).collect();
     // Line 1 has BT-133 606400; the others and the charge fall back to BT-19 606100.
@@ -440,7 +441,7 @@ fn expense_accounts_come_from_bt133_then_bt19_when_they_are_account_numbers() {
     centre.buyer_account = Some("CC-MARKETING".into());
     centre.lines.iter_mut().for_each(|l| l.account = None);
     let inv = einvoice::read(&support::expect_einvoice(
-        forge::write(&centre).as_bytes(),
+        xmlout::write(&centre).as_bytes(),
         "c.xml",
     ))
     .unwrap();
@@ -458,7 +459,7 @@ fn assess_gives_one_outcome_per_file_with_its_action() {
     let cfg = support::dossier();
     let options = support::options(&cfg);
     let spec = Spec::typical(Kind::Cii(Level::En16931));
-    let xml = forge::write(&spec);
+    let xml = xmlout::write(&spec);
     let pdf = support::pdf_with_attachment("factur-x.xml", xml.as_bytes(), true);
     // The buyer is SIREN 552081317: a purchase of that dossier.
     match einvoice::assess(&pdf, "f.pdf", Side::Purchase, "552081317", &options) {

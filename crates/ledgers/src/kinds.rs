@@ -2,58 +2,13 @@
 //! with `kind = "…"`), its validation and its `connect`; this is the one list that names them.
 //! Adding a kind is its folder plus one line in [`ledger_kinds!`] below.
 
-use std::future::Future;
-use std::sync::Arc;
-
 use app::dossiers::ConnectError;
 use app::ports::{
     BlobStore, Booked, Clock, DocumentToPush, EntryToPush, LedgerSink, Secrets, SinkError,
 };
 use domain::config::{ConfigIssue, DossierConfig};
-use serde::de::DeserializeOwned;
 
-use crate::parties::PartyBook;
-
-/// What a sink's `connect` may use besides its section and the secrets.
-pub struct SinkContext<B, C> {
-    /// The runtime's blob store (files directory or S3): where the FEC is written.
-    pub blobs: Arc<B>,
-    pub clock: C,
-    /// Party identifiers shared between the pipeline and the sinks.
-    pub parties: Arc<PartyBook>,
-}
-
-/// The configuration section of one ledger kind.
-pub trait SinkSection: DeserializeOwned + std::fmt::Debug + Clone + Send + Sync {
-    /// The sink it connects, over the runtime's blob store `B` and clock `C` where it needs them.
-    type Sink<B: BlobStore + 'static, C: Clock + Clone + 'static>: LedgerSink;
-
-    /// Every problem of the section (`at`: its path in the file, e.g. `dossier[0].ledger`).
-    fn validate(&self, at: &str) -> Vec<ConfigIssue>;
-
-    /// Builds the sink, reading its credentials from `secrets`.
-    fn connect<B: BlobStore + 'static, C: Clock + Clone + 'static, S: Secrets>(
-        &self,
-        at: &str,
-        secrets: &S,
-        context: &SinkContext<B, C>,
-    ) -> impl Future<Output = Result<Self::Sink<B, C>, ConnectError>> + Send;
-}
-
-/// Reads the section `T` from the table without its `kind` key.
-fn read<T: SinkSection>(table: &toml::Table, at: &str) -> Result<T, Vec<ConfigIssue>> {
-    let mut table = table.clone();
-    table.remove("kind");
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| {
-            vec![ConfigIssue::new(
-                at.to_string(),
-                e.message().trim().to_string(),
-                "see the commented [dossier.ledger] examples in infra/dossiers.example.toml",
-            )]
-        })
-}
+use crate::section::{SinkContext, SinkSection, read};
 
 /// Generates, from the list of kinds, the section enum (parsed by `kind`), the sink enum and
 /// the dispatch of every [`LedgerSink`] method.

@@ -19,10 +19,12 @@ pub mod inqom;
 pub mod kinds;
 pub mod parties;
 pub mod pennylane;
+pub mod section;
 
 pub use fec::{FecConfig, FecSink};
 pub use http::{RateLimit, RetryPolicy};
 pub use inqom::{InqomConfig, InqomSink};
-pub use kinds::{AnySink, KINDS, LedgerSection, SinkContext, SinkSection};
+pub use kinds::{AnySink, KINDS, LedgerSection};
 pub use parties::{MatchRule, PartyBook, PartyIds};
 pub use pennylane::{PennylaneAuth, PennylaneConfig, PennylaneSink};
+pub use section::{SinkContext, SinkSection};

@@ -38,6 +38,9 @@ pub fn classify(data: &[u8], name: Option<&str>) -> Result<Classified, Rejection
     let ext = name.and_then(extension_of);
     let claimed = ext.as_deref().and_then(FileType::from_extension);
     let shown = name.unwrap_or("(unnamed)");
+    if let Some(result) = einvoice_xml(data, &sniffed, ext.as_deref(), shown) {
+        return result;
+    }
     let text_encoding = match &sniffed {
         Sniffed::Text(e) => Some(*e),
         _ => None,
@@ -149,6 +152,57 @@ pub fn classify(data: &[u8], name: Option<&str>) -> Result<Classified, Rejection
 
 /// What an accepted type must also satisfy: a PDF ends with `%%EOF` and is nothing else; an
 /// image is nothing else either. Returns the warnings (active content in a PDF).
+/// XML is accepted only as an e-invoice (CII or UBL, read by the `einvoice` crate, which refuses
+/// DTDs and bounds size and depth); `None` for a file that is no XML at all.
+fn einvoice_xml(
+    data: &[u8],
+    sniffed: &Sniffed,
+    ext: Option<&str>,
+    shown: &str,
+) -> Option<Result<Classified, Rejection>> {
+    let markup = match sniffed {
+        Sniffed::Xml(false) => true,
+        // An XML without declaration sniffs as text (a .txt or .csv stays text).
+        Sniffed::Text(_) if !matches!(ext, Some("txt" | "csv")) => data
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(data)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'<'),
+        _ => false,
+    };
+    if !markup && ext != Some("xml") {
+        return None;
+    }
+    Some(match einvoice::detect(data, shown) {
+        einvoice::Detection::EInvoice(_) => Ok(Classified {
+            file_type: FileType::Xml,
+            text_encoding: None,
+            extension_corrected: ext != Some("xml"),
+            warnings: Vec::new(),
+        }),
+        einvoice::Detection::OtherXml { reason } => Err(Rejection::new(
+            ReasonCode::NotAnEInvoice,
+            format!("“{shown}” is XML but not an e-invoice: {reason}."),
+            "Ask the sender for the invoice as PDF, Factur-X, or CII / UBL XML.",
+        )),
+        einvoice::Detection::Refused(r) => Err(Rejection::new(
+            ReasonCode::NotAnEInvoice,
+            format!("“{shown}” was refused: {r}."),
+            r.action(),
+        )),
+        einvoice::Detection::NotEInvoice { .. } if !markup => return None,
+        einvoice::Detection::NotEInvoice { note } => Err(Rejection::new(
+            ReasonCode::NotAnEInvoice,
+            format!(
+                "“{shown}” is XML that cannot be read{}.",
+                note.map(|n| format!(": {n}")).unwrap_or_default()
+            ),
+            "Ask the sender for the invoice as PDF, Factur-X, or CII / UBL XML.",
+        )),
+    })
+}
+
 fn content_checks(file_type: FileType, data: &[u8], shown: &str) -> Result<Vec<String>, Rejection> {
     if matches!(file_type, FileType::Pdf | FileType::Png | FileType::Jpeg)
         && let Some(other) = pdf::polyglot(data)
@@ -215,6 +269,35 @@ pub(crate) fn tnef_rejection(shown: &str) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_is_accepted_only_as_an_einvoice_and_hostile_xml_is_refused() {
+        use einvoice::testkit::forge::{Kind, Level, Spec};
+        use einvoice::testkit::xmlout;
+        for kind in [Kind::Cii(Level::En16931), Kind::UblInvoice] {
+            let xml = xmlout::write(&Spec::typical(kind));
+            let c = classify(xml.as_bytes(), Some("facture.xml")).expect("an e-invoice");
+            assert_eq!(c.file_type, FileType::Xml);
+            assert!(!c.extension_corrected);
+            // Without a declaration nor a name, still recognised by its content.
+            let bare = xml.split_once("?>").map_or(xml.as_str(), |(_, rest)| rest);
+            let c = classify(bare.as_bytes(), None).expect("an e-invoice");
+            assert_eq!((c.file_type, c.extension_corrected), (FileType::Xml, true));
+        }
+        let other = b"<?xml version=\"1.0\"?><commande><ligne/></commande>";
+        let r = classify(other, Some("commande.xml")).unwrap_err();
+        assert_eq!(r.code, ReasonCode::NotAnEInvoice);
+        assert!(r.message.contains("not an e-invoice"), "{}", r.message);
+        let xxe = b"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
+        let laughs = b"<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><l>&b;</l>";
+        for hostile in [&xxe[..], &laughs[..]] {
+            let r = classify(hostile, Some("facture.xml")).unwrap_err();
+            assert_eq!(r.code, ReasonCode::NotAnEInvoice, "{}", r.message);
+        }
+        // Text stays text: a .csv starting with '<' is not read as XML.
+        let c = classify(b"<ref>;montant\n1;2\n", Some("releve.csv")).unwrap();
+        assert_eq!(c.file_type, FileType::Csv);
+    }
 
     #[test]
     fn pdf_header_must_be_at_the_start() {

@@ -15,6 +15,8 @@ pub enum FileType {
     Xlsx,
     Txt,
     Csv,
+    /// A CII or UBL e-invoice (EN 16931); other XML is refused.
+    Xml,
 }
 
 impl FileType {
@@ -30,6 +32,7 @@ impl FileType {
             FileType::Xlsx => "xlsx",
             FileType::Txt => "txt",
             FileType::Csv => "csv",
+            FileType::Xml => "xml",
         }
     }
 
@@ -47,6 +50,7 @@ impl FileType {
             FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             FileType::Txt => "text/plain",
             FileType::Csv => "text/csv",
+            FileType::Xml => "application/xml",
         }
     }
 
@@ -62,6 +66,7 @@ impl FileType {
             "xlsx" => FileType::Xlsx,
             "txt" => FileType::Txt,
             "csv" => FileType::Csv,
+            "xml" => FileType::Xml,
             _ => return None,
         })
     }
@@ -76,6 +81,7 @@ impl FileType {
             FileType::Xls => "an Excel 97-2003 workbook (.xls)",
             FileType::Xlsx => "an Excel workbook (.xlsx)",
             FileType::Txt | FileType::Csv => "plain text",
+            FileType::Xml => "an e-invoice (CII or UBL XML)",
         }
     }
 }

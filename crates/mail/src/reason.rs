@@ -69,6 +69,8 @@ pub enum ReasonCode {
     Executable,
     /// A known format that is not accepted (gif, rtf, odt, pptx, html…).
     UnsupportedFormat,
+    /// XML that is no CII or UBL e-invoice, or XML refused as hostile (a DTD, too deep, too big).
+    NotAnEInvoice,
     /// No accepted type recognised in the content.
     UnknownFormat,
     /// A forwarded message nested deeper than [`crate::MAX_NESTING`], or MIME nesting deeper

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use app::ports::BlobStore;
-use app::usecases::intake::IntakeReport;
+use app::usecases::intake::{IntakeReport, NoticePolicy};
 use aws_lambda_events::event::ses::{SimpleEmailEvent, SimpleEmailRecord, SimpleEmailVerdict};
 use mail::{AuthSource, Envelope, SesVerdicts};
 
@@ -42,6 +42,21 @@ pub fn envelope(record: &SimpleEmailRecord) -> Envelope {
     }
 }
 
+/// `PASSERELLE_NOTICES_PER_SENDER_PER_DAY` (default 5 — see `app::usecases::intake`; 0 sends
+/// none): how many notices about refused files one sender may get per day.
+pub fn notice_policy() -> NoticePolicy {
+    match std::env::var("PASSERELLE_NOTICES_PER_SENDER_PER_DAY") {
+        Ok(v) => match v.trim().parse() {
+            Ok(per_sender_per_day) => NoticePolicy { per_sender_per_day },
+            Err(_) => {
+                tracing::error!(value = %v, "PASSERELLE_NOTICES_PER_SENDER_PER_DAY is not a number; the default applies");
+                NoticePolicy::default()
+            }
+        },
+        Err(_) => NoticePolicy::default(),
+    }
+}
+
 /// Takes every mail of the notification in. An error (S3 or DynamoDB unavailable, the raw mail
 /// not there yet) fails the invocation: Lambda retries an asynchronous event twice, and the
 /// intake is idempotent (the raw key and the mail's id are claimed once).
@@ -68,14 +83,18 @@ pub async fn handle(
             .ok_or_else(|| {
                 anyhow!("the raw mail {key} is not in the bucket: check the receipt rule's S3 action (bucket, ObjectKeyPrefix) comes before its Lambda action")
             })?;
+        // Refused files are explained to their sender by SES, only when the sender is
+        // authenticated and allow-listed, once per mail, rate-limited per sender and day.
         let report = cloud
             .pipeline
-            .intake(
+            .intake_notifying(
                 &cloud.dossiers.configs,
                 &cloud.mail_domains,
                 &raw,
                 &envelope(record),
                 Some(&key),
+                &cloud.notifier,
+                notice_policy(),
             )
             .await
             .with_context(|| format!("intake of {key}"))?;

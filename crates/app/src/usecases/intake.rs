@@ -12,28 +12,29 @@ use std::collections::{BTreeSet, HashSet};
 use domain::Category;
 use domain::config::DossierConfig;
 use mail::{
-    Directory, DuplicateIndex, Envelope, MailOutcome, PartOutcome, ReasonCode, SenderPolicy,
-    for_terminal, for_terminal_bounded,
+    Directory, Envelope, MailOutcome, PartOutcome, ReasonCode, for_terminal, for_terminal_bounded,
 };
 use serde_json::json;
 
+use super::einvoice::{EInvoiceOutcome, IncomingFile};
+use super::intake_adapters::{ConfigDirectory, Known, NoNotices};
 use super::mail_records::cut;
 pub use super::mail_records::{
     DEFAULT_NOTICES_PER_SENDER_PER_DAY, MAX_STORED_PARTS, MAX_STORED_TEXT, MAX_SUMMARY_BYTES,
-    file_key, mail_key, notice_pk, stored_summary,
+    mail_key, notice_pk, stored_summary,
 };
 use super::records::{
-    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_pk, mail_pk,
+    CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_key,
+    file_pk, mail_pk,
 };
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
-    BlobStore, Clock, Notifier, NotifyError, ObjectKind, Queue, QueueName, Record, RecordStore,
-    Severity, StoreError,
+    BlobStore, Clock, Notifier, ObjectKind, Queue, QueueName, Record, RecordStore, Severity,
+    StoreError,
 };
 
 /// Dossier used in the log for mail that reaches no known dossier.
 pub const UNROUTED: &str = "_unrouted";
-
 /// What one intake did.
 #[derive(Debug, Clone)]
 pub struct IntakeReport {
@@ -60,48 +61,6 @@ impl Default for NoticePolicy {
         NoticePolicy {
             per_sender_per_day: DEFAULT_NOTICES_PER_SENDER_PER_DAY,
         }
-    }
-}
-
-/// Resolves collection addresses from the dossiers' configuration.
-struct ConfigDirectory<'a> {
-    dossiers: &'a [DossierConfig],
-    domains: &'a [String],
-}
-
-impl Directory for ConfigDirectory<'_> {
-    fn sender_policy(&self, domain: &str, slug: &str) -> Option<SenderPolicy> {
-        if !self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
-            return None;
-        }
-        self.dossiers
-            .iter()
-            .find(|d| d.mail.slug == slug)
-            .map(|d| SenderPolicy {
-                dossier_id: d.id.clone(),
-                allowed_senders: d.mail.allowed_senders.clone(),
-                allowed_domains: d.mail.allowed_domains.clone(),
-                allow_everyone: d.mail.allow_everyone,
-            })
-    }
-}
-
-/// Hashes already collected, loaded before parsing (the mail crate asks synchronously).
-struct Known(HashSet<(String, Category, String)>);
-
-impl DuplicateIndex for Known {
-    fn seen(&self, dossier_id: &str, category: Category, sha256: &str) -> bool {
-        self.0
-            .contains(&(dossier_id.to_string(), category, sha256.to_string()))
-    }
-}
-
-/// The notifier of an intake that sends no notice.
-struct NoNotices;
-
-impl Notifier for NoNotices {
-    async fn send(&self, _: &str, _: &str, _: &str) -> Result<(), NotifyError> {
-        Ok(())
     }
 }
 
@@ -196,7 +155,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             notices_sent: 0,
         };
         let routed: BTreeSet<String> = mailboxes.into_iter().map(|(d, _)| d).collect();
-        self.record_mail(&mut report, &routed).await?;
+        self.record_mail(&mut report, &routed, dossiers).await?;
         if notices.per_sender_per_day > 0 {
             report.notices_sent = self.notify_sender(&report, notifier, notices).await?;
         }
@@ -208,6 +167,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         &self,
         report: &mut IntakeReport,
         routed: &BTreeSet<String>,
+        dossiers: &[DossierConfig],
     ) -> Result<(), PipelineError> {
         let outcome = &report.outcome;
         let from = outcome
@@ -286,6 +246,18 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 .await;
             }
             for doc in &delivery.documents {
+                if let Some(outcome) = self.einvoice_collected(dossiers, &dossier, doc).await? {
+                    match outcome {
+                        EInvoiceOutcome::Booked { state, .. } => {
+                            report.queued += usize::from(state == DocState::Mapped);
+                        }
+                        EInvoiceOutcome::Duplicate { .. } => report.duplicates += 1,
+                        EInvoiceOutcome::Held { .. }
+                        | EInvoiceOutcome::Refused { .. }
+                        | EInvoiceOutcome::NotEInvoice => {}
+                    }
+                    continue;
+                }
                 let queued = self.collect(&dossier, doc, &recipient, &from).await?;
                 match queued {
                     Some(body) => {
@@ -308,6 +280,47 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
 
     /// Store one accepted file, index it, and create its document record. Returns the push
     /// message, or `None` for a duplicate.
+    /// An e-invoice among the files of a purchases or sales mailbox is booked from its data
+    /// ([`Pipeline::einvoice_file`]); `None` for any other file, collected as it is.
+    async fn einvoice_collected(
+        &self,
+        dossiers: &[DossierConfig],
+        dossier: &str,
+        doc: &mail::CollectedDocument,
+    ) -> Result<Option<EInvoiceOutcome>, PipelineError> {
+        let Some(cfg) = dossiers.iter().find(|d| d.id == dossier) else {
+            return Ok(None);
+        };
+        if doc.duplicate || !matches!(doc.category, Category::Purchase | Category::Sales) {
+            return Ok(None);
+        }
+        let blob = file_key(
+            dossier,
+            doc.category,
+            &doc.sha256,
+            doc.file_type.extension(),
+        );
+        // Stored before it is read: a booked entry's attachment must exist.
+        self.blobs
+            .put_once(&blob, &doc.content, doc.media_type)
+            .await?;
+        let file = IncomingFile {
+            category: doc.category,
+            file_name: &doc.file_name,
+            bytes: &doc.content,
+            media_type: doc.media_type,
+            sha256: &doc.sha256,
+            blob_key: &blob,
+            sender: &doc.sender,
+            message_id: doc.message_id.as_deref(),
+            received_at: doc.received_at,
+        };
+        Ok(match self.einvoice_file(cfg, &file, None).await? {
+            EInvoiceOutcome::NotEInvoice => None,
+            other => Some(other),
+        })
+    }
+
     async fn collect(
         &self,
         dossier: &str,

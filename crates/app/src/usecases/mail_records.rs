@@ -3,7 +3,6 @@
 //! Message-ID (a DynamoDB sort key holds 1024 bytes), stored values are cut to a bound and the
 //! stored summary is capped (a DynamoDB item holds 400 KB), so a mail is never lost to its headers.
 
-use domain::Category;
 use mail::MailOutcome;
 use serde_json::{Value, json};
 
@@ -28,11 +27,6 @@ pub fn mail_key(message_id: Option<&str>, raw: &[u8]) -> String {
         Some(id) => sha256_hex(id.as_bytes()),
         None => sha256_hex(raw),
     }
-}
-
-/// Blob key of a collected file.
-pub fn file_key(dossier: &str, category: Category, sha256: &str, extension: &str) -> String {
-    format!("files/{dossier}/{}/{sha256}.{extension}", category.prefix())
 }
 
 /// `s` cut to at most `max` bytes on a character boundary.

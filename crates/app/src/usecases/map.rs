@@ -74,61 +74,80 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             self.fetch_pdf(cfg, source, &mut rec, &mut document, run)
                 .await?;
 
-            let mut aux = match cfg.mode {
-                Mode::Documents => self.aux_codes_of(cfg, &document.party).await?,
-                // The journal's lines name parties of their own: the whole registry.
-                Mode::Journal => self.aux_codes(cfg).await?,
-            };
-            let known: Vec<(String, String)> = aux
-                .assignments()
-                .map(|(p, c)| (p.clone(), c.clone()))
-                .collect();
-            let mapped = map_content(cfg, &document, &journal, &mut aux);
-            let source_code = document.party.auxiliary_code.as_deref();
-            if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
-                continue;
+            if let Some(done) = self
+                .map_loaded(cfg, &stored, rec, document, &journal, msg.run.as_deref())
+                .await?
+            {
+                return Ok(done);
             }
-
-            let (state, severity, message, action) = self
-                .outcome(cfg, &mut rec, &document.number, mapped)
-                .await?;
-            rec.state = state;
-            rec.reason = (state != DocState::Mapped).then(|| message.clone());
-            rec.action = (state != DocState::Mapped).then(|| action.clone());
-            rec.updated_at = self.now();
-            if let Content::Source { document: d, .. } = &mut rec.content {
-                d.pdf = document.pdf.clone();
-            }
-            match self.store.update(&stored.next(rec.to_data())).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            if state == DocState::Mapped {
-                let body = StepMessage {
-                    dossier: cfg.id.clone(),
-                    key: rec.key.clone(),
-                    run: msg.run.clone(),
-                }
-                .body();
-                self.queue.send(QueueName::Push, &[body]).await?;
-            }
-            self.event(
-                &cfg.id,
-                ObjectKind::Document,
-                &rec.key,
-                severity,
-                message,
-                action,
-                run,
-            )
-            .await;
-            return Ok(StepOutcome::Moved(state));
         }
         Err(PipelineError::Retryable(format!(
             "{}: too many concurrent writes",
             msg.key
         )))
+    }
+
+    /// Maps a loaded document (its PDF, if any, already stored) and saves the outcome: `None`
+    /// when another writer changed the record or took an auxiliary code meanwhile (map again).
+    pub(super) async fn map_loaded(
+        &self,
+        cfg: &DossierConfig,
+        stored: &Record,
+        mut rec: DocumentRecord,
+        document: SourceDocument,
+        journal: &[SourceJournalLine],
+        run: Option<&str>,
+    ) -> Result<Option<StepOutcome>, PipelineError> {
+        let mut aux = match cfg.mode {
+            Mode::Journal if !journal.is_empty() => self.aux_codes(cfg).await?,
+            // The document's own party; in mode journal, the journal's lines name parties of
+            // their own and need the whole registry.
+            _ => self.aux_codes_of(cfg, &document.party).await?,
+        };
+        let known: Vec<(String, String)> = aux
+            .assignments()
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
+        let mapped = map_content(cfg, &document, journal, &mut aux);
+        let source_code = document.party.auxiliary_code.as_deref();
+        if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
+            return Ok(None);
+        }
+
+        let (state, severity, message, action) =
+            self.outcome(cfg, &mut rec, &document, mapped).await?;
+        rec.state = state;
+        rec.reason = (state != DocState::Mapped).then(|| message.clone());
+        rec.action = (state != DocState::Mapped).then(|| action.clone());
+        rec.updated_at = self.now();
+        if let Content::Source { document: d, .. } = &mut rec.content {
+            d.pdf = document.pdf.clone();
+        }
+        match self.store.update(&stored.next(rec.to_data())).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        if state == DocState::Mapped {
+            let body = StepMessage {
+                dossier: cfg.id.clone(),
+                key: rec.key.clone(),
+                run: run.map(str::to_string),
+            }
+            .body();
+            self.queue.send(QueueName::Push, &[body]).await?;
+        }
+        self.event(
+            &cfg.id,
+            ObjectKind::Document,
+            &rec.key,
+            severity,
+            message,
+            action,
+            run,
+        )
+        .await;
+        Ok(Some(StepOutcome::Moved(state)))
     }
 
     /// The PDF, read from a fresh link and stored write-once; without one, the document has
@@ -186,10 +205,10 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         &self,
         cfg: &DossierConfig,
         rec: &mut DocumentRecord,
-        number: &str,
+        document: &SourceDocument,
         mapped: Result<Mapped, MappingError>,
     ) -> Result<(DocState, Severity, String, String), PipelineError> {
-        let label = number.to_string();
+        let label = document.number.clone();
         Ok(match mapped {
             Ok(Mapped::Entry(mut entry)) => {
                 if entry.attachments.is_empty()
@@ -197,11 +216,18 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 {
                     entry.attachments.push(AttachmentRef {
                         location: key.clone(),
-                        file_name: format!("{}.pdf", label.replace(['/', '\\'], "_")),
+                        file_name: format!(
+                            "{}.{}",
+                            label.replace(['/', '\\'], "_"),
+                            attachment_extension(key)
+                        ),
                         sha256: rec.pdf_sha256.clone(),
                     });
                 }
-                match self.claim_number(cfg, &entry, &rec.key).await? {
+                match self
+                    .claim_number(cfg, &entry, &number_claim(document, &entry), &rec.key)
+                    .await?
+                {
                     Some(other) => {
                         rec.entry = None;
                         (
@@ -360,18 +386,15 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         &self,
         cfg: &DossierConfig,
         entry: &LedgerEntry,
+        claim: &str,
         key: &str,
     ) -> Result<Option<String>, PipelineError> {
         let pk = num_pk(&cfg.id, &entry.journal_code);
-        let claim = Record::new(
-            &pk,
-            &entry.piece_ref,
-            serde_json::json!({ "document": key }),
-        );
+        let claim = Record::new(&pk, claim, serde_json::json!({ "document": key }));
         match self.store.create(&claim).await {
             Ok(()) => Ok(None),
             Err(StoreError::Conflict { .. }) => {
-                let holder = self.store.get(&pk, &entry.piece_ref).await?.and_then(|r| {
+                let holder = self.store.get(&pk, &claim.sk).await?.and_then(|r| {
                     r.data
                         .get("document")
                         .and_then(|d| d.as_str())
@@ -399,18 +422,40 @@ fn map_content(
     aux: &mut AuxCodes,
 ) -> Result<Mapped, MappingError> {
     match cfg.mode {
-        Mode::Documents => map_document(document, cfg, aux),
-        Mode::Journal => match not_booked(document, cfg) {
-            Some(reason) => Ok(Mapped::NotBooked(reason)),
-            None => map_journal(journal, cfg, aux)
-                .into_iter()
-                .find(|(source, _)| *source == document.source)
-                .map(|(_, r)| r.map(Mapped::Entry))
-                .unwrap_or_else(|| {
-                    Err(MappingError::NotInJournal {
-                        document: document.number.clone(),
-                    })
-                }),
-        },
+        // An e-invoice has no Sellsy journal lines: its own data is the whole entry.
+        Mode::Journal if document.source.source != einvoice::map::SOURCE => {
+            match not_booked(document, cfg) {
+                Some(reason) => Ok(Mapped::NotBooked(reason)),
+                None => map_journal(journal, cfg, aux)
+                    .into_iter()
+                    .find(|(source, _)| *source == document.source)
+                    .map(|(_, r)| r.map(Mapped::Entry))
+                    .unwrap_or_else(|| {
+                        Err(MappingError::NotInJournal {
+                            document: document.number.clone(),
+                        })
+                    }),
+            }
+        }
+        _ => map_document(document, cfg, aux),
+    }
+}
+
+/// What must be unique in a journal: the piece number of our own documents; a supplier's
+/// invoice number only for that supplier (two suppliers may both send invoice "F-001").
+fn number_claim(document: &SourceDocument, entry: &LedgerEntry) -> String {
+    if !document.source.kind.is_sales() {
+        format!("{}#{}", document.party.key(), entry.piece_ref)
+    } else {
+        entry.piece_ref.clone()
+    }
+}
+
+/// The attachment's extension from its stored key (`.pdf`, or `.xml` for an e-invoice that
+/// came without a PDF).
+pub(crate) fn attachment_extension(key: &str) -> &str {
+    match key.rsplit_once('.') {
+        Some((_, ext)) if !ext.is_empty() && !ext.contains('/') => ext,
+        _ => "pdf",
     }
 }

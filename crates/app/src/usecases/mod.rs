@@ -7,7 +7,9 @@
 //! already there before anything is sent again; queue deliveries may be duplicated or reordered
 //! and change nothing.
 
+pub mod einvoice;
 pub mod intake;
+mod intake_adapters;
 pub mod log;
 mod mail_records;
 pub mod map;

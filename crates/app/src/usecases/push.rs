@@ -201,7 +201,11 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                                 .first()
                                 .map(|a| a.file_name.clone())
                                 .unwrap_or_else(|| format!("{}.pdf", entry.piece_ref)),
-                            content_type: "application/pdf".into(),
+                            content_type: match super::map::attachment_extension(key) {
+                                "xml" => "application/xml",
+                                _ => "application/pdf",
+                            }
+                            .into(),
                             bytes,
                             sha256: sha.clone(),
                         })

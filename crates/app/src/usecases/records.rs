@@ -48,6 +48,11 @@ pub fn file_pk(dossier: &str, category: Category) -> String {
     format!("FILE#{dossier}#{}", category.prefix())
 }
 
+/// Blob key of a collected file.
+pub fn file_key(dossier: &str, category: Category, sha256: &str, extension: &str) -> String {
+    format!("files/{dossier}/{}/{sha256}.{extension}", category.prefix())
+}
+
 pub fn mail_pk(dossier: &str) -> String {
     format!("MAIL#{dossier}")
 }

@@ -3,9 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod forge;
-pub mod pdfout;
-pub mod xmlout;
+pub use einvoice::testkit::{forge, pdfout, xmlout};
 
 use std::collections::BTreeMap;
 

@@ -6,7 +6,7 @@ use domain::config::ConfigIssue;
 use serde::Deserialize;
 
 use super::{FecConfig, FecSink};
-use crate::kinds::{SinkContext, SinkSection};
+use crate::section::{SinkContext, SinkSection};
 
 /// The FEC sink takes no setting yet.
 #[derive(Debug, Clone, Default, Deserialize)]

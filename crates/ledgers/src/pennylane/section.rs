@@ -7,7 +7,7 @@ use domain::config::ConfigIssue;
 use serde::Deserialize;
 
 use super::{PennylaneConfig, PennylaneSink};
-use crate::kinds::{SinkContext, SinkSection};
+use crate::section::{SinkContext, SinkSection};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -291,5 +291,3 @@ pub fn line(name: &str, q: &str, p: &str, cat: Cat, account: Option<&str>) -> Li
         account: account.map(str::to_string),
     }
 }
-
-pub use super::xmlout::write;
