@@ -83,27 +83,7 @@ async fn mailed_files_reach_the_ledger_once_and_rejections_are_logged() {
     // One document per collection address; the zip is rejected with its reason.
     assert_eq!(report.queued, 2);
     assert_eq!(queue.depth(QueueName::Push), 2);
-    let sha = sha256_hex(pdf);
-    for category in ["purchase", "sales"] {
-        let key = format!(
-            "mail:{}:{sha}",
-            if category == "purchase" {
-                "achat"
-            } else {
-                "vente"
-            }
-        );
-        let rec = store
-            .get(&doc_pk("acme"), &key)
-            .await
-            .unwrap()
-            .expect("document record");
-        assert_eq!(
-            DocumentRecord::from_record(&rec).unwrap().state,
-            DocState::Mapped,
-            "{category}"
-        );
-    }
+    assert_mapped_in_both_categories(&store, pdf).await;
     assert!(
         report
             .outcome
@@ -179,6 +159,44 @@ async fn mailed_files_reach_the_ledger_once_and_rejections_are_logged() {
         .unwrap();
     assert_eq!(unknown.queued, 0);
 
+    assert_intake_logged(&p).await;
+}
+
+/// The PDF is a mapped document of both the purchase and the sales journal.
+async fn assert_mapped_in_both_categories(store: &MemoryStore, pdf: &[u8]) {
+    let sha = sha256_hex(pdf);
+    for category in ["purchase", "sales"] {
+        let key = format!(
+            "mail:{}:{sha}",
+            if category == "purchase" {
+                "achat"
+            } else {
+                "vente"
+            }
+        );
+        let rec = store
+            .get(&doc_pk("acme"), &key)
+            .await
+            .unwrap()
+            .expect("document record");
+        assert_eq!(
+            DocumentRecord::from_record(&rec).unwrap().state,
+            DocState::Mapped,
+            "{category}"
+        );
+    }
+}
+
+/// The duplicate, the rejection (no notice), the unknown mailbox and the collected file are in
+/// the integration log.
+async fn assert_intake_logged<
+    S: RecordStore,
+    B: BlobStore,
+    Q: app::ports::Queue,
+    C: app::ports::Clock,
+>(
+    p: &Pipeline<S, B, Q, C>,
+) {
     let from = chrono::Utc::now() - chrono::Duration::hours(1);
     let to = chrono::Utc::now() + chrono::Duration::hours(1);
     let log = p.log();

@@ -14,6 +14,7 @@ pub mod runs;
 pub mod schedule;
 pub mod service;
 pub mod smtp;
+mod smtp_guard;
 mod start;
 pub mod worker;
 

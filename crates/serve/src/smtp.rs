@@ -4,8 +4,9 @@
 //! the I/O is ours, on tokio. `mailin`'s `data_end` callback is synchronous and, on an error
 //! reply, leaves the session in DATA mode, so the handler only parks the finished message and
 //! the connection task replaces the 250 with the outcome of the delivery (250, 451, 552).
+//! Who may connect, how many at once, for how long and to how many recipients: [`Limits`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
@@ -13,6 +14,8 @@ use mailin::{Action, Handler, Response};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
+
+pub use crate::smtp_guard::{Admission, GREETING_NAME, Limits, Slot};
 
 /// Longest command or data line read (RFC 5321 allows 1000; some clients send longer lines).
 const MAX_LINE: usize = 64 * 1024;
@@ -30,11 +33,12 @@ pub type Accept = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 /// What the listener needs.
 #[derive(Clone)]
 pub struct Config {
-    /// Name in the greeting.
+    /// Name in the greeting ([`GREETING_NAME`]; never the authserv-id).
     pub name: String,
-    /// Larger messages get a 552.
+    /// Larger messages get a 552; past it the data is read and dropped, never kept.
     pub max_bytes: usize,
     pub accept: Accept,
+    pub limits: Limits,
 }
 
 enum Parked {
@@ -45,6 +49,9 @@ enum Parked {
 struct SessionHandler {
     accept: Accept,
     max_bytes: usize,
+    max_recipients: usize,
+    /// RCPT commands in this transaction (reset by MAIL).
+    rcpts: usize,
     recipients: Vec<String>,
     data: Vec<u8>,
     received: usize,
@@ -52,7 +59,17 @@ struct SessionHandler {
 }
 
 impl Handler for SessionHandler {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> Response {
+        self.rcpts = 0;
+        mailin::response::OK
+    }
+
     fn rcpt(&mut self, to: &str) -> Response {
+        // Refused ones count too: probing addresses costs a transaction per hundred.
+        self.rcpts += 1;
+        if self.rcpts > self.max_recipients {
+            return Response::custom(452, "4.5.3 too many recipients".to_string());
+        }
         match (self.accept)(to) {
             Ok(()) => mailin::response::OK,
             Err(reason) => {
@@ -107,13 +124,23 @@ pub async fn serve(
     deliveries: mpsc::Sender<Delivery>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let admission = Admission::default();
     loop {
         tokio::select! {
             _ = stop.changed() => return,
             conn = listener.accept() => match conn {
                 Ok((stream, peer)) => {
+                    let slot = match admission.admit(&cfg.limits, peer.ip()) {
+                        Ok(slot) => slot,
+                        Err(reply) => {
+                            crate::events::event("smtp", &format!("{peer}: refused: {reply}"));
+                            tokio::spawn(turn_away(stream, reply));
+                            continue;
+                        }
+                    };
                     let (cfg, deliveries) = (cfg.clone(), deliveries.clone());
                     tokio::spawn(async move {
+                        let _slot = slot;
                         if let Err(e) = session(stream, peer, cfg, deliveries).await {
                             crate::events::event("smtp", &format!("{peer}: session ended: {e:#}"));
                         }
@@ -123,6 +150,16 @@ pub async fn serve(
             },
         }
     }
+}
+
+/// Answers a refused connection with `reply` and closes it (waiting at most 5 s on the peer).
+async fn turn_away(mut stream: TcpStream, reply: String) {
+    let line = format!("{reply}\r\n");
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        stream.write_all(line.as_bytes()).await?;
+        stream.shutdown().await
+    })
+    .await;
 }
 
 /// Reads one line (up to and including `\n`), at most [`MAX_LINE`] bytes.
@@ -158,6 +195,8 @@ async fn session(
     let handler = SessionHandler {
         accept: cfg.accept.clone(),
         max_bytes: cfg.max_bytes,
+        max_recipients: cfg.limits.max_recipients,
+        rcpts: 0,
         recipients: Vec::new(),
         data: Vec::new(),
         received: 0,
@@ -170,12 +209,26 @@ async fn session(
     session.greeting().write_to(&mut out)?;
     write.write_all(&out).await?;
     let mut line = Vec::with_capacity(128);
-    // Idle clients are dropped after 5 minutes (RFC 5321 4.5.3.2 asks for at least that).
+    // Idle clients are dropped after 5 minutes (RFC 5321 4.5.3.2 asks for at least that), and
+    // every session at its deadline, however busy.
     let idle = std::time::Duration::from_secs(300);
-    while tokio::time::timeout(idle, read_line(&mut reader, &mut line))
-        .await
-        .context("idle for 5 minutes")??
-    {
+    let deadline = tokio::time::Instant::now() + cfg.limits.session_deadline;
+    loop {
+        let wait = idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let read = tokio::time::timeout(wait, read_line(&mut reader, &mut line)).await;
+        let more = match read {
+            Ok(more) => more?,
+            Err(_) if tokio::time::Instant::now() >= deadline => {
+                let _ = write
+                    .write_all(b"421 4.4.2 session time limit reached, closing\r\n")
+                    .await;
+                bail!("session deadline reached");
+            }
+            Err(_) => bail!("idle for 5 minutes"),
+        };
+        if !more {
+            break;
+        }
         let mut res = session.process(&line);
         let taken = parked.lock().unwrap_or_else(|p| p.into_inner()).take();
         match taken {
@@ -330,6 +383,7 @@ mod tests {
             name: "test".into(),
             max_bytes,
             accept,
+            limits: Limits::default(),
         };
         tokio::spawn(async move {
             let _stop_tx = _stop_tx;

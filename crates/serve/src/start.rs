@@ -120,9 +120,10 @@ pub async fn run(config: wiring::Config) -> Result<()> {
 
     let (mail_tx, mail_rx) = mpsc::channel(16);
     let smtp_cfg = smtp::Config {
-        name: s.authserv_id.clone(),
+        name: smtp::GREETING_NAME.into(),
         max_bytes: s.max_message_bytes,
         accept: accept_recipients(&service.config.file.dossiers, &s.mail_domains),
+        limits: smtp::Limits::default(),
     };
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(smtp::serve(smtp_listener, smtp_cfg, mail_tx, stop.clone()));

@@ -3,56 +3,38 @@
 //! stored and put in the push outbox; every rejection is recorded with its reason and action;
 //! an authenticated, allow-listed sender whose files were refused may be told why.
 //!
-//! What the sender wrote never sizes a key or a record: mail records are keyed by the SHA-256
-//! of the Message-ID (a DynamoDB sort key holds 1024 bytes), stored values are cut to a bound
-//! and the stored summary is capped (an item holds 400 KB), so a mail is never lost to its
-//! headers. Text the sender wrote is escaped ([`mail::for_terminal`]) before it reaches the log.
+//! What the sender wrote never sizes a key or a record (`mail_records.rs`): a mail is never
+//! lost to its headers. Text the sender wrote is escaped ([`mail::for_terminal`]) before it
+//! reaches the log.
 
 use std::collections::{BTreeSet, HashSet};
 
 use domain::Category;
 use domain::config::DossierConfig;
 use mail::{
-    Directory, DuplicateIndex, Envelope, MailOutcome, PartOutcome, ReasonCode, SenderPolicy,
-    for_terminal, for_terminal_bounded,
+    Directory, Envelope, MailOutcome, PartOutcome, ReasonCode, for_terminal, for_terminal_bounded,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::einvoice::{EInvoiceOutcome, IncomingFile};
+use super::intake_adapters::{ConfigDirectory, Known, NoNotices};
+use super::mail_records::cut;
+pub use super::mail_records::{
+    DEFAULT_NOTICES_PER_SENDER_PER_DAY, MAX_STORED_PARTS, MAX_STORED_TEXT, MAX_SUMMARY_BYTES,
+    mail_key, notice_pk, stored_summary,
+};
 use super::records::{
     CollectedFile, Content, DocState, DocumentRecord, Outbox, StepMessage, doc_pk, file_key,
     file_pk, mail_pk,
 };
 use super::{Pipeline, PipelineError, sha256_hex};
 use crate::ports::{
-    BlobStore, Clock, Notifier, NotifyError, ObjectKind, Queue, QueueName, Record, RecordStore,
-    Severity, StoreError,
+    BlobStore, Clock, Notifier, ObjectKind, Queue, QueueName, Record, RecordStore, Severity,
+    StoreError,
 };
 
 /// Dossier used in the log for mail that reaches no known dossier.
 pub const UNROUTED: &str = "_unrouted";
-/// Longest Message-ID or Subject kept in a record (RFC 5322 §2.1.1: a line is at most 998).
-pub const MAX_STORED_TEXT: usize = 998;
-/// Most part reports kept in a stored mail summary (the rest are counted).
-pub const MAX_STORED_PARTS: usize = 200;
-/// Largest stored mail summary, JSON bytes (a DynamoDB item holds 400 KB, keys included).
-pub const MAX_SUMMARY_BYTES: usize = 300 * 1024;
-/// Default number of notices one sender may receive per day.
-pub const DEFAULT_NOTICES_PER_SENDER_PER_DAY: u32 = 5;
-
-/// Store partition of the notices sent to one sender (per-mail claims and per-day counts).
-pub fn notice_pk(sender: &str) -> String {
-    format!("NOTICE#{}", sha256_hex(sender.as_bytes()))
-}
-
-/// Sort key of a mail's record: the SHA-256 of its Message-ID, else of its raw bytes.
-pub fn mail_key(message_id: Option<&str>, raw: &[u8]) -> String {
-    match message_id {
-        Some(id) => sha256_hex(id.as_bytes()),
-        None => sha256_hex(raw),
-    }
-}
-
 /// What one intake did.
 #[derive(Debug, Clone)]
 pub struct IntakeReport {
@@ -80,94 +62,6 @@ impl Default for NoticePolicy {
             per_sender_per_day: DEFAULT_NOTICES_PER_SENDER_PER_DAY,
         }
     }
-}
-
-/// Resolves collection addresses from the dossiers' configuration.
-struct ConfigDirectory<'a> {
-    dossiers: &'a [DossierConfig],
-    domains: &'a [String],
-}
-
-impl Directory for ConfigDirectory<'_> {
-    fn sender_policy(&self, domain: &str, slug: &str) -> Option<SenderPolicy> {
-        if !self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
-            return None;
-        }
-        self.dossiers
-            .iter()
-            .find(|d| d.mail.slug == slug)
-            .map(|d| SenderPolicy {
-                dossier_id: d.id.clone(),
-                allowed_senders: d.mail.allowed_senders.clone(),
-                allowed_domains: d.mail.allowed_domains.clone(),
-                allow_everyone: d.mail.allow_everyone,
-            })
-    }
-}
-
-/// Hashes already collected, loaded before parsing (the mail crate asks synchronously).
-struct Known(HashSet<(String, Category, String)>);
-
-impl DuplicateIndex for Known {
-    fn seen(&self, dossier_id: &str, category: Category, sha256: &str) -> bool {
-        self.0
-            .contains(&(dossier_id.to_string(), category, sha256.to_string()))
-    }
-}
-
-/// The notifier of an intake that sends no notice.
-struct NoNotices;
-
-impl Notifier for NoNotices {
-    async fn send(&self, _: &str, _: &str, _: &str) -> Result<(), NotifyError> {
-        Ok(())
-    }
-}
-
-/// `s` cut to at most `max` bytes on a character boundary.
-fn cut(s: &str, max: usize) -> String {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
-}
-
-/// The outcome as stored: sender-sized values cut, part reports capped, the whole bounded.
-pub fn stored_summary(outcome: &MailOutcome) -> Value {
-    let mut v = serde_json::to_value(outcome).unwrap_or_default();
-    for field in ["message_id", "subject"] {
-        if let Some(Value::String(s)) = v.get_mut(field) {
-            *s = cut(s, MAX_STORED_TEXT);
-        }
-    }
-    if let Some(Value::String(s)) = v.pointer_mut("/auth/detail") {
-        *s = cut(s, MAX_STORED_TEXT);
-    }
-    if let Some(Value::Array(parts)) = v.get_mut("parts")
-        && parts.len() > MAX_STORED_PARTS
-    {
-        let omitted = parts.len() - MAX_STORED_PARTS;
-        parts.truncate(MAX_STORED_PARTS);
-        v["parts_omitted"] = json!(omitted);
-    }
-    if serde_json::to_vec(&v).map_or(usize::MAX, |b| b.len()) <= MAX_SUMMARY_BYTES {
-        return v;
-    }
-    // Still too large: what matters for a person, nothing the sender can make long.
-    json!({
-        "from": outcome.from.as_deref().map(|f| cut(f, MAX_STORED_TEXT)),
-        "received_at": outcome.received_at,
-        "size": outcome.size,
-        "rejection": outcome.rejection,
-        "deliveries": outcome.deliveries.iter().map(|d| json!({
-            "recipient": cut(&d.recipient, MAX_STORED_TEXT),
-            "dossier_id": d.dossier_id,
-            "documents": d.documents.len(),
-            "rejection": d.rejection,
-        })).collect::<Vec<_>>(),
-        "summary_truncated": true,
-    })
 }
 
 fn ignore_conflict(r: Result<(), StoreError>) -> Result<(), PipelineError> {

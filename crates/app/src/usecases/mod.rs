@@ -9,7 +9,9 @@
 
 pub mod einvoice;
 pub mod intake;
+mod intake_adapters;
 pub mod log;
+mod mail_records;
 pub mod map;
 pub mod pull;
 pub mod push;

@@ -473,7 +473,7 @@ async fn webhook_refuses_bad_replayed_and_unsigned_requests_and_starts_a_good_on
     };
     assert_eq!(again.started_at, run.started_at);
 
-    // GET /runs/{id}, signed over its path: the run's progress and log lines.
+    // GET /runs/{id}, signed over its method and path: the run's progress and log lines.
     let path = format!("/runs/{run_id}");
     let signed_get: Vec<(String, String)> = webhook::sign(
         key.as_bytes(),

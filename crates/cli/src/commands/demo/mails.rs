@@ -117,9 +117,10 @@ where
     let (mail_tx, mail_rx) = tokio::sync::mpsc::channel(4);
     let (reports_tx, mut reports_rx) = tokio::sync::mpsc::unbounded_channel();
     let smtp_cfg = smtp::Config {
-        name: AUTHSERV.into(),
+        name: smtp::GREETING_NAME.into(),
         max_bytes: 40 * 1024 * 1024,
         accept: accept_recipients(configs, &domains),
+        limits: smtp::Limits::default(),
     };
     tokio::spawn(smtp::serve(listener, smtp_cfg, mail_tx, stop));
     let sending = async {
