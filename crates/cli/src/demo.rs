@@ -276,6 +276,7 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
                         .unwrap_or_default();
                 }
                 Content::Collected(_) => files_filed += 1,
+                Content::Unread(_) => {}
             }
         }
     }
