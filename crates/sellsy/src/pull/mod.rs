@@ -1,112 +1,86 @@
 //! Pulling a dossier's documents for a date window, fetching one document, its PDF, and the
 //! connection check.
+//!
+//! One answer never costs the night: a document, journal line or reference item that cannot be
+//! read or used is recorded in `Pulled::problems` with its Sellsy id, the reason and the action
+//! (held or skipped), and the pull goes on. Only what concerns every document ends the pull:
+//! the source unavailable after retries, credentials refused, the plan exhausted, a listing of
+//! documents that cannot be read at all (see `findings::ends_the_pull`).
+
+mod connection;
+mod findings;
+mod journal;
+mod paging;
+mod pdf;
+mod reference;
+mod routes;
 
 use std::collections::HashSet;
 
 use app::ports::{
-    ConnectionReport, DocRef, DocRefKind, PdfFile, PullMode, PullStats, PullWindow, Pulled,
+    DocRef, DocRefKind, ProblemFate, ProblemSubject, PullMode, PullStats, PullWindow, Pulled,
 };
-use chrono::Duration as Days;
-use domain::SourceDocument;
+use chrono::{Duration as Days, NaiveDate};
+use domain::{SourceDocument, SourceRef};
 use futures_util::{StreamExt, TryStreamExt};
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::json;
+
+use findings::{Findings, action_for, ends_the_pull};
+pub use pdf::check_pdf;
+use routes::{domain_kind, route};
 
 use crate::client::{Call, SellsyClient};
-use crate::convert::{self, Refs};
+use crate::convert::{self, Notes, Refs};
 use crate::error::SellsyError;
 use crate::wire;
 
-/// research §2.1: maximum page size.
-const PAGE: usize = 100;
 /// Finalized statuses: drafts are never pulled (research §2.2, §2.3).
 const INVOICE_STATUSES: &[&str] = &["due", "payinprogress", "paid", "late", "cancelled"];
 const CREDIT_NOTE_STATUSES: &[&str] = &["stored", "partialspend", "spent", "cancelled"];
 const CUSTOMER_EMBEDS: &[&str] = &["company", "individual"];
+const SUPPORT: &str = "send this message to Sellsy support; passerelle asks again at every sync";
 
-fn route(kind: DocRefKind) -> (&'static str, &'static str) {
-    match kind {
-        DocRefKind::Invoice => ("/invoices", "invoices.read"),
-        DocRefKind::CreditNote => ("/credit-notes", "credit-notes.read"),
-    }
+/// A document a search listed, to be read with `GET /{id}`.
+#[derive(Debug, Clone)]
+struct Listed {
+    kind: DocRefKind,
+    id: u64,
+    number: Option<String>,
+    date: Option<NaiveDate>,
 }
 
-fn cursor(p: &wire::Pagination) -> Option<String> {
-    match &p.offset {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
+/// What reading one document gave.
+enum Fetched {
+    Document(SourceDocument),
+    /// A draft, or dated outside the window after all: not pulled.
+    NotPulled,
+    /// 404: the document is not (or no longer) there.
+    Gone,
+    Problem {
+        reason: String,
+        action: String,
+        number: Option<String>,
+        date: Option<NaiveDate>,
+    },
 }
 
 impl SellsyClient {
-    /// Walks a seek-paginated list (research §2.1): `limit=100`, the opaque
-    /// `pagination.offset` passed back unchanged; stops when a page is short, the cursor is
-    /// empty or `visit` says so.
-    async fn paginate<T: DeserializeOwned>(
+    fn doc_subject(
         &self,
-        call: Call,
-        mut visit: impl FnMut(T) -> bool,
-    ) -> Result<(), SellsyError> {
-        let mut offset: Option<String> = None;
-        loop {
-            let mut c = call.clone().q("limit", PAGE);
-            if let Some(o) = &offset {
-                c = c.q("offset", o);
-            }
-            let page: wire::Page<T> = self.call_json(c).await?;
-            let n = page.data.len();
-            let mut more = true;
-            for item in page.data {
-                if !visit(item) {
-                    more = false;
-                }
-            }
-            let next = cursor(&page.pagination);
-            if !more || n < PAGE || next.is_none() || next == offset {
-                return Ok(());
-            }
-            offset = next;
-        }
-    }
-
-    /// Accounting codes, VAT accounts per tax and accounting settings (research §2.5).
-    pub async fn reference_data(&self) -> Result<Refs, SellsyError> {
-        let mut refs = Refs::default();
-        self.paginate::<wire::AccountingCode>(
-            Call::get("/accounting-codes", "accounting-codes.read"),
-            |c| {
-                refs.codes.insert(c.id, c.code);
-                true
+        kind: DocRefKind,
+        id: &str,
+        number: Option<String>,
+        date: Option<NaiveDate>,
+    ) -> ProblemSubject {
+        ProblemSubject::Document {
+            source: SourceRef {
+                source: self.inner.cfg.source_name.clone(),
+                kind: domain_kind(kind),
+                source_id: id.to_string(),
             },
-        )
-        .await?;
-        let mut taxes = Vec::new();
-        self.paginate::<wire::TaxCodes>(Call::get("/taxes/accounting-codes", "taxes.read"), |t| {
-            taxes.push(t);
-            true
-        })
-        .await?;
-        for t in taxes {
-            if let Some(r) = t.rate {
-                refs.tax_rates.insert(t.id, r);
-            }
-            let code = |p: &Option<wire::VatPair>| p.as_ref()?.collected_vat.as_ref()?.code.clone();
-            if let Some(c) = code(&t.debit_vat) {
-                refs.vat_debit.insert(t.id, c);
-            }
-            if let Some(c) = code(&t.collection_vat) {
-                refs.vat_collection.insert(t.id, c);
-            }
+            number,
+            date,
         }
-        refs.charts = Some(
-            self.call_json(Call::get(
-                "/settings/accounting-charts",
-                "accounting-settings.read",
-            ))
-            .await?,
-        );
-        Ok(refs)
     }
 
     fn one_call(kind: DocRefKind, id: u64) -> Call {
@@ -118,44 +92,155 @@ impl SellsyClient {
         c
     }
 
-    async fn linked_invoice_number(&self, credit_note: u64) -> Result<Option<String>, SellsyError> {
-        // research §2.3: the credit note has no invoice reference; the link is its own route.
+    /// The number of the invoice a credit note cancels (research §2.3: the credit note has no
+    /// invoice reference; the link is its own route). Unreadable, it is unknown (a note).
+    async fn linked_invoice_number(
+        &self,
+        credit_note: u64,
+        notes: &mut Notes,
+    ) -> Result<Option<String>, SellsyError> {
         let mut number = None;
-        self.paginate::<wire::Document>(
-            Call::get(
-                format!("/credit-notes/{credit_note}/invoices"),
-                "invoices.read",
-            ),
-            |d| {
+        let call = Call::get(
+            format!("/credit-notes/{credit_note}/invoices"),
+            "invoices.read",
+        );
+        let listed = self
+            .paginate(call, |d| {
                 if number.is_none() {
-                    number = d.number;
+                    number = wire::ListItem::of(&d).number;
                 }
                 true
-            },
-        )
-        .await?;
-        Ok(number)
+            })
+            .await;
+        match listed {
+            Ok(_) => Ok(number),
+            Err(e) if ends_the_pull(&e) => Err(e),
+            Err(e) => {
+                notes.note(format!(
+                    "the invoice it cancels could not be read ({e}); its entry names no invoice"
+                ));
+                Ok(None)
+            }
+        }
     }
 
-    /// Reads one document with its rows and customer; `None` for drafts.
+    /// Reads one document with its rows and customer. `window`: a document dated outside it
+    /// is not pulled (`None`: any date, for a re-fetch).
     async fn read_document(
         &self,
-        doc: DocRef,
+        doc: &Listed,
+        window: Option<PullWindow>,
         refs: &Refs,
-    ) -> Result<Option<SourceDocument>, SellsyError> {
-        let d: wire::Document = self.call_json(Self::one_call(doc.kind, doc.id)).await?;
-        if d.status.as_deref() == Some("draft") {
-            return Ok(None);
+    ) -> Result<(Fetched, Notes), SellsyError> {
+        let mut notes = Notes::default();
+        let problem = |reason: String, action: &str, number, date| Fetched::Problem {
+            reason,
+            action: action.to_string(),
+            number,
+            date,
+        };
+        let answer = match self.call(Self::one_call(doc.kind, doc.id)).await {
+            Ok(v) => v,
+            Err(e) if ends_the_pull(&e) => return Err(e),
+            Err(SellsyError::Api { status: 404, .. }) => return Ok((Fetched::Gone, notes)),
+            Err(e) => {
+                let action = match &e {
+                    SellsyError::Forbidden { .. } => "give the Sellsy user of the API client access to this document (or the scope named above); passerelle reads it again at every sync".to_string(),
+                    _ => action_for(&e, "the document is held"),
+                };
+                let p = problem(
+                    format!("Sellsy refused to send it: {e}"),
+                    &action,
+                    doc.number.clone(),
+                    doc.date,
+                );
+                return Ok((p, notes));
+            }
+        };
+        let d: wire::Document = match wire::decode(answer) {
+            Ok(d) => d,
+            Err(e) => {
+                let reason = format!("Sellsy's answer could not be read: {e}");
+                return Ok((
+                    problem(reason, SUPPORT, doc.number.clone(), doc.date),
+                    notes,
+                ));
+            }
+        };
+        let number = d.number.clone().or_else(|| doc.number.clone());
+        let date = d.date.or(doc.date);
+        if let Some(other) = d.id.filter(|i| *i != doc.id as i64) {
+            let reason = format!(
+                "Sellsy answered with document id {other} when asked for {}",
+                doc.id
+            );
+            return Ok((problem(reason, SUPPORT, number, date), notes));
+        }
+        let out_of_window = window.is_some_and(|w| d.date.is_some_and(|x| !w.contains(x)));
+        if d.status.as_deref() == Some("draft") || out_of_window {
+            return Ok((Fetched::NotPulled, notes));
         }
         let linked = match doc.kind {
-            DocRefKind::CreditNote => self.linked_invoice_number(doc.id).await?,
+            DocRefKind::CreditNote => self.linked_invoice_number(doc.id, &mut notes).await?,
             DocRefKind::Invoice => None,
         };
-        convert::document(doc.kind, &d, refs, linked, &self.inner.cfg.source_name).map(Some)
+        let source = &self.inner.cfg.source_name;
+        let fetched =
+            match convert::document(doc.kind, doc.id, &d, refs, linked, source, &mut notes) {
+                Ok(document) => Fetched::Document(document),
+                Err(u) => problem(u.reason, &u.action, number, date),
+            };
+        Ok((fetched, notes))
     }
 
-    /// Ids of finalized invoices dated in the window (`POST /invoices/search`).
-    async fn invoice_ids(&self, w: PullWindow, skipped: &mut u64) -> Result<Vec<u64>, SellsyError> {
+    /// A search result: the document to fetch, or why not (a problem, or nothing: a draft, a
+    /// document outside the window).
+    fn listed(
+        &self,
+        kind: DocRefKind,
+        item: &wire::ListItem,
+        window: Option<PullWindow>,
+        f: &mut Findings,
+    ) -> Option<Listed> {
+        if item.status.as_deref() == Some("draft")
+            || window.is_some_and(|w| item.date.is_some_and(|d| !w.contains(d)))
+        {
+            return None;
+        }
+        let unreadable = |id: String, why: String, f: &mut Findings| {
+            let subject = self.doc_subject(kind, &id, item.number.clone(), item.date);
+            f.problem(subject, ProblemFate::Held, why, SUPPORT);
+        };
+        match item.id {
+            Some(id) if id > 0 => Some(Listed {
+                kind,
+                id: id as u64,
+                number: item.number.clone(),
+                date: item.date,
+            }),
+            Some(id) => {
+                let why = format!(
+                    "Sellsy listed it with id {id}, which cannot be read back (document ids are positive)"
+                );
+                unreadable(id.to_string(), why, f);
+                None
+            }
+            None => {
+                let id = format!("unknown-{}", item.number.as_deref().unwrap_or("?"));
+                let why = "Sellsy's search listed it without an id: it cannot be read".to_string();
+                unreadable(id, why, f);
+                None
+            }
+        }
+    }
+
+    /// Finalized invoices dated in the window (`POST /invoices/search`).
+    async fn invoice_ids(
+        &self,
+        w: PullWindow,
+        skipped: &mut u64,
+        f: &mut Findings,
+    ) -> Result<Vec<Listed>, SellsyError> {
         let body = json!({ "filters": {
             "date": { "start": w.from.to_string(), "end": w.to.to_string() },
             "status": INVOICE_STATUSES,
@@ -163,96 +248,127 @@ impl SellsyClient {
         let call = Call::post("/invoices/search", "invoices.read", body)
             .q("order", "date")
             .q("direction", "asc");
-        let mut seen = HashSet::new();
-        let mut ids = Vec::new();
-        self.paginate::<wire::Document>(call, |d| {
-            let in_window = d.date.is_some_and(|x| w.contains(x));
-            let draft = d.status.as_deref() == Some("draft");
-            if in_window && !draft && seen.insert(d.id) {
-                ids.push(d.id);
-            } else {
-                *skipped += 1;
-            }
-            true
-        })
-        .await?;
-        Ok(ids)
+        let mut items = Vec::new();
+        let listing = self
+            .paginate(call, |v| {
+                items.push(wire::ListItem::of(&v));
+                true
+            })
+            .await?;
+        self.listing_warning("POST /invoices/search", listing, f);
+        Ok(self.take_listed(DocRefKind::Invoice, items, w, skipped, f))
     }
 
-    /// Ids of finalized credit notes dated in the window. research §2.3: no date filter, so
-    /// list by creation date, newest first, and stop once past the window (with a grace for
-    /// documents dated before they were created).
+    /// Finalized credit notes dated in the window. research §2.3: no date filter, so list by
+    /// creation date, newest first, and stop once past the window (with a grace for documents
+    /// dated before they were created).
     async fn credit_note_ids(
         &self,
         w: PullWindow,
         skipped: &mut u64,
-    ) -> Result<Vec<u64>, SellsyError> {
+        f: &mut Findings,
+    ) -> Result<Vec<Listed>, SellsyError> {
         let body = json!({ "filters": { "status": CREDIT_NOTE_STATUSES } });
         let call = Call::post("/credit-notes/search", "credit-notes.read", body)
             .q("order", "created")
             .q("direction", "desc");
         let stop_before = w.from - Days::days(self.inner.cfg.credit_note_grace_days.max(0));
-        let mut seen = HashSet::new();
-        let mut ids = Vec::new();
-        self.paginate::<wire::Document>(call, |d| {
-            let created = d.created.map(|c| c.date_naive());
-            let in_window = d.date.is_some_and(|x| w.contains(x));
-            if in_window && d.status.as_deref() != Some("draft") && seen.insert(d.id) {
-                ids.push(d.id);
-            } else {
-                *skipped += 1;
-            }
-            // Keep listing while creation dates may still hold documents of the window.
-            created.is_none_or(|c| c >= stop_before)
-        })
-        .await?;
-        Ok(ids)
+        let mut items = Vec::new();
+        let listing = self
+            .paginate(call, |v| {
+                let item = wire::ListItem::of(&v);
+                // Keep listing while creation dates may still hold documents of the window.
+                let go_on = item.created.is_none_or(|c| c.date_naive() >= stop_before);
+                items.push(item);
+                go_on
+            })
+            .await?;
+        self.listing_warning("POST /credit-notes/search", listing, f);
+        Ok(self.take_listed(DocRefKind::CreditNote, items, w, skipped, f))
     }
 
-    async fn journal(&self, w: PullWindow) -> Result<Vec<domain::SourceJournalLine>, SellsyError> {
-        // research §2.5: the default of include_exported_entries is unconfirmed: always send it.
-        let body = json!({ "filters": {
-            "date": { "start": w.from.to_string(), "end": w.to.to_string() },
-            "include_exported_entries": true,
-        }});
+    fn take_listed(
+        &self,
+        kind: DocRefKind,
+        items: Vec<wire::ListItem>,
+        w: PullWindow,
+        skipped: &mut u64,
+        f: &mut Findings,
+    ) -> Vec<Listed> {
         let mut seen = HashSet::new();
-        let mut raw = Vec::new();
-        self.paginate::<wire::JournalLine>(
-            Call::post(
-                "/accounting-journal/sells/search",
-                "accounting-entry.read",
-                body,
-            ),
-            |l| {
-                if seen.insert(l.id) && w.contains(l.date) {
-                    raw.push(l);
-                }
-                true
-            },
-        )
-        .await?;
-        let source = &self.inner.cfg.source_name;
-        raw.iter()
-            .map(|l| convert::journal_line(l, source))
-            .collect()
+        let mut out = Vec::new();
+        for item in items {
+            match self.listed(kind, &item, Some(w), f) {
+                Some(l) if seen.insert(l.id) => out.push(l),
+                Some(_) => {}
+                None if item.id.is_some_and(|i| i > 0) => *skipped += 1,
+                None => {}
+            }
+        }
+        out
+    }
+
+    fn listing_warning(&self, what: &str, listing: paging::Listing, f: &mut Findings) {
+        if let Some(why) = listing.incomplete {
+            f.warn(
+                what,
+                format!("{why}; the documents not listed are not pulled this time"),
+                "run the sync again; if it persists, send this message to Sellsy support",
+            );
+        }
     }
 
     async fn fetch_all(
         &self,
-        kind: DocRefKind,
-        ids: Vec<u64>,
+        listed: Vec<Listed>,
+        window: PullWindow,
         refs: &Refs,
+        skipped: &mut u64,
+        f: &mut Findings,
     ) -> Result<Vec<SourceDocument>, SellsyError> {
         let conc = self.inner.cfg.concurrency.max(1);
-        let docs: Vec<Option<SourceDocument>> = futures_util::stream::iter(ids)
-            .map(|id| self.read_document(DocRef { kind, id }, refs))
+        let fetched: Vec<(Listed, Fetched, Notes)> = futures_util::stream::iter(listed)
+            .map(|doc| async move {
+                let (fetched, notes) = self.read_document(&doc, Some(window), refs).await?;
+                Ok::<_, SellsyError>((doc, fetched, notes))
+            })
             .buffered(conc)
             .try_collect()
             .await?;
-        Ok(docs.into_iter().flatten().collect())
+        let mut documents = Vec::new();
+        for (doc, fetched, notes) in fetched {
+            let id = doc.id.to_string();
+            let label = self
+                .doc_subject(doc.kind, &id, doc.number.clone(), doc.date)
+                .label();
+            f.notes(&label, notes);
+            match fetched {
+                Fetched::Document(d) => documents.push(d),
+                Fetched::NotPulled => *skipped += 1,
+                Fetched::Gone => f.problem(
+                    self.doc_subject(doc.kind, &id, doc.number, doc.date),
+                    ProblemFate::Held,
+                    "Sellsy's search listed it, but reading it answered 404 (not found)",
+                    "check in Sellsy whether the document still exists; passerelle reads it again at every sync",
+                ),
+                Fetched::Problem {
+                    reason,
+                    action,
+                    number,
+                    date,
+                } => f.problem(
+                    self.doc_subject(doc.kind, &id, number, date),
+                    ProblemFate::Held,
+                    reason,
+                    action,
+                ),
+            }
+        }
+        Ok(documents)
     }
 
-    /// Every finalized invoice and credit note dated in `window`, each fetched once.
+    /// Every finalized invoice and credit note dated in `window`, each fetched once; what
+    /// cannot be used is in `problems`.
     pub async fn pull_window(
         &self,
         window: PullWindow,
@@ -264,31 +380,32 @@ impl SellsyClient {
 
     async fn pull_inner(&self, window: PullWindow, mode: PullMode) -> Result<Pulled, SellsyError> {
         let before = self.stats();
-        self.ensure_limits().await?;
-        let refs = self.reference_data().await?;
+        let mut f = Findings::default();
+        self.read_quotas(&mut f).await?;
+        let refs = self.reference_data_noting(&mut f).await?;
         let mut skipped = 0;
-        let invoice_ids = self.invoice_ids(window, &mut skipped).await?;
-        let credit_ids = self.credit_note_ids(window, &mut skipped).await?;
+        let invoices = self.invoice_ids(window, &mut skipped, &mut f).await?;
+        let credit_notes = self.credit_note_ids(window, &mut skipped, &mut f).await?;
         tracing::info!(
-            invoices = invoice_ids.len(),
-            credit_notes = credit_ids.len(),
+            invoices = invoices.len(),
+            credit_notes = credit_notes.len(),
             "sellsy: documents to fetch"
         );
+        let mut listed = invoices;
+        listed.extend(credit_notes);
         let mut documents = self
-            .fetch_all(DocRefKind::Invoice, invoice_ids, &refs)
+            .fetch_all(listed, window, &refs, &mut skipped, &mut f)
             .await?;
-        documents.extend(
-            self.fetch_all(DocRefKind::CreditNote, credit_ids, &refs)
-                .await?,
-        );
         let journal = match mode {
-            PullMode::Journal => self.journal(window).await?,
+            PullMode::Journal => self.journal(window, &mut documents, &mut f).await?,
             PullMode::Documents => Vec::new(),
         };
         let after = self.stats();
         Ok(Pulled {
             documents,
             journal,
+            problems: f.problems,
+            warnings: f.warnings,
             stats: PullStats {
                 requests: after.requests - before.requests,
                 retries: after.retries - before.retries,
@@ -299,208 +416,23 @@ impl SellsyClient {
         })
     }
 
-    /// One document, read again (e.g. after a webhook). `None` for a draft or an unknown id.
+    /// One document, read again (e.g. after a webhook). `None` for a draft or an unknown id;
+    /// a document that cannot be used is an error naming the reason.
     pub async fn fetch_document(&self, doc: DocRef) -> Result<Option<SourceDocument>, SellsyError> {
         let refs = self.reference_data().await?;
-        match self.read_document(doc, &refs).await {
-            Err(SellsyError::Api { status: 404, .. }) => Ok(None),
-            other => other,
-        }
-    }
-
-    /// Downloads a document's PDF from a freshly read `pdf_link` (research §2.4: the link is
-    /// regenerated after each edit, so never from a cached one), checks it is a PDF and
-    /// records its SHA-256. `None` when the document has no PDF.
-    pub async fn download_pdf(&self, doc: DocRef) -> Result<Option<PdfFile>, SellsyError> {
-        let (base, scope) = route(doc.kind);
-        let d: wire::Document = self
-            .call_json(Call::get(format!("{base}/{}", doc.id), scope))
-            .await?;
-        let link = match &d.pdf_link {
-            wire::Presence::Value(l) => l.clone(),
-            wire::Presence::Null => return Ok(None),
-            wire::Presence::Absent => {
-                return Err(SellsyError::Decode {
-                    what: format!("{base}/{}", doc.id),
-                    reason: "pdf_link absent from the answer".into(),
-                });
-            }
+        let listed = Listed {
+            kind: doc.kind,
+            id: doc.id,
+            number: None,
+            date: None,
         };
-        let what = format!("{base}/{}", doc.id);
-        let bytes = self.get_file(&link, &what).await?;
-        check_pdf(&bytes).map_err(|reason| SellsyError::NotPdf {
-            what: what.clone(),
-            reason,
-        })?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        tracing::info!(document = %what, size = bytes.len(), %sha256, "sellsy: PDF downloaded");
-        Ok(Some(PdfFile { bytes, sha256 }))
-    }
-
-    async fn get_file(&self, link: &str, what: &str) -> Result<Vec<u8>, SellsyError> {
-        let inner = &self.inner;
-        let cfg = &inner.cfg;
-        let host = reqwest::Url::parse(link)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .ok_or_else(|| SellsyError::Decode {
-                what: what.into(),
-                reason: "pdf_link is not a URL".into(),
-            })?;
-        let mut attempt = 0;
-        let mut with_bearer = false;
-        loop {
-            attempt += 1;
-            let mut rb = inner.http.get(link).timeout(cfg.request_timeout);
-            if with_bearer {
-                let (t, _) = inner.auth.get(inner).await?;
-                rb = rb.bearer_auth(t.expose());
-            }
-            // The link is a signed URL: errors are reported without it.
-            let last = match rb.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let ctype = resp
-                        .headers()
-                        .get("content-type")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_string();
-                    match status {
-                        200..=299 => match resp.bytes().await {
-                            Ok(b) => {
-                                if ctype.starts_with("text/html") {
-                                    return Err(SellsyError::NotPdf {
-                                        what: what.into(),
-                                        reason: format!("content type {ctype}"),
-                                    });
-                                }
-                                return Ok(b.to_vec());
-                            }
-                            Err(e) => e.without_url().to_string(),
-                        },
-                        // research §2.4: whether the link needs the bearer is unconfirmed.
-                        401 | 403
-                            if !with_bearer && cfg.trusted_pdf_hosts.iter().any(|h| h == &host) =>
-                        {
-                            with_bearer = true;
-                            attempt -= 1;
-                            continue;
-                        }
-                        429 | 500..=599 => format!("HTTP {status}"),
-                        _ => {
-                            return Err(SellsyError::Api {
-                                status,
-                                what: format!("PDF of {what}"),
-                                message: format!("PDF download refused ({ctype})"),
-                                context: None,
-                                details: Default::default(),
-                            });
-                        }
-                    }
-                }
-                Err(e) => e.without_url().to_string(),
-            };
-            if attempt >= cfg.retry.max_attempts {
-                return Err(SellsyError::Exhausted {
-                    what: format!("PDF of {what}"),
-                    attempts: attempt,
-                    status: None,
-                    last,
-                });
-            }
-            tokio::time::sleep(crate::client::backoff(&cfg.retry, attempt, None)).await;
+        match self.read_document(&listed, None, &refs).await?.0 {
+            Fetched::Document(d) => Ok(Some(d)),
+            Fetched::NotPulled | Fetched::Gone => Ok(None),
+            Fetched::Problem { reason, .. } => Err(SellsyError::Decode {
+                what: format!("{} {}", route(doc.kind).0, doc.id),
+                reason,
+            }),
         }
     }
-
-    /// Checks the credentials, the scopes the pipeline needs (a cheap call each; 403 means the
-    /// scope is missing) and reads `GET /quotas`.
-    pub async fn check_connection(&self) -> Result<ConnectionReport, SellsyError> {
-        let mut report = ConnectionReport::default();
-        let filters = || json!({ "filters": {} });
-        let probes: Vec<(&str, Call)> = vec![
-            (
-                "invoices.read",
-                Call::post("/invoices/search", "invoices.read", filters()).q("limit", 1),
-            ),
-            (
-                "credit-notes.read",
-                Call::post("/credit-notes/search", "credit-notes.read", filters()).q("limit", 1),
-            ),
-            (
-                "companies.read",
-                Call::get("/companies", "companies.read").q("limit", 1),
-            ),
-            (
-                "individuals.read",
-                Call::get("/individuals", "individuals.read").q("limit", 1),
-            ),
-            (
-                "accounting-codes.read",
-                Call::get("/accounting-codes", "accounting-codes.read").q("limit", 1),
-            ),
-            (
-                "taxes.read",
-                Call::get("/taxes", "taxes.read").q("limit", 1),
-            ),
-            (
-                "accounting-settings.read",
-                Call::get("/settings/accounting-charts", "accounting-settings.read"),
-            ),
-            (
-                "accounting-entry.read",
-                Call::post(
-                    "/accounting-journal/sells/search",
-                    "accounting-entry.read",
-                    filters(),
-                )
-                .q("limit", 1),
-            ),
-        ];
-        match self
-            .call_json::<wire::Quotas>(Call::get("/quotas", "accounts.read"))
-            .await
-        {
-            Ok(q) => {
-                report.limit_per_second = q.api_rate_seconds.as_ref().and_then(|r| r.limit);
-                report.limit_per_minute = q.api_rate_minutes.as_ref().and_then(|r| r.limit);
-                report.limit_per_day = q.api_rate_days.as_ref().and_then(|r| r.limit);
-                report.used_today = q.api_rate_days.as_ref().and_then(|r| r.used);
-                self.inner
-                    .pacer
-                    .set_limits(report.limit_per_second, report.limit_per_minute);
-            }
-            Err(SellsyError::Forbidden { .. }) => {
-                report.missing_scopes.push("accounts.read".into())
-            }
-            Err(e) => return Err(e),
-        }
-        for (scope, call) in probes {
-            match self.call(call).await {
-                Ok(_) => {}
-                Err(SellsyError::Forbidden { .. }) => report.missing_scopes.push(scope.to_string()),
-                Err(e) => return Err(e),
-            }
-        }
-        tracing::info!(missing_scopes = ?report.missing_scopes, "sellsy: connection checked");
-        Ok(report)
-    }
-}
-
-/// A PDF starts with `%PDF-` (within the first KiB, per the PDF spec's tolerance) and ends with
-/// `%%EOF` (within the last KiB).
-pub fn check_pdf(bytes: &[u8]) -> Result<(), String> {
-    if bytes.is_empty() {
-        return Err("empty file".into());
-    }
-    let head = &bytes[..bytes.len().min(1024)];
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned();
-        return Err(format!("no %PDF- header (starts with {start:?})"));
-    }
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err("no %%EOF trailer (truncated?)".into());
-    }
-    Ok(())
 }
