@@ -242,3 +242,43 @@ impl Queue for MemoryQueue {
         Ok(())
     }
 }
+
+/// Secrets held in memory, any scheme (tests, the demo): `with("env:X", "value")`.
+#[derive(Debug, Default, Clone)]
+pub struct MemorySecrets {
+    values: std::collections::BTreeMap<String, crate::ports::Secret>,
+}
+
+impl MemorySecrets {
+    pub fn new() -> MemorySecrets {
+        MemorySecrets::default()
+    }
+
+    /// Adds a value under a reference written as in the configuration (`env:X`, `ssm:/y`).
+    pub fn with(mut self, reference: &str, value: &str) -> MemorySecrets {
+        self.values
+            .insert(reference.to_string(), crate::ports::Secret::new(value));
+        self
+    }
+}
+
+impl crate::ports::Secrets for MemorySecrets {
+    fn resolves(&self, _: &crate::ports::SecretRef) -> bool {
+        true
+    }
+    fn expects(&self) -> &'static str {
+        "any reference"
+    }
+    async fn get(
+        &self,
+        reference: &crate::ports::SecretRef,
+    ) -> Result<crate::ports::Secret, crate::ports::SecretError> {
+        self.values
+            .get(&reference.to_string())
+            .cloned()
+            .ok_or_else(|| crate::ports::SecretError::Missing {
+                name: reference.to_string(),
+                action: "add it to the test's secrets".into(),
+            })
+    }
+}

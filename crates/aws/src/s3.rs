@@ -114,8 +114,21 @@ impl BlobStore for S3Blobs {
             .await
         {
             Ok(out) => out,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+            // A missing key is NoSuchKey (404) only when the caller may list the bucket; without
+            // s3:ListBucket S3 answers 403 AccessDenied instead, which is a permission problem,
+            // never "missing" (S3 API reference, GetObject, "Permissions").
+            Err(err)
+                if err.as_service_error().is_some_and(|e| e.is_no_such_key())
+                    || status(&err) == Some(404) =>
+            {
                 return Ok(None);
+            }
+            Err(err) if status(&err) == Some(403) || code(&err) == Some("AccessDenied") => {
+                return Err(BlobError::Denied(format!(
+                    "{}: grant the function s3:GetObject on {}/{key} and s3:ListBucket on the bucket (without it a missing key reads as AccessDenied)",
+                    describe("S3 GetObject", &err),
+                    self.bucket
+                )));
             }
             Err(err) => {
                 return Err(BlobError::Unavailable(format!(

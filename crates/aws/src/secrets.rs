@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use app::ports::{Secret, SecretError, Secrets};
+use app::ports::{Secret, SecretError, SecretRef, Secrets};
 
 use crate::error::{ErrorClass, classify, code, describe};
 
@@ -18,39 +18,6 @@ pub struct AwsSecrets {
     secrets_manager: aws_sdk_secretsmanager::Client,
     ttl: Duration,
     cache: Mutex<HashMap<String, (Instant, Secret)>>,
-}
-
-/// Where a secret name points.
-#[derive(Debug, PartialEq, Eq)]
-enum Location<'a> {
-    Ssm(&'a str),
-    SecretsManager(&'a str),
-}
-
-fn locate(name: &str) -> Result<Location<'_>, SecretError> {
-    let location = if let Some(param) = name.strip_prefix("ssm:") {
-        Location::Ssm(param)
-    } else if let Some(id) = name.strip_prefix("secret:") {
-        Location::SecretsManager(id)
-    } else {
-        return Err(SecretError::Missing {
-            name: name.to_string(),
-            action: "name the secret 'ssm:/path/of/the/parameter' (SSM Parameter Store) or \
-                     'secret:name-or-arn' (Secrets Manager) in the dossier config"
-                .into(),
-        });
-    };
-    match location {
-        Location::Ssm(rest) | Location::SecretsManager(rest) if rest.trim().is_empty() => {
-            Err(SecretError::Missing {
-                name: name.to_string(),
-                action: "the secret name is empty after its scheme: complete it in the dossier \
-                         config"
-                    .into(),
-            })
-        }
-        _ => Ok(location),
-    }
 }
 
 impl AwsSecrets {
@@ -192,39 +159,32 @@ fn unavailable(name: &str, described: String, class: ErrorClass, permission: &st
 }
 
 impl Secrets for AwsSecrets {
-    async fn get(&self, name: &str) -> Result<Secret, SecretError> {
-        let location = locate(name)?;
-        if let Some(hit) = self.cached(name) {
+    fn resolves(&self, reference: &SecretRef) -> bool {
+        matches!(reference, SecretRef::Ssm(_) | SecretRef::SecretsManager(_))
+    }
+
+    fn expects(&self) -> &'static str {
+        "in the cloud, name an SSM SecureString (ssm:/passerelle/<stack>/…) or a Secrets Manager secret (secret:passerelle/<stack>/…)"
+    }
+
+    async fn get(&self, reference: &SecretRef) -> Result<Secret, SecretError> {
+        let name = reference.to_string();
+        if let Some(hit) = self.cached(&name) {
             return Ok(hit);
         }
-        let value = match location {
-            Location::Ssm(param) => self.read_ssm(name, param).await?,
-            Location::SecretsManager(id) => self.read_secrets_manager(name, id).await?,
-        };
-        self.remember(name, &value);
-        Ok(value)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_carry_their_store() {
-        assert_eq!(
-            locate("ssm:/passerelle/acme/sellsy").unwrap(),
-            Location::Ssm("/passerelle/acme/sellsy")
-        );
-        assert_eq!(
-            locate("secret:passerelle/acme/inqom").unwrap(),
-            Location::SecretsManager("passerelle/acme/inqom")
-        );
-        for bad in ["/passerelle/acme/sellsy", "ssm:", "secret: ", "vault:x"] {
-            match locate(bad) {
-                Err(SecretError::Missing { action, .. }) => assert!(!action.is_empty()),
-                other => panic!("{bad}: {other:?}"),
+        let value = match reference {
+            SecretRef::Ssm(param) => self.read_ssm(&name, param).await?,
+            SecretRef::SecretsManager(id) => self.read_secrets_manager(&name, id).await?,
+            SecretRef::Env(var) => {
+                return Err(SecretError::Missing {
+                    name,
+                    action: format!(
+                        "the functions read no environment variable for secrets: store it in SSM (ssm:/passerelle/<stack>/…) instead of {var}"
+                    ),
+                });
             }
-        }
+        };
+        self.remember(&name, &value);
+        Ok(value)
     }
 }

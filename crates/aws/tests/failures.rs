@@ -7,8 +7,8 @@ mod support;
 use std::time::Duration;
 
 use app::ports::{
-    BlobError, BlobStore, Queue, QueueError, QueueName, Record, RecordStore, SecretError, Secrets,
-    StoreError,
+    BlobError, BlobStore, Queue, QueueError, QueueName, Record, RecordStore, SecretError,
+    SecretRef, Secrets, StoreError,
 };
 use aws::sdk::aws_config::retry::RetryConfig;
 use aws::sdk::{dynamodb, s3, secretsmanager, sqs, ssm};
@@ -83,6 +83,39 @@ async fn dynamodb_validation_error_is_reported_as_rejected() {
         1,
         "a rejected request is not retried"
     );
+}
+
+/// Without s3:ListBucket, S3 answers 403 AccessDenied for a missing key: that is a permission to
+/// grant, not a missing object (the FEC sink would think a year empty, the config loader would
+/// say "upload it"); a bare 404 is missing.
+#[tokio::test]
+async fn s3_access_denied_is_a_permission_problem_and_a_404_is_missing() {
+    let fake = FakeAws::start(vec![
+        Answer::xml(
+            403,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>\
+             <Message>Access Denied</Message></Error>",
+        ),
+        Answer::xml(404, ""),
+    ])
+    .await;
+    let sdk = sdk_config_with_retries(&fake.endpoint, RetryConfig::disabled()).await;
+    let client = s3::Client::from_conf(
+        s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let blobs = S3Blobs::new(client, "passerelle-files");
+    match blobs.get("config/dossiers.toml").await {
+        Err(BlobError::Denied(m)) => {
+            assert!(
+                m.contains("s3:ListBucket") && m.contains("s3:GetObject"),
+                "{m}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(blobs.get("fec/acme/booked.jsonl").await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -315,7 +348,10 @@ async fn secret_store_access_denied_names_the_permission_not_the_value() {
     .await;
     let sdk = sdk_config_with_retries(&fake.endpoint, RetryConfig::disabled()).await;
     let secrets = AwsSecrets::new(ssm::Client::new(&sdk), secretsmanager::Client::new(&sdk));
-    match secrets.get("ssm:/passerelle/acme/sellsy").await {
+    match secrets
+        .get(&SecretRef::Ssm("/passerelle/acme/sellsy".into()))
+        .await
+    {
         Err(SecretError::Unavailable(m)) => {
             assert!(m.contains("AccessDeniedException"), "{m}");
             assert!(

@@ -4,7 +4,8 @@
 mod support;
 
 use app::ports::{
-    BlobStore, Notifier, PutOnce, Queue, QueueName, Record, RecordStore, SecretError, Secrets,
+    BlobStore, Notifier, PutOnce, Queue, QueueName, Record, RecordStore, SecretError, SecretRef,
+    Secrets,
 };
 use app::testing::{blob_store_suite, queue_suite, record_store_suite};
 use aws::sdk::s3::types::ServerSideEncryption;
@@ -264,16 +265,22 @@ async fn ses_refuses_an_unverified_sender() {
 async fn secrets_come_from_ssm_and_secrets_manager() {
     let env = TestEnv::new().await;
     let secrets = &env.adapters.secrets;
-    let from_ssm = secrets.get(&format!("ssm:{}", env.ssm_name)).await.unwrap();
+    let from_ssm = secrets
+        .get(&SecretRef::Ssm(env.ssm_name.clone()))
+        .await
+        .unwrap();
     assert_eq!(from_ssm.expose(), SSM_VALUE, "SecureString decrypted");
     assert_eq!(format!("{from_ssm:?} {from_ssm}"), "Secret(***) ***");
     let from_sm = secrets
-        .get(&format!("secret:{}", env.secret_name))
+        .get(&SecretRef::SecretsManager(env.secret_name.clone()))
         .await
         .unwrap();
     assert_eq!(from_sm.expose(), SECRET_VALUE);
 
-    match secrets.get("ssm:/passerelle/nobody/sellsy").await {
+    match secrets
+        .get(&SecretRef::Ssm("/passerelle/nobody/sellsy".into()))
+        .await
+    {
         Err(SecretError::Missing { name, action }) => {
             assert_eq!(name, "ssm:/passerelle/nobody/sellsy");
             assert!(
@@ -285,7 +292,10 @@ async fn secrets_come_from_ssm_and_secrets_manager() {
         }
         other => panic!("{other:?}"),
     }
-    match secrets.get("secret:passerelle/nobody/inqom").await {
+    match secrets
+        .get(&SecretRef::SecretsManager("passerelle/nobody/inqom".into()))
+        .await
+    {
         Err(SecretError::Missing { action, .. }) => {
             assert!(
                 action.contains("aws secretsmanager create-secret --name passerelle/nobody/inqom"),
@@ -294,7 +304,7 @@ async fn secrets_come_from_ssm_and_secrets_manager() {
         }
         other => panic!("{other:?}"),
     }
-    match secrets.get("/passerelle/no-scheme").await {
+    match secrets.get(&SecretRef::env("ACME_SECRET")).await {
         Err(SecretError::Missing { action, .. }) => assert!(action.contains("ssm:"), "{action}"),
         other => panic!("{other:?}"),
     }
@@ -303,7 +313,7 @@ async fn secrets_come_from_ssm_and_secrets_manager() {
 #[tokio::test]
 async fn secrets_are_cached_until_their_ttl() {
     let env = TestEnv::new().await;
-    let name = format!("ssm:{}", env.ssm_name);
+    let name = SecretRef::Ssm(env.ssm_name.clone());
     let ssm = aws::sdk::ssm::Client::new(&env.sdk);
     let rotate = |value: &'static str| {
         ssm.put_parameter()

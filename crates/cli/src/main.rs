@@ -4,12 +4,8 @@
 //! 3 invalid configuration (every problem is listed, each with its fix).
 
 mod commands;
-mod demo;
-mod http;
-mod mails;
-mod runtime;
-mod serve;
-mod smtp;
+mod context;
+mod print;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -173,9 +169,9 @@ fn main() -> ExitCode {
                 dir,
                 invoices,
                 json,
-            } => demo::run(&dir, invoices, json).await,
-            Command::Serve { config } => serve::run(&config).await,
-            Command::CheckConfig { config } => commands::check_config(&config),
+            } => commands::demo::run(&dir, invoices, json).await,
+            Command::Serve { config } => commands::serve::run(&config).await,
+            Command::CheckConfig { config } => commands::check_config::run(&config),
             Command::Sync {
                 dossier,
                 config,
@@ -183,37 +179,37 @@ fn main() -> ExitCode {
                 to,
                 dry_run,
                 json,
-            } => commands::sync(&config, &dossier, from, to, dry_run, json).await,
+            } => commands::sync::run(&config, &dossier, from, to, dry_run, json).await,
             Command::Ingest {
                 file,
                 to,
                 config,
                 json,
-            } => commands::ingest(&config, &file, &to, json).await,
+            } => commands::ingest::run(&config, &file, &to, json).await,
             Command::ExportFec {
                 dossier,
                 year,
                 config,
                 out,
-            } => commands::export_fec(&config, &dossier, year, out.as_deref()).await,
+            } => commands::export_fec::run(&config, &dossier, year, out.as_deref()).await,
             Command::Push {
                 dossier,
                 config,
                 json,
-            } => commands::push(&config, dossier.as_deref(), json).await,
+            } => commands::push::run(&config, dossier.as_deref(), json).await,
             Command::TestConnection {
                 dossier,
                 config,
                 json,
-            } => commands::test_connection(&config, &dossier, json).await,
-            Command::Status { config, json } => commands::status(&config, json).await,
+            } => commands::test_connection::run(&config, &dossier, json).await,
+            Command::Status { config, json } => commands::status::run(&config, json).await,
             Command::Log {
                 dossier,
                 config,
                 severity,
                 days,
                 json,
-            } => commands::log(&config, &dossier, &severity, days, json).await,
+            } => commands::log::run(&config, &dossier, &severity, days, json).await,
         }
     });
     match result {

@@ -266,7 +266,7 @@ fn check_config_lists_every_invalid_field_with_exit_code_3() {
         "service.http_listen",
         "service.nightly_at",
         "service.time_zone",
-        "dossier[0].ledger.token_env",
+        "dossier[0].ledger.token",
     ] {
         assert!(err.contains(field), "{field} missing from: {err}");
     }

@@ -1,13 +1,14 @@
-//! The HTTP core of the API sinks: bearer tokens obtained from a token endpoint (re-fetched once
+//! The HTTP core of the API sinks: bearer tokens obtained from a token endpoint (renewed once
 //! on a 401), pacing, bounded retries of 429 / 5xx / timeouts.
 
+use std::time::Duration;
+
 use app::ports::{Secret, SinkError, SinkErrorKind};
+use http_client::{Lease, TokenBucket, TokenCache};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::http::{
-    Answer, Pacer, RateLimit, RetryPolicy, error, remaining, reset_in, retry_after, transport_error,
-};
+use crate::http::{self, Answer, RateLimit, RetryPolicy, error, remaining, reset_in, short};
 
 /// A form-encoded token request (OAuth2 password or refresh-token grant).
 #[derive(Debug, Clone)]
@@ -20,11 +21,21 @@ pub(crate) struct Grant {
 /// Where the bearer token comes from.
 #[derive(Debug)]
 pub(crate) struct Auth {
-    fixed: Option<Secret>,
-    grant: Mutex<Option<Grant>>,
-    current: Mutex<Option<Secret>>,
+    source: Source,
     /// Said when the credentials are refused.
     pub refused_action: String,
+}
+
+#[derive(Debug)]
+enum Source {
+    /// A token that cannot be renewed: a 401 means refused credentials.
+    Fixed(Secret),
+    /// A token endpoint. The ledgers' tokens are kept until refused (their lifetime is not
+    /// read); the grant is updated when the endpoint rotates the refresh token.
+    Grant {
+        grant: Mutex<Grant>,
+        cache: TokenCache<Secret>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -43,18 +54,21 @@ struct OAuthError {
 impl Auth {
     pub fn fixed(token: Secret, refused_action: impl Into<String>) -> Auth {
         Auth {
-            fixed: Some(token),
-            grant: Mutex::new(None),
-            current: Mutex::new(None),
+            source: Source::Fixed(token),
             refused_action: refused_action.into(),
         }
     }
 
     pub fn grant(grant: Grant, current: Option<Secret>, refused_action: impl Into<String>) -> Auth {
+        let cache = match current {
+            Some(t) => TokenCache::seeded(Duration::ZERO, t),
+            None => TokenCache::new(Duration::ZERO),
+        };
         Auth {
-            fixed: None,
-            grant: Mutex::new(Some(grant)),
-            current: Mutex::new(current),
+            source: Source::Grant {
+                grant: Mutex::new(grant),
+                cache,
+            },
             refused_action: refused_action.into(),
         }
     }
@@ -75,14 +89,16 @@ impl Auth {
 pub(crate) struct Core {
     pub ledger: &'static str,
     pub http: reqwest::Client,
-    pub pacer: Pacer,
+    pub pacer: TokenBucket,
     pub retry: RetryPolicy,
     pub auth: Auth,
 }
 
 enum Outcome {
     Done(Answer),
-    Again(SinkError, Option<std::time::Duration>),
+    /// Refused token: renew it once.
+    Reauth,
+    Again(SinkError, Option<Duration>),
 }
 
 impl Core {
@@ -105,27 +121,32 @@ impl Core {
         Ok(Core {
             ledger,
             http,
-            pacer: Pacer::new(rate),
+            pacer: TokenBucket::new(rate),
             retry,
             auth,
         })
     }
 
-    async fn token(&self, refresh: bool) -> Result<Secret, SinkError> {
-        if let Some(t) = &self.auth.fixed {
-            if refresh {
-                return Err(self.auth.refused(self.ledger, Some(401), ""));
+    /// The bearer token, with its generation when it can be renewed.
+    async fn token(&self) -> Result<(Secret, Option<u64>), SinkError> {
+        match &self.auth.source {
+            Source::Fixed(t) => Ok((t.clone(), None)),
+            Source::Grant { grant, cache } => {
+                let Lease {
+                    token, generation, ..
+                } = cache
+                    .get(|| async {
+                        let mut grant = grant.lock().await;
+                        self.fetch_token(&mut grant).await.map(|t| (t, None))
+                    })
+                    .await?;
+                Ok((token, Some(generation)))
             }
-            return Ok(t.clone());
         }
-        let mut current = self.auth.current.lock().await;
-        if !refresh && let Some(t) = current.as_ref() {
-            return Ok(t.clone());
-        }
-        let mut grant_slot = self.auth.grant.lock().await;
-        let Some(grant) = grant_slot.as_mut() else {
-            return Err(self.auth.refused(self.ledger, None, ""));
-        };
+    }
+
+    /// Asks the token endpoint, retrying 429 / 5xx / timeouts within the policy.
+    async fn fetch_token(&self, grant: &mut Grant) -> Result<Secret, SinkError> {
         let mut attempt = 0;
         let answer = loop {
             self.pacer.acquire().await;
@@ -140,11 +161,11 @@ impl Core {
                 .await;
             let err = match sent {
                 Ok(r) => {
-                    let a = Answer::read(self.ledger, r).await?;
+                    let a = http::read(self.ledger, r).await?;
                     if a.status.is_server_error() || a.status.as_u16() == 429 {
                         SinkError {
                             status: Some(a.status.as_u16()),
-                            retry_after: retry_after(&a.headers),
+                            retry_after: http::retry_after(&a.headers),
                             ..SinkError::retryable(format!(
                                 "{} token endpoint answered {}",
                                 self.ledger,
@@ -155,7 +176,7 @@ impl Core {
                         break a;
                     }
                 }
-                Err(e) => transport_error(self.ledger, &e),
+                Err(e) => http::transport_error(self.ledger, &e),
             };
             attempt += 1;
             if attempt >= self.retry.attempts {
@@ -169,7 +190,7 @@ impl Core {
         };
         if !answer.status.is_success() {
             // Only the OAuth error code is kept: the body could echo a credential.
-            let code = serde_json::from_str::<OAuthError>(&answer.body)
+            let code = serde_json::from_slice::<OAuthError>(&answer.body)
                 .ok()
                 .and_then(|e| e.error)
                 .filter(|c| {
@@ -181,7 +202,7 @@ impl Core {
                 .auth
                 .refused(self.ledger, Some(answer.status.as_u16()), &code));
         }
-        let token: TokenAnswer = serde_json::from_str(&answer.body).map_err(|_| {
+        let token: TokenAnswer = http::json(&answer, self.ledger).map_err(|_| {
             SinkError::retryable(format!(
                 "{} token endpoint sent an answer without access_token",
                 self.ledger
@@ -194,9 +215,7 @@ impl Core {
                 }
             }
         }
-        let t = Secret::new(token.access_token);
-        *current = Some(t.clone());
-        Ok(t)
+        Ok(Secret::new(token.access_token))
     }
 
     /// Sends a request built by `build` (called again on every attempt) with the bearer token.
@@ -208,7 +227,7 @@ impl Core {
         let mut reauthed = false;
         let mut attempt = 0u32;
         loop {
-            let token = self.token(false).await?;
+            let (token, generation) = self.token().await?;
             self.pacer.acquire().await;
             let sent = build(&self.http)
                 .bearer_auth(token.expose())
@@ -216,64 +235,27 @@ impl Core {
                 .send()
                 .await;
             let outcome = match sent {
-                Err(e) => Outcome::Again(transport_error(self.ledger, &e), None),
-                Ok(r) => match Answer::read(self.ledger, r).await {
+                Err(e) => Outcome::Again(http::transport_error(self.ledger, &e), None),
+                Ok(r) => match http::read(self.ledger, r).await {
                     Err(e) => Outcome::Again(e, None),
-                    Ok(a) => {
-                        if remaining(&a.headers) == Some(0)
-                            && let Some(w) = reset_in(&a.headers)
-                        {
-                            self.pacer.pause_for(w).await;
-                        }
-                        match a.status.as_u16() {
-                            401 if !reauthed => {
-                                reauthed = true;
-                                tracing::info!(
-                                    ledger = self.ledger,
-                                    "token refused, re-authenticating once"
-                                );
-                                self.token(true).await?;
-                                continue;
-                            }
-                            401 => return Err(self.auth.refused(self.ledger, Some(401), "")),
-                            429 => {
-                                let wait = retry_after(&a.headers);
-                                Outcome::Again(
-                                    error(
-                                        SinkErrorKind::Retryable,
-                                        Some(429),
-                                        format!(
-                                            "{} rate limit reached: {}",
-                                            self.ledger,
-                                            crate::http::short(&a.body)
-                                        ),
-                                        "no action needed; passerelle retries after the wait the ledger asked for",
-                                        wait,
-                                    ),
-                                    wait,
-                                )
-                            }
-                            s if s >= 500 => Outcome::Again(
-                                error(
-                                    SinkErrorKind::Retryable,
-                                    Some(s),
-                                    format!(
-                                        "{} is unavailable ({s}): {}",
-                                        self.ledger,
-                                        crate::http::short(&a.body)
-                                    ),
-                                    "no action needed; passerelle retries",
-                                    None,
-                                ),
-                                None,
-                            ),
-                            _ => Outcome::Done(a),
-                        }
-                    }
+                    Ok(a) => self.judge(a).await,
                 },
             };
             match outcome {
                 Outcome::Done(a) => return Ok(a),
+                Outcome::Reauth => {
+                    let Some(generation) = generation.filter(|_| !reauthed) else {
+                        return Err(self.auth.refused(self.ledger, Some(401), ""));
+                    };
+                    reauthed = true;
+                    tracing::info!(
+                        ledger = self.ledger,
+                        "token refused, re-authenticating once"
+                    );
+                    if let Source::Grant { cache, .. } = &self.auth.source {
+                        cache.invalidate(generation).await;
+                    }
+                }
                 Outcome::Again(mut err, told) => {
                     attempt += 1;
                     let wait = told.unwrap_or_else(|| self.retry.backoff_for(attempt - 1));
@@ -289,6 +271,43 @@ impl Core {
                     }
                 }
             }
+        }
+    }
+
+    /// What to do with an answer: hand it back, renew the token, or retry (after the wait the
+    /// ledger asked for, if any). An exhausted `ratelimit-remaining` pauses the pacer.
+    async fn judge(&self, a: Answer) -> Outcome {
+        if remaining(&a.headers) == Some(0)
+            && let Some(w) = reset_in(&a.headers)
+        {
+            self.pacer.pause_for(w).await;
+        }
+        match a.status.as_u16() {
+            401 => Outcome::Reauth,
+            429 => {
+                let wait = http::retry_after(&a.headers);
+                Outcome::Again(
+                    error(
+                        SinkErrorKind::Retryable,
+                        Some(429),
+                        format!("{} rate limit reached: {}", self.ledger, short(&a.text())),
+                        "no action needed; passerelle retries after the wait the ledger asked for",
+                        wait,
+                    ),
+                    wait,
+                )
+            }
+            s if s >= 500 => Outcome::Again(
+                error(
+                    SinkErrorKind::Retryable,
+                    Some(s),
+                    format!("{} is unavailable ({s}): {}", self.ledger, short(&a.text())),
+                    "no action needed; passerelle retries",
+                    None,
+                ),
+                None,
+            ),
+            _ => Outcome::Done(a),
         }
     }
 }

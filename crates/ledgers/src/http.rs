@@ -1,21 +1,16 @@
-//! What the HTTP sinks share: request pacing (a token bucket that a 429 or an exhausted
-//! `ratelimit-remaining` pauses), bounded retries with backoff, and turning an HTTP failure into a
-//! [`SinkError`] with the ledger's own message and the action to take.
+//! The ledger side of HTTP: a sink's retry settings, the `ratelimit-*` headers Pennylane sends,
+//! and an HTTP failure turned into a [`SinkError`] with the ledger's own message and the action
+//! to take. Backoff, `Retry-After`, the token bucket and reading an answer come from
+//! `http-client`.
 
 use std::time::Duration;
 
 use app::ports::{SinkError, SinkErrorKind};
+use http_client::{Backoff, Jitter, TransportKind};
+use reqwest::Response;
 use reqwest::header::HeaderMap;
-use reqwest::{Response, StatusCode};
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
-/// A rate limit: at most `requests` per `per`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    pub requests: u32,
-    pub per: Duration,
-}
+pub use http_client::{Answer, RateLimit};
 
 /// Bounded retries inside one sink call; once exhausted the error goes back to the pipeline as
 /// `Retryable`.
@@ -43,101 +38,21 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    pub(crate) fn backoff_for(&self, attempt: u32) -> Duration {
-        self.backoff
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.max_wait)
-    }
-}
-
-/// A token bucket: `requests` tokens, refilled continuously over `per`.
-#[derive(Debug)]
-pub struct Pacer {
-    state: Mutex<Bucket>,
-    capacity: f64,
-    per_second: f64,
-}
-
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-    paused_until: Option<Instant>,
-}
-
-impl Pacer {
-    pub fn new(limit: RateLimit) -> Pacer {
-        let capacity = f64::from(limit.requests.max(1));
-        Pacer {
-            state: Mutex::new(Bucket {
-                tokens: capacity,
-                last: Instant::now(),
-                paused_until: None,
-            }),
-            capacity,
-            per_second: capacity / limit.per.as_secs_f64().max(1e-3),
+    /// The wait before retry number `retry` (0 for the first): no jitter, a sink sends its
+    /// requests one after the other.
+    pub(crate) fn backoff_for(&self, retry: u32) -> Duration {
+        Backoff {
+            base: self.backoff,
+            cap: self.max_wait,
+            jitter: Jitter::None,
         }
-    }
-
-    /// Waits for a token.
-    pub async fn acquire(&self) {
-        loop {
-            let wait = {
-                let mut b = self.state.lock().await;
-                let now = Instant::now();
-                let elapsed = now.duration_since(b.last).as_secs_f64();
-                b.tokens = (b.tokens + elapsed * self.per_second).min(self.capacity);
-                b.last = now;
-                match b.paused_until {
-                    Some(until) if until > now => until - now,
-                    _ => {
-                        b.paused_until = None;
-                        if b.tokens >= 1.0 {
-                            b.tokens -= 1.0;
-                            return;
-                        }
-                        Duration::from_secs_f64((1.0 - b.tokens) / self.per_second)
-                    }
-                }
-            };
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Sends nothing before `wait` has passed (the ledger said so: 429, `ratelimit-reset`).
-    pub async fn pause_for(&self, wait: Duration) {
-        let mut b = self.state.lock().await;
-        let until = Instant::now() + wait;
-        if b.paused_until.is_none_or(|u| u < until) {
-            b.paused_until = Some(until);
-        }
-        b.tokens = 0.0;
+        .delay(retry)
     }
 }
 
 /// `Retry-After` in seconds or as an HTTP date; else Pennylane's `ratelimit-reset` (a unix time).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(v) = text("retry-after") {
-        if let Ok(secs) = v.parse::<f64>()
-            && secs.is_finite()
-            && secs >= 0.0
-        {
-            return Some(Duration::from_secs_f64(secs));
-        }
-        if let Ok(at) = httpdate::parse_http_date(v) {
-            return Some(
-                at.duration_since(std::time::SystemTime::now())
-                    .unwrap_or(Duration::ZERO),
-            );
-        }
-    }
-    reset_in(headers)
+    http_client::retry_after(headers).or_else(|| reset_in(headers))
 }
 
 /// Time until `ratelimit-reset` (unix seconds), when the header is there.
@@ -170,48 +85,25 @@ pub fn remaining(headers: &HeaderMap) -> Option<u64> {
 /// A transport failure (timeout, connection refused/reset): retryable. The URL holds no secret
 /// (tokens travel in headers), but only the kind of failure is kept.
 pub fn transport_error(ledger: &str, e: &reqwest::Error) -> SinkError {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_decode() || e.is_body() {
-        "sent an unreadable answer"
-    } else {
-        "request failed"
-    };
-    SinkError::retryable(format!("{ledger} {what}"))
+    SinkError::retryable(format!("{ledger} {}", TransportKind::of(e).describe()))
 }
 
-/// The response's status, headers and body text (bodies are small JSON documents).
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
+/// Reads a whole answer; a body that does not arrive is a transport failure.
+pub async fn read(ledger: &str, response: Response) -> Result<Answer, SinkError> {
+    Answer::read(response)
+        .await
+        .map_err(|e| transport_error(ledger, &e))
 }
 
-impl Answer {
-    pub async fn read(ledger: &str, response: Response) -> Result<Answer, SinkError> {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| transport_error(ledger, &e))?;
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    pub fn json<T: serde::de::DeserializeOwned>(&self, ledger: &str) -> Result<T, SinkError> {
-        serde_json::from_str(&self.body).map_err(|e| {
-            SinkError::retryable(format!(
-                "{ledger} answered {} with a body passerelle cannot read: {e}",
-                self.status.as_u16()
-            ))
-        })
-    }
+/// The answer's JSON body; one passerelle cannot read is retryable (the ledger may have
+/// answered from a proxy or mid-deployment).
+pub fn json<T: serde::de::DeserializeOwned>(a: &Answer, ledger: &str) -> Result<T, SinkError> {
+    serde_json::from_str(&a.text()).map_err(|e| {
+        SinkError::retryable(format!(
+            "{ledger} answered {} with a body passerelle cannot read: {e}",
+            a.status.as_u16()
+        ))
+    })
 }
 
 /// Builds a `SinkError` of `kind` with the status.
@@ -263,34 +155,24 @@ mod tests {
             d <= Duration::from_secs(4) && d >= Duration::from_secs(3),
             "{d:?}"
         );
+        let mut h = HeaderMap::new();
+        let at = std::time::SystemTime::now() + Duration::from_secs(10);
+        h.insert("retry-after", httpdate::fmt_http_date(at).parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d <= Duration::from_secs(10) && d >= Duration::from_secs(8),
+            "{d:?}"
+        );
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 
-    #[tokio::test]
-    async fn pacer_spreads_requests_over_the_window() {
-        let pacer = Pacer::new(RateLimit {
-            requests: 5,
-            per: Duration::from_millis(250),
-        });
-        let start = Instant::now();
-        for _ in 0..15 {
-            pacer.acquire().await;
-        }
-        // 5 at once, then 10 more at 20/s: at least ~0.5 s.
-        let took = start.elapsed();
-        assert!(took >= Duration::from_millis(450), "{took:?}");
-        assert!(took < Duration::from_secs(2), "{took:?}");
-    }
-
-    #[tokio::test]
-    async fn a_pause_holds_every_request() {
-        let pacer = Pacer::new(RateLimit {
-            requests: 100,
-            per: Duration::from_secs(1),
-        });
-        pacer.pause_for(Duration::from_millis(300)).await;
-        let start = Instant::now();
-        pacer.acquire().await;
-        assert!(start.elapsed() >= Duration::from_millis(280));
+    #[test]
+    fn backoff_doubles_up_to_max_wait() {
+        let p = RetryPolicy {
+            max_wait: Duration::from_secs(3),
+            ..RetryPolicy::default()
+        };
+        let got: Vec<_> = (0..4).map(|n| p.backoff_for(n).as_millis()).collect();
+        assert_eq!(got, [500, 1000, 2000, 3000]);
     }
 }

@@ -6,20 +6,23 @@
 //! - [`PennylaneSink`]: Pennylane Company API v2, 25 requests per 5 s;
 //! - [`FecSink`]: the FEC file in the blob store, the embedded default.
 //!
-//! Third parties are matched before any is created ([`parties`]). Credentials are
-//! [`app::ports::Secret`]s and never reach logs or errors.
+//! Each sink is a folder split by job (`config`, `section`, `wire`, `errors`, `sink`, ...); [`kinds`]
+//! lists the kinds. The API sinks share [`http`] (the ledger side of retries and errors) and an
+//! internal client (tokens, pacing, retries) built on the `http-client` crate. Third parties are
+//! matched before any is created ([`parties`]). Credentials are [`app::ports::Secret`]s and
+//! never reach logs or errors.
 
-pub mod any;
 mod client;
 pub mod fec;
 pub mod http;
 pub mod inqom;
+pub mod kinds;
 pub mod parties;
 pub mod pennylane;
 
-pub use any::AnySink;
 pub use fec::{FecConfig, FecSink};
 pub use http::{RateLimit, RetryPolicy};
 pub use inqom::{InqomConfig, InqomSink};
+pub use kinds::{AnySink, KINDS, LedgerSection, SinkContext, SinkSection};
 pub use parties::{MatchRule, PartyBook, PartyIds};
 pub use pennylane::{PennylaneAuth, PennylaneConfig, PennylaneSink};

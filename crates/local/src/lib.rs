@@ -53,12 +53,14 @@
 
 mod blocking;
 mod dir;
+mod secrets;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
 
 pub use app::memory::MemoryQueue as InProcessQueue;
 pub use dir::DirBlobs;
+pub use secrets::EnvSecrets;
 pub use sqlite::{BUSY_TIMEOUT, OpenError, SCHEMA_VERSION, SqliteStore};
 
 /// The SQLite file's name in a data directory.

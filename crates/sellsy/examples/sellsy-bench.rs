@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use app::ports::{PullMode, PullWindow, SourceApi};
+use app::ports::{PullMode, PullWindow, Secret, SourceApi};
 use chrono::NaiveDate;
-use sellsy::{Secret, SellsyClient, SellsyConfig};
+use sellsy::{SellsyClient, SellsyConfig};
 use sellsy_sim::{Kind, Sim, SimConfig};
 
 fn arg(name: &str, default: u64) -> u64 {

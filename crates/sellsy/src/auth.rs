@@ -1,13 +1,14 @@
-//! OAuth2 client credentials with a "Personal" API client (research §1): one token, cached until
-//! `expires_in` minus a margin, renewed once on a 401.
+//! OAuth2 client credentials with a "Personal" API client (research §1): the token request.
+//! The client caches the token (`http_client::TokenCache`) until `expires_in` minus a margin
+//! and renews it once on a 401.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use app::ports::Secret;
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
+use crate::config::SellsyConfig;
 use crate::error::SellsyError;
-use crate::secret::Secret;
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -29,69 +30,12 @@ struct OAuthError {
     message: Option<String>,
 }
 
-struct Cached {
-    token: Secret,
-    renew_at: Instant,
-    generation: u64,
-}
-
-pub(crate) struct TokenCache {
-    cached: Mutex<Option<Cached>>,
-    generation: std::sync::atomic::AtomicU64,
-}
-
-impl TokenCache {
-    pub fn new() -> Self {
-        TokenCache {
-            cached: Mutex::new(None),
-            generation: std::sync::atomic::AtomicU64::new(0),
-        }
-    }
-
-    /// A valid token and its generation (to invalidate exactly that one after a 401).
-    pub async fn get(&self, client: &crate::client::Inner) -> Result<(Secret, u64), SellsyError> {
-        let mut guard = self.cached.lock().await;
-        if let Some(c) = guard.as_ref()
-            && Instant::now() < c.renew_at
-        {
-            return Ok((c.token.clone(), c.generation));
-        }
-        let (token, ttl) = fetch(client).await?;
-        let cfg = &client.cfg;
-        // Renew `token_margin` early, but never later than half-way for short-lived tokens.
-        let margin = cfg.token_margin.min(ttl / 2);
-        let generation = self
-            .generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1;
-        client
-            .stats
-            .token_renewals
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tracing::debug!(
-            expires_in_s = ttl.as_secs(),
-            generation,
-            "sellsy: new access token"
-        );
-        *guard = Some(Cached {
-            token: token.clone(),
-            renew_at: Instant::now() + ttl - margin,
-            generation,
-        });
-        Ok((token, generation))
-    }
-
-    /// Drops the token of `generation` (a newer one fetched meanwhile is kept).
-    pub async fn invalidate(&self, generation: u64) {
-        let mut guard = self.cached.lock().await;
-        if guard.as_ref().is_some_and(|c| c.generation == generation) {
-            *guard = None;
-        }
-    }
-}
-
-async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), SellsyError> {
-    let cfg = &client.cfg;
+/// Asks `cfg.token_url` for a token; retries 429, 5xx and transport failures within
+/// `cfg.retry`. Returns the token and its lifetime.
+pub(crate) async fn fetch_token(
+    http: &reqwest::Client,
+    cfg: &SellsyConfig,
+) -> Result<(Secret, Duration), SellsyError> {
     // research §1: the spec example sends a JSON body.
     let body = serde_json::json!({
         "grant_type": "client_credentials",
@@ -101,8 +45,7 @@ async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), Sell
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let res = client
-            .http
+        let res = http
             .post(&cfg.token_url)
             .json(&body)
             .timeout(cfg.request_timeout)
@@ -111,50 +54,14 @@ async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), Sell
         let transient = match res {
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                let bytes = resp.bytes().await.map_err(|e| SellsyError::Decode {
-                    what: "access token".into(),
-                    reason: e.without_url().to_string(),
-                });
+                let bytes = resp.bytes().await.ok();
                 match (status, bytes) {
-                    (200..=299, Ok(b)) => {
-                        let t: TokenResponse =
-                            serde_json::from_slice(&b).map_err(|e| SellsyError::Decode {
-                                what: "access token".into(),
-                                reason: e.to_string(),
-                            })?;
-                        if t.token_type
-                            .as_deref()
-                            .is_some_and(|tt| !tt.eq_ignore_ascii_case("bearer"))
-                        {
-                            return Err(SellsyError::Decode {
-                                what: "access token".into(),
-                                reason: "token_type is not Bearer".into(),
-                            });
-                        }
-                        // research §1: lifetime unconfirmed (1 h or 24 h): trust expires_in.
-                        let ttl = Duration::from_secs(t.expires_in.unwrap_or(3600).max(1));
-                        return Ok((Secret::new(t.access_token), ttl));
-                    }
+                    (200..=299, Some(b)) => return token(&b),
                     (429 | 500..=599, _) => format!("HTTP {status}"),
-                    (_, b) => {
-                        let e: OAuthError = b
-                            .ok()
-                            .and_then(|b| serde_json::from_slice(&b).ok())
-                            .unwrap_or_default();
-                        let message = e
-                            .error_description
-                            .or(e.message)
-                            .or(e.error.map(|v| {
-                                v.as_str()
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| v.to_string())
-                            }))
-                            .unwrap_or_else(|| "access refused".into());
-                        return Err(SellsyError::Auth { status, message });
-                    }
+                    (_, b) => return Err(refused(status, b.as_deref())),
                 }
             }
-            Err(e) => e.without_url().to_string(),
+            Err(e) => http_client::without_url(e),
         };
         if attempt >= cfg.retry.max_attempts {
             return Err(SellsyError::Exhausted {
@@ -165,6 +72,43 @@ async fn fetch(client: &crate::client::Inner) -> Result<(Secret, Duration), Sell
             });
         }
         tracing::warn!(attempt, error = %transient, "sellsy: token endpoint failed, retrying");
-        tokio::time::sleep(crate::client::backoff(&cfg.retry, attempt, None)).await;
+        tokio::time::sleep(cfg.retry.wait(attempt, None)).await;
     }
+}
+
+/// The token of a 2xx answer and its lifetime.
+fn token(body: &[u8]) -> Result<(Secret, Duration), SellsyError> {
+    let t: TokenResponse = serde_json::from_slice(body).map_err(|e| SellsyError::Decode {
+        what: "access token".into(),
+        reason: e.to_string(),
+    })?;
+    if t.token_type
+        .as_deref()
+        .is_some_and(|tt| !tt.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(SellsyError::Decode {
+            what: "access token".into(),
+            reason: "token_type is not Bearer".into(),
+        });
+    }
+    // research §1: lifetime unconfirmed (1 h or 24 h): trust expires_in.
+    let ttl = Duration::from_secs(t.expires_in.unwrap_or(3600).max(1));
+    Ok((Secret::new(t.access_token), ttl))
+}
+
+/// A refusal, with the endpoint's own words when it gave any.
+fn refused(status: u16, body: Option<&[u8]>) -> SellsyError {
+    let e: OAuthError = body
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .unwrap_or_default();
+    let message = e
+        .error_description
+        .or(e.message)
+        .or(e.error.map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        }))
+        .unwrap_or_else(|| "access refused".into());
+    SellsyError::Auth { status, message }
 }

@@ -1,16 +1,19 @@
 //! The HTTP core: authentication, pacing, bounded retries with backoff and jitter, typed errors.
+//! The token request is `auth`'s; the token cache, backoff and `Retry-After` come from
+//! `http-client`; the quota pacer is `pacer`'s.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use rand::Rng;
+use app::ports::Secret;
+use http_client::{Answer, TokenCache};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::auth::TokenCache;
+use crate::auth::fetch_token;
 use crate::config::{RetryPolicy, SellsyConfig};
 use crate::error::SellsyError;
 use crate::pacer::Pacer;
@@ -37,9 +40,41 @@ pub(crate) struct Inner {
     pub cfg: SellsyConfig,
     pub http: reqwest::Client,
     pub pacer: Pacer,
-    pub auth: TokenCache,
+    pub auth: Auth,
     pub stats: Stats,
     pub limits_read: AtomicBool,
+}
+
+/// The client's access token: cached until `expires_in` minus `token_margin` (at most half its
+/// lifetime), fetched by one request at a time, dropped after a 401 only if it is still the one
+/// refused.
+pub(crate) struct Auth(TokenCache<Secret>);
+
+impl Auth {
+    fn new(margin: Duration) -> Auth {
+        Auth(TokenCache::new(margin))
+    }
+
+    /// A valid token and its generation (to invalidate exactly that one after a 401).
+    pub async fn get(&self, inner: &Inner) -> Result<(Secret, u64), SellsyError> {
+        let lease = self
+            .0
+            .get(|| async {
+                let (token, ttl) = fetch_token(&inner.http, &inner.cfg).await?;
+                tracing::debug!(expires_in_s = ttl.as_secs(), "sellsy: new access token");
+                Ok::<_, SellsyError>((token, Some(ttl)))
+            })
+            .await?;
+        if lease.fresh {
+            inner.stats.token_renewals.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok((lease.token, lease.generation))
+    }
+
+    /// Drops the token of `generation` (a newer one fetched meanwhile is kept).
+    pub async fn invalidate(&self, generation: u64) {
+        self.0.invalidate(generation).await
+    }
 }
 
 /// The Sellsy API v2 client. Cheap to clone; build it once per dossier.
@@ -98,20 +133,10 @@ impl Call {
     }
 }
 
-/// Exponential backoff with jitter ("equal jitter": half fixed, half random), at least
-/// `Retry-After` when Sellsy sends one.
+/// Exponential backoff with jitter, at least `Retry-After` when Sellsy sends one (see
+/// [`RetryPolicy::wait`]).
 pub(crate) fn backoff(p: &RetryPolicy, attempt: u32, retry_after: Option<Duration>) -> Duration {
-    let exp = p
-        .base_delay
-        .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16));
-    let capped = exp.min(p.max_delay);
-    let half = capped / 2;
-    let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
-    let d = half + Duration::from_millis(jitter);
-    match retry_after {
-        Some(r) => d.max(r.min(p.max_delay)),
-        None => d,
-    }
+    p.wait(attempt, retry_after)
 }
 
 fn header_i64(h: &reqwest::header::HeaderMap, name: &str) -> Option<i64> {
@@ -152,7 +177,7 @@ fn flatten_details(v: Option<Value>) -> BTreeMap<String, String> {
 
 impl SellsyClient {
     pub fn new(cfg: SellsyConfig) -> Result<SellsyClient, SellsyError> {
-        if cfg.client_id.is_empty() || cfg.client_secret.is_empty() {
+        if cfg.client_id.is_empty() || cfg.client_secret.expose().is_empty() {
             return Err(SellsyError::Config(
                 "client_id and client_secret are required".into(),
             ));
@@ -168,13 +193,14 @@ impl SellsyClient {
             cfg.pacing.margin,
             cfg.concurrency,
         );
+        let auth = Auth::new(cfg.token_margin);
         Ok(SellsyClient {
             inner: Arc::new(Inner {
                 limits_read: AtomicBool::new(!cfg.pacing.read_quotas),
                 cfg,
                 http,
                 pacer,
-                auth: TokenCache::new(),
+                auth,
                 stats: Stats::default(),
             }),
         })
@@ -240,20 +266,22 @@ impl SellsyClient {
             let started = std::time::Instant::now();
             let outcome = match rb.send().await {
                 Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let h = resp.headers().clone();
+                    let h = resp.headers();
                     inner.pacer.observe(
-                        header_i64(&h, "x-quota-remaining-by-second"),
-                        header_i64(&h, "x-quota-remaining-by-minute"),
+                        header_i64(h, "x-quota-remaining-by-second"),
+                        header_i64(h, "x-quota-remaining-by-minute"),
                     );
-                    let retry_after =
-                        header_i64(&h, "retry-after").map(|s| Duration::from_secs(s.max(0) as u64));
-                    match resp.bytes().await {
-                        Ok(body) => Ok((status, retry_after, body)),
-                        Err(e) => Err(e.without_url().to_string()),
+                    match Answer::read(resp).await {
+                        Ok(a) => Ok((
+                            a.status.as_u16(),
+                            // RFC 9110 §10.2.3: seconds or an HTTP date.
+                            http_client::retry_after(&a.headers),
+                            a.body,
+                        )),
+                        Err(e) => Err(http_client::without_url(e)),
                     }
                 }
-                Err(e) => Err(e.without_url().to_string()),
+                Err(e) => Err(http_client::without_url(e)),
             };
             drop(slot);
             let (status, retry_after, last) = match outcome {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::secret::Secret;
+use app::ports::Secret;
+use http_client::{Backoff, Jitter};
 
 /// research §1: the API base and the token endpoint of every flow.
 pub const DEFAULT_API_BASE: &str = "https://api.sellsy.com/v2";
@@ -26,6 +27,20 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(60),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt number `attempt` (1 for the first): exponential with
+    /// "equal jitter" (half fixed, half random, so the clients of one account do not retry
+    /// together), at least the `Retry-After` Sellsy sent, within `max_delay`.
+    pub fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        Backoff {
+            base: self.base_delay,
+            cap: self.max_delay,
+            jitter: Jitter::Equal,
+        }
+        .delay_at_least(attempt.saturating_sub(1), retry_after)
     }
 }
 

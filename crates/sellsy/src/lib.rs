@@ -8,6 +8,10 @@
 //!   and jitter on 429/5xx/timeouts, typed permanent errors ([`SellsyError`]);
 //! - webhook signature verification and parsing ([`webhook`]).
 //!
+//! Credentials are [`app::ports::Secret`]s. Backoff, `Retry-After`, the token cache and reading
+//! an answer are shared with the ledger sinks through the `http-client` crate; the quota pacer
+//! (per-second and per-minute windows counted from the end of each exchange) is Sellsy's own.
+//!
 //! Facts come from the project's research notes on the Sellsy API (cited as "research §n").
 
 mod auth;
@@ -17,7 +21,7 @@ pub mod convert;
 pub mod error;
 mod pacer;
 mod pull;
-pub mod secret;
+pub mod section;
 mod source;
 pub mod webhook;
 pub mod wire;
@@ -26,4 +30,4 @@ pub use client::{ClientStats, SellsyClient};
 pub use config::{Pacing, RetryPolicy, SellsyConfig};
 pub use error::SellsyError;
 pub use pull::check_pdf;
-pub use secret::Secret;
+pub use section::SellsySection;

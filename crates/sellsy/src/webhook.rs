@@ -8,7 +8,7 @@ use sha1::{Digest, Sha1};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::secret::Secret;
+use app::ports::Secret;
 
 pub const SIGNATURE_HEADER: &str = "X-Webhook-Signature";
 
@@ -39,7 +39,7 @@ pub fn verify(
     raw_body: &[u8],
     header: Option<&str>,
 ) -> Result<(), WebhookError> {
-    if sign_key.is_empty() {
+    if sign_key.expose().is_empty() {
         return Err(WebhookError::NoSignKey);
     }
     let given = header

@@ -89,7 +89,7 @@ async fn expiring_tokens_are_renewed_and_no_secret_is_logged() {
     assert!(pulled.stats.token_renewals >= 2);
     // Errors do not carry it either.
     let mut cfg = client_for(&sim);
-    cfg.client_secret = sellsy::Secret::new("another-Wrong-Secret-987");
+    cfg.client_secret = app::ports::Secret::new("another-Wrong-Secret-987");
     let err = sellsy::SellsyClient::new(cfg.clone())
         .unwrap()
         .pull(window, PullMode::Documents)

@@ -275,7 +275,7 @@ async fn fixture_error_bodies_served_by_a_mock_become_typed_errors() {
             .respond_with(ResponseTemplate::new(status).set_body_json(load(fixture)))
             .mount(&server)
             .await;
-        let mut cfg = sellsy::SellsyConfig::new("id", sellsy::Secret::new("secret"))
+        let mut cfg = sellsy::SellsyConfig::new("id", app::ports::Secret::new("secret"))
             .with_base_urls(
                 format!("{}/v2", server.uri()),
                 format!("{}/oauth2/access-tokens", server.uri()),
@@ -366,7 +366,7 @@ async fn test_connection_reads_quotas_and_checks_scopes() {
     assert_eq!(c.pacing_limits(), (7, 170));
     // Wrong credentials: an authentication error, without the secret.
     let mut cfg = client_for(&sim);
-    cfg.client_secret = sellsy::Secret::new("wrong-secret-value");
+    cfg.client_secret = app::ports::Secret::new("wrong-secret-value");
     let bad = sellsy::SellsyClient::new(cfg).unwrap();
     match bad.test_connection().await.unwrap_err() {
         SourceError::Auth {

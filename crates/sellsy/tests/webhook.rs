@@ -1,7 +1,7 @@
 //! Acceptance 5: Sellsy's webhook signature scheme (hex SHA-1 of sign key ‖ raw body).
 
+use app::ports::Secret;
 use app::ports::{DocRef, DocRefKind};
-use sellsy::Secret;
 use sellsy::webhook::{WebhookError, accept, parse, signature, verify};
 
 const BODY: &[u8] = br#"{"eventType":"docslog","event":"step","relatedtype":"invoice","relatedid":"4711","ownertype":"staff","ownerid":"69391","timestamp":"1763631164","corpid":"123","relatedobject":{"status":"due"}}"#;

@@ -27,7 +27,7 @@ use domain::config::{ConfigFile, DossierConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use sellsy::Secret;
+pub use app::ports::Secret;
 pub use signing::{REPLAY_WINDOW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 
 /// Bodies larger than this are refused (413) before anything else is looked at.

@@ -67,7 +67,7 @@ pub mod pull;
 pub mod steps;
 pub mod sync_webhook;
 
-pub use cloud::{Cloud, CloudDossiers, CloudPipeline, CloudSink};
+pub use cloud::{Cloud, CloudDossiers, CloudPipeline, CloudSink, Needs};
 
 /// Logs for CloudWatch: JSON lines (the functions' `LoggingConfig.LogFormat` is JSON), filtered by
 /// `RUST_LOG` (default `info`), without ANSI colours or timestamps (Lambda adds both fields).

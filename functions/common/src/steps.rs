@@ -57,20 +57,6 @@ async fn log(cloud: &Cloud, msg: &StepMessage, severity: Severity, message: Stri
     }
 }
 
-async fn unknown_dossier(cloud: &Cloud, msg: &StepMessage) {
-    log(
-        cloud,
-        msg,
-        Severity::Error,
-        format!(
-            "dossier '{}' is not configured; the message was dropped",
-            msg.dossier
-        ),
-        "add the dossier to the configuration, then run a sync again",
-    )
-    .await;
-}
-
 async fn retry_later(cloud: &Cloud, msg: &StepMessage, e: &PipelineError) {
     log(
         cloud,
@@ -90,7 +76,16 @@ pub async fn map_batch(cloud: &Cloud, event: &SqsEvent) -> SqsBatchResponse {
             cloud.dossiers.config(&msg.dossier),
             cloud.dossiers.source(&msg.dossier),
         ) else {
-            unknown_dossier(cloud, &msg).await;
+            // Not configured: dropped. Configured but not connected: back to the queue (after
+            // its retries, the dead-letter queue and its alarm), the document keeps its place.
+            let configured = cloud.dossiers.config(&msg.dossier).is_some();
+            cloud
+                .pipeline
+                .not_served(&msg, configured, "Sellsy connection")
+                .await;
+            if configured {
+                failures.push(failure(&id));
+            }
             continue;
         };
         match cloud.pipeline.map_step(cfg, source, &msg).await {
@@ -120,8 +115,12 @@ pub async fn push_batch(cloud: &Cloud, event: &SqsEvent) -> SqsBatchResponse {
             cloud.dossiers.config(&dossier),
             cloud.dossiers.sink(&dossier),
         ) else {
-            for (_, msg) in &items {
-                unknown_dossier(cloud, msg).await;
+            let configured = cloud.dossiers.config(&dossier).is_some();
+            for (id, msg) in &items {
+                cloud.pipeline.not_served(msg, configured, "ledger").await;
+                if configured {
+                    failures.push(failure(id));
+                }
             }
             continue;
         };

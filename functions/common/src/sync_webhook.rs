@@ -4,7 +4,7 @@
 //! event (sellsy-pull: [`crate::pull::launched`]).
 
 use anyhow::{Result, anyhow};
-use app::ports::Secrets as _;
+use app::ports::{SecretRef, Secrets as _};
 use aws_lambda_events::event::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
 };
@@ -103,14 +103,17 @@ pub fn url_response(response: &HttpResponse) -> LambdaFunctionUrlResponse {
 /// dossier's Sellsy webhook key. Read once per sandbox.
 pub async fn secrets(cloud: &Cloud, sync_secret: Option<&str>) -> Result<webhook::Secrets> {
     let sync = match sync_secret {
-        Some(name) => Some(webhook::Secret::new(
-            cloud
-                .secrets
-                .get(name)
-                .await
-                .map_err(|e| anyhow!("{e}"))?
-                .expose(),
-        )),
+        Some(name) => {
+            let reference =
+                SecretRef::parse(name).map_err(|e| anyhow!("PASSERELLE_SYNC_SECRET: {e}"))?;
+            Some(
+                cloud
+                    .secrets
+                    .get(&reference)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?,
+            )
+        }
         None => None,
     };
     Ok(webhook::Secrets {

@@ -25,6 +25,7 @@ use aws_support::TestEnv;
 use domain::Category;
 use events::{fixture, url_event, welyb_ses_event};
 use lambda_handlers::Cloud;
+use lambda_handlers::cloud::Needs;
 use lambda_handlers::pull::{self, PullEvent, PullOutcome, ScheduledPull};
 use lambda_handlers::sync_webhook::{self, LambdaLauncher};
 use lambda_handlers::{inbound, steps};
@@ -113,7 +114,7 @@ async fn world() -> World {
         retry_delay: Duration::from_secs(1),
         ..Settings::default()
     };
-    let cloud = Cloud::new(adapters, CONFIG_KEY, settings)
+    let cloud = Cloud::new(adapters, CONFIG_KEY, settings, Needs::ALL)
         .await
         .expect("the runtime is built from the bucket's configuration and the secrets");
     World {
@@ -390,10 +391,10 @@ async fn ses_notification_without_its_raw_mail_fails_for_a_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_configuration_or_secret_is_named_at_init() {
+async fn a_missing_configuration_is_named_and_a_missing_secret_leaves_only_its_dossier_out() {
     let env = TestEnv::new().await;
     let adapters = aws::AwsAdapters::new(&env.sdk, &env.settings);
-    let err = Cloud::new(adapters, CONFIG_KEY, Settings::default())
+    let err = Cloud::new(adapters, CONFIG_KEY, Settings::default(), Needs::ALL)
         .await
         .err()
         .expect("no configuration");
@@ -410,15 +411,25 @@ async fn a_missing_configuration_or_secret_is_named_at_init() {
         .await
         .unwrap();
     let adapters = aws::AwsAdapters::new(&env.sdk, &env.settings);
-    let err = Cloud::new(adapters, CONFIG_KEY, Settings::default())
+    // One dossier's missing secret never stops a function: it is left out with the action,
+    // the rest of the dossier (its ledger) and the other dossiers still run.
+    let cloud = Cloud::new(adapters, CONFIG_KEY, Settings::default(), Needs::ALL)
         .await
-        .err()
-        .expect("a missing secret");
-    let text = format!("{err:#}");
+        .expect("a missing secret leaves the dossier's source out, not the function");
+    let text: Vec<String> = cloud
+        .dossiers
+        .unconnected
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
     assert!(
-        text.contains("dossier acme") && text.contains("nothing"),
-        "{text}"
+        text.iter().any(|t| t.contains("dossier acme")
+            && t.contains("nothing")
+            && t.contains("aws ssm put-parameter")),
+        "{text:?}"
     );
+    assert!(cloud.dossiers.sources.is_empty());
+    assert!(cloud.dossiers.sinks.contains_key("acme"));
 }
 
 /// The launcher under test (it invokes the sellsy-pull function in moto's Lambda), teed: what it

@@ -2,6 +2,7 @@
 //! `lambda_handlers`.
 
 use aws_lambda_events::event::ses::SimpleEmailEvent;
+use lambda_handlers::cloud::Needs;
 use lambda_handlers::{Cloud, inbound};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -9,7 +10,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_handlers::init_tracing();
     // Built once per sandbox, shared by every invocation.
-    let cloud: &'static Cloud = Box::leak(Box::new(Cloud::from_env().await?));
+    let cloud: &'static Cloud = Box::leak(Box::new(Cloud::from_env(Needs::NOTHING).await?));
     let prefix: &'static str = Box::leak(inbound::inbound_prefix().into_boxed_str());
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<SimpleEmailEvent>| async move {

@@ -5,6 +5,7 @@ use aws_lambda_events::event::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
 };
 use lambda_handlers::Cloud;
+use lambda_handlers::cloud::Needs;
 use lambda_handlers::sync_webhook::{self, LambdaLauncher};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -12,7 +13,13 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_handlers::init_tracing();
     // Built once per sandbox, shared by every invocation.
-    let cloud: &'static Cloud = Box::leak(Box::new(Cloud::from_env().await?));
+    let cloud: &'static Cloud = Box::leak(Box::new(
+        Cloud::from_env(Needs {
+            webhook_keys: true,
+            ..Needs::NOTHING
+        })
+        .await?,
+    ));
     let function = std::env::var("PASSERELLE_PULL_FUNCTION")
         .map_err(|_| "set PASSERELLE_PULL_FUNCTION to the sellsy-pull function's name or ARN")?;
     let sync_secret = std::env::var("PASSERELLE_SYNC_SECRET").ok();

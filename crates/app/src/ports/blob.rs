@@ -16,6 +16,10 @@ pub enum BlobError {
     Unavailable(String),
     #[error("invalid blob key '{0}'")]
     BadKey(String),
+    /// The store refused access (a permission, not a missing object): the message says which
+    /// permission to grant.
+    #[error("blob store access refused: {0}")]
+    Denied(String),
 }
 
 /// Keys are `/`-separated paths of letters, digits and `-_.:@=+`; no `..`, no leading `/`.

@@ -18,7 +18,7 @@ pub use clock::{Clock, SystemClock};
 pub use log::{IntegrationLog, LogEvent, ObjectKind, Severity};
 pub use notifier::{Notifier, NotifyError};
 pub use queue::{Queue, QueueError, QueueName, Received};
-pub use secrets::{Secret, SecretError, Secrets};
+pub use secrets::{Secret, SecretError, SecretRef, SecretRefs, Secrets};
 pub use sink::{
     Attachment, Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError, SinkErrorKind,
 };

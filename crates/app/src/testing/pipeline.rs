@@ -191,15 +191,33 @@ pub async fn pipeline_fault_suite<S: RecordStore, B: BlobStore, Q: Queue>(
     source.fault_per_mille.store(0, Relaxed);
     ledger.fault_per_mille.store(0, Relaxed);
     store.fault_per_mille.store(0, Relaxed);
+    later_nights(&a, &dossiers, &docs, (idle, deadline)).await;
+    fault_report
+}
+
+/// The nights after: an unchanged source pushes nothing and logs "no change"; a document
+/// modified after it was booked is held with a warning, the ledger untouched, and not
+/// reported twice.
+async fn later_nights<St: RecordStore, Bl: BlobStore, Qu: Queue>(
+    a: &Pipeline<St, Bl, Qu, SystemClock>,
+    dossiers: &OneDossier<'_>,
+    docs: &[domain::SourceDocument],
+    (idle, deadline): (Duration, Duration),
+) {
+    let (cfg, source, ledger) = (&dossiers.cfg, dossiers.source, dossiers.sink);
+    let documents = docs.len();
+    let log = a.log();
+    let from = chrono::Utc::now() - chrono::Duration::days(1);
+    let to = chrono::Utc::now() + chrono::Duration::days(1);
     let again = a
-        .pull(&cfg, &source, window(), Some("night-2"))
+        .pull(cfg, source, window(), Some("night-2"))
         .await
         .expect("second pull");
     assert_eq!(
         (again.new, again.changed, again.modified_after_copy),
         (0, 0, 0)
     );
-    a.run_until_idle(&dossiers, idle, deadline)
+    a.run_until_idle(dossiers, idle, deadline)
         .await
         .expect("worker");
     assert_eq!(ledger.counts(), (documents, 0), "nothing pushed again");
@@ -222,11 +240,11 @@ pub async fn pipeline_fault_suite<S: RecordStore, B: BlobStore, Q: Queue>(
         d.subject = format!("{} (modifiée)", d.subject);
     });
     let third = a
-        .pull(&cfg, &source, window(), Some("night-3"))
+        .pull(cfg, source, window(), Some("night-3"))
         .await
         .expect("third pull");
     assert_eq!(third.modified_after_copy, 1);
-    a.run_until_idle(&dossiers, idle, deadline)
+    a.run_until_idle(dossiers, idle, deadline)
         .await
         .expect("worker");
     assert_eq!(
@@ -235,7 +253,8 @@ pub async fn pipeline_fault_suite<S: RecordStore, B: BlobStore, Q: Queue>(
         "the ledger is untouched"
     );
     assert_eq!(ledger.counts(), (documents, 0));
-    let held = store
+    let held = a
+        .store
         .get(&doc_pk(&cfg.id), &key)
         .await
         .expect("get")
@@ -253,7 +272,7 @@ pub async fn pipeline_fault_suite<S: RecordStore, B: BlobStore, Q: Queue>(
         && e.action.contains("strict mode")));
     // And the night after, the same modification is not reported again.
     let fourth = a
-        .pull(&cfg, &source, window(), Some("night-4"))
+        .pull(cfg, source, window(), Some("night-4"))
         .await
         .expect("fourth pull");
     assert_eq!(fourth.modified_after_copy, 1);
@@ -266,6 +285,4 @@ pub async fn pipeline_fault_suite<S: RecordStore, B: BlobStore, Q: Queue>(
             .iter()
             .any(|e| e.run.as_deref() == Some("night-4") && e.object_id == key)
     );
-
-    fault_report
 }

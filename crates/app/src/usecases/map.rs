@@ -4,7 +4,9 @@
 use domain::auxcode::{AuxCodes, candidates};
 use domain::config::{DossierConfig, Mode};
 use domain::mapping::{Mapped, MappingError, map_document, map_journal, not_booked};
-use domain::{AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef};
+use domain::{
+    AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef, SourceDocument, SourceJournalLine,
+};
 
 use super::records::{
     Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, num_pk,
@@ -69,41 +71,8 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             let mut document = document.clone();
             let journal = journal.clone();
 
-            // The PDF, read from a fresh link and stored write-once.
-            if document.pdf.is_some() && rec.pdf_key.is_none() {
-                match doc_ref(document.source.kind, &document.source.source_id) {
-                    Some(r) => match source.pdf(r).await {
-                        Ok(Some(pdf)) => {
-                            let key = pdf_key(&cfg.id, &rec.key);
-                            self.blobs
-                                .put_once(&key, &pdf.bytes, "application/pdf")
-                                .await?;
-                            rec.pdf_key = Some(key);
-                            rec.pdf_sha256 = Some(pdf.sha256.clone());
-                        }
-                        Ok(None) => document.pdf = None,
-                        // Logged by the caller, which retries the message.
-                        Err(e) if e.is_transient() => {
-                            return Err(PipelineError::Retryable(format!(
-                                "{}: PDF download failed: {e}",
-                                document.number
-                            )));
-                        }
-                        Err(e) => {
-                            self.event(&cfg.id, ObjectKind::Document, &rec.key, Severity::Warning, format!("{}: the PDF could not be used: {e}", document.number), "regenerate the PDF in Sellsy; the document is held until it has one", run).await;
-                            document.pdf = None;
-                        }
-                    },
-                    None => document.pdf = None,
-                }
-            }
-            if let (Some(key), Some(pdf)) = (&rec.pdf_key, document.pdf.as_mut()) {
-                *pdf = PdfRef {
-                    location: key.clone(),
-                    sha256: rec.pdf_sha256.clone(),
-                    size: pdf.size,
-                };
-            }
+            self.fetch_pdf(cfg, source, &mut rec, &mut document, run)
+                .await?;
 
             let mut aux = match cfg.mode {
                 Mode::Documents => self.aux_codes_of(cfg, &document.party).await?,
@@ -114,89 +83,15 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 .assignments()
                 .map(|(p, c)| (p.clone(), c.clone()))
                 .collect();
-            let mapped = match cfg.mode {
-                Mode::Documents => map_document(&document, cfg, &mut aux),
-                // Scope, status, exclusion words and the PDF rule apply in both modes.
-                Mode::Journal => match not_booked(&document, cfg) {
-                    Some(reason) => Ok(Mapped::NotBooked(reason)),
-                    None => map_journal(&journal, cfg, &mut aux)
-                        .into_iter()
-                        .find(|(source, _)| *source == document.source)
-                        .map(|(_, r)| r.map(Mapped::Entry))
-                        .unwrap_or_else(|| {
-                            Err(MappingError::NotInJournal {
-                                document: document.number.clone(),
-                            })
-                        }),
-                },
-            };
+            let mapped = map_content(cfg, &document, &journal, &mut aux);
             let source_code = document.party.auxiliary_code.as_deref();
             if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
                 continue;
             }
 
-            let label = document.number.clone();
-            let (state, severity, message, action) = match mapped {
-                Ok(Mapped::Entry(mut entry)) => {
-                    if entry.attachments.is_empty()
-                        && let Some(key) = &rec.pdf_key
-                    {
-                        entry.attachments.push(AttachmentRef {
-                            location: key.clone(),
-                            file_name: format!("{}.pdf", label.replace(['/', '\\'], "_")),
-                            sha256: rec.pdf_sha256.clone(),
-                        });
-                    }
-                    match self.claim_number(cfg, &entry, &rec.key).await? {
-                        Some(other) => {
-                            rec.entry = None;
-                            (
-                                DocState::Held,
-                                Severity::Error,
-                                format!("{label}: piece number {} is already used in journal {} by another document ({other}); it is not booked twice", entry.piece_ref, entry.journal_code),
-                                "two Sellsy numbering series give the same number: renumber one series in Sellsy, or book this document by hand".to_string(),
-                            )
-                        }
-                        None => {
-                            let lines = entry.lines().len();
-                            let total = entry.total_debit();
-                            rec.entry = Some(entry);
-                            (
-                                DocState::Mapped,
-                                Severity::Info,
-                                format!(
-                                    "{label}: mapped to an entry of {lines} lines, {total:.2} EUR"
-                                ),
-                                "no action needed".to_string(),
-                            )
-                        }
-                    }
-                }
-                Ok(Mapped::NotBooked(reason)) => {
-                    let state = if reason.is_hold() {
-                        DocState::Held
-                    } else {
-                        DocState::Skipped
-                    };
-                    let severity = if reason.is_hold() {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    };
-                    (
-                        state,
-                        severity,
-                        format!("{label}: {}", reason.message()),
-                        reason.action(),
-                    )
-                }
-                Err(e) => (
-                    DocState::Rejected,
-                    Severity::Error,
-                    e.to_string(),
-                    e.action(),
-                ),
-            };
+            let (state, severity, message, action) = self
+                .outcome(cfg, &mut rec, &document.number, mapped)
+                .await?;
             rec.state = state;
             rec.reason = (state != DocState::Mapped).then(|| message.clone());
             rec.action = (state != DocState::Mapped).then(|| action.clone());
@@ -234,6 +129,126 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             "{}: too many concurrent writes",
             msg.key
         )))
+    }
+
+    /// The PDF, read from a fresh link and stored write-once; without one, the document has
+    /// none (and the mapping holds it unless `sync_without_pdf`).
+    async fn fetch_pdf<Src: SourceApi>(
+        &self,
+        cfg: &DossierConfig,
+        source: &Src,
+        rec: &mut DocumentRecord,
+        document: &mut SourceDocument,
+        run: Option<&str>,
+    ) -> Result<(), PipelineError> {
+        if document.pdf.is_some() && rec.pdf_key.is_none() {
+            match doc_ref(document.source.kind, &document.source.source_id) {
+                Some(r) => {
+                    match source.pdf(r).await {
+                        Ok(Some(pdf)) => {
+                            let key = pdf_key(&cfg.id, &rec.key);
+                            self.blobs
+                                .put_once(&key, &pdf.bytes, "application/pdf")
+                                .await?;
+                            rec.pdf_key = Some(key);
+                            rec.pdf_sha256 = Some(pdf.sha256.clone());
+                        }
+                        Ok(None) => document.pdf = None,
+                        // Logged by the caller, which retries the message.
+                        Err(e) if e.is_transient() => {
+                            return Err(PipelineError::Retryable(format!(
+                                "{}: PDF download failed: {e}",
+                                document.number
+                            )));
+                        }
+                        Err(e) => {
+                            self.event(&cfg.id, ObjectKind::Document, &rec.key, Severity::Warning, format!("{}: the PDF could not be used: {e}", document.number), "regenerate the PDF in Sellsy; the document is held until it has one", run).await;
+                            document.pdf = None;
+                        }
+                    }
+                }
+                None => document.pdf = None,
+            }
+        }
+        if let (Some(key), Some(pdf)) = (&rec.pdf_key, document.pdf.as_mut()) {
+            *pdf = PdfRef {
+                location: key.clone(),
+                sha256: rec.pdf_sha256.clone(),
+                size: pdf.size,
+            };
+        }
+        Ok(())
+    }
+
+    /// The document's next state from what the mapping gave, with the log line: an entry
+    /// claims its piece number (a number used by another document holds it).
+    async fn outcome(
+        &self,
+        cfg: &DossierConfig,
+        rec: &mut DocumentRecord,
+        number: &str,
+        mapped: Result<Mapped, MappingError>,
+    ) -> Result<(DocState, Severity, String, String), PipelineError> {
+        let label = number.to_string();
+        Ok(match mapped {
+            Ok(Mapped::Entry(mut entry)) => {
+                if entry.attachments.is_empty()
+                    && let Some(key) = &rec.pdf_key
+                {
+                    entry.attachments.push(AttachmentRef {
+                        location: key.clone(),
+                        file_name: format!("{}.pdf", label.replace(['/', '\\'], "_")),
+                        sha256: rec.pdf_sha256.clone(),
+                    });
+                }
+                match self.claim_number(cfg, &entry, &rec.key).await? {
+                    Some(other) => {
+                        rec.entry = None;
+                        (
+                            DocState::Held,
+                            Severity::Error,
+                            format!("{label}: piece number {} is already used in journal {} by another document ({other}); it is not booked twice", entry.piece_ref, entry.journal_code),
+                            "two Sellsy numbering series give the same number: renumber one series in Sellsy, or book this document by hand".to_string(),
+                        )
+                    }
+                    None => {
+                        let lines = entry.lines().len();
+                        let total = entry.total_debit();
+                        rec.entry = Some(entry);
+                        (
+                            DocState::Mapped,
+                            Severity::Info,
+                            format!("{label}: mapped to an entry of {lines} lines, {total:.2} EUR"),
+                            "no action needed".to_string(),
+                        )
+                    }
+                }
+            }
+            Ok(Mapped::NotBooked(reason)) => {
+                let state = if reason.is_hold() {
+                    DocState::Held
+                } else {
+                    DocState::Skipped
+                };
+                let severity = if reason.is_hold() {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
+                (
+                    state,
+                    severity,
+                    format!("{label}: {}", reason.message()),
+                    reason.action(),
+                )
+            }
+            Err(e) => (
+                DocState::Rejected,
+                Severity::Error,
+                e.to_string(),
+                e.action(),
+            ),
+        })
     }
 
     /// The dossier's auxiliary codes given so far.
@@ -372,5 +387,30 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// The entry of a document (mode `documents`), or its own journal lines copied (mode
+/// `journal`): scope, status, exclusion words and the PDF rule apply in both modes.
+fn map_content(
+    cfg: &DossierConfig,
+    document: &SourceDocument,
+    journal: &[SourceJournalLine],
+    aux: &mut AuxCodes,
+) -> Result<Mapped, MappingError> {
+    match cfg.mode {
+        Mode::Documents => map_document(document, cfg, aux),
+        Mode::Journal => match not_booked(document, cfg) {
+            Some(reason) => Ok(Mapped::NotBooked(reason)),
+            None => map_journal(journal, cfg, aux)
+                .into_iter()
+                .find(|(source, _)| *source == document.source)
+                .map(|(_, r)| r.map(Mapped::Entry))
+                .unwrap_or_else(|| {
+                    Err(MappingError::NotInJournal {
+                        document: document.number.clone(),
+                    })
+                }),
+        },
     }
 }

@@ -14,6 +14,7 @@ pub mod map;
 pub mod pull;
 pub mod push;
 pub mod records;
+pub mod recovery;
 pub mod runs;
 pub mod worker;
 
@@ -58,7 +59,7 @@ impl From<StoreError> for PipelineError {
 impl From<BlobError> for PipelineError {
     fn from(e: BlobError) -> Self {
         match e {
-            BlobError::BadKey(_) => PipelineError::Permanent(e.to_string()),
+            BlobError::BadKey(_) | BlobError::Denied(_) => PipelineError::Permanent(e.to_string()),
             BlobError::Unavailable(_) => PipelineError::Retryable(e.to_string()),
         }
     }

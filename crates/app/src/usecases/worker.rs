@@ -47,7 +47,8 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             let (Some(cfg), Some(source)) =
                 (dossiers.config(&msg.dossier), dossiers.source(&msg.dossier))
             else {
-                self.unknown_dossier(&msg).await;
+                let configured = dossiers.config(&msg.dossier).is_some();
+                self.not_served(&msg, configured, "Sellsy connection").await;
                 stats.dropped += 1;
                 self.queue.ack(QueueName::Map, &m.receipt).await?;
                 continue;
@@ -84,8 +85,9 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         for (dossier, items) in by_dossier {
             let (Some(cfg), Some(sink)) = (dossiers.config(&dossier), dossiers.sink(&dossier))
             else {
+                let configured = dossiers.config(&dossier).is_some();
                 for (msg, receipt) in items {
-                    self.unknown_dossier(&msg).await;
+                    self.not_served(&msg, configured, "ledger").await;
                     stats.dropped += 1;
                     self.queue.ack(QueueName::Push, &receipt).await?;
                 }
@@ -119,6 +121,17 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         idle: Duration,
         deadline: Duration,
     ) -> Result<WorkStats, PipelineError> {
+        self.work_until_idle(dossiers, idle, deadline, |_| {}).await
+    }
+
+    /// [`Self::run_until_idle`], telling `progress` the totals after every pass (a progress bar).
+    pub async fn work_until_idle<D: Dossiers>(
+        &self,
+        dossiers: &D,
+        idle: Duration,
+        deadline: Duration,
+        mut progress: impl FnMut(&WorkStats),
+    ) -> Result<WorkStats, PipelineError> {
         let start = Instant::now();
         let mut last_work = Instant::now();
         let mut total = WorkStats::default();
@@ -133,6 +146,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             total.done += stats.done;
             total.retried += stats.retried;
             total.dropped += stats.dropped;
+            progress(&total);
             if stats.received > 0 {
                 last_work = Instant::now();
             } else if last_work.elapsed() >= idle {
@@ -158,17 +172,37 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         .await;
     }
 
-    async fn unknown_dossier(&self, msg: &StepMessage) {
+    /// A step message for a dossier that is not configured, or whose `part` (its ledger, its
+    /// Sellsy connection) could not be connected: logged with the action. The document keeps
+    /// its state (the records are the outbox), so `push` or the next run takes it again.
+    pub async fn not_served(&self, msg: &StepMessage, configured: bool, part: &str) {
+        let (message, action) = if configured {
+            (
+                format!(
+                    "dossier '{}': its {part} is not connected (see the problems listed at start-up); the document keeps its place",
+                    msg.dossier
+                ),
+                format!(
+                    "fix the connection (passerelle test-connection {}), then run passerelle push {}",
+                    msg.dossier, msg.dossier
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "dossier '{}' is not configured; the message was dropped",
+                    msg.dossier
+                ),
+                "add the dossier to the configuration, then run a sync again".to_string(),
+            )
+        };
         self.event(
             &msg.dossier,
             ObjectKind::Document,
             &msg.key,
             Severity::Error,
-            format!(
-                "dossier '{}' is not configured; the message was dropped",
-                msg.dossier
-            ),
-            "add the dossier to the configuration, then run a sync again",
+            message,
+            action,
             msg.run.as_deref(),
         )
         .await;

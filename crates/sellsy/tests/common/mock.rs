@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::ports::Secret;
 use axum::body::{Body, Bytes};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::Response;
-use sellsy::{Pacing, RetryPolicy, Secret, SellsyClient, SellsyConfig};
+use sellsy::{Pacing, RetryPolicy, SellsyClient, SellsyConfig};
 use serde_json::{Value, json};
 
 /// One request as the mock saw it (`path` without the `/v2` base).

@@ -8,8 +8,9 @@ pub mod world;
 
 use std::time::Duration;
 
+use app::ports::Secret;
 use chrono::NaiveDate;
-use sellsy::{Pacing, RetryPolicy, Secret, SellsyClient, SellsyConfig};
+use sellsy::{Pacing, RetryPolicy, SellsyClient, SellsyConfig};
 use sellsy_sim::{Sim, SimConfig};
 
 pub fn d(s: &str) -> NaiveDate {

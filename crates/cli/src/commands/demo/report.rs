@@ -1,0 +1,161 @@
+//! The demo's report: what was pulled and booked, the mails, the warnings with their action,
+//! the FEC file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use app::ports::SystemClock;
+use app::ports::{IntegrationLog, LogEvent, RecordStore, Severity};
+use app::usecases::Pipeline;
+use app::usecases::records::{Content, DocumentRecord, RunRecord, doc_pk};
+use local::{DirBlobs, InProcessQueue, SqliteStore};
+use serde_json::json;
+
+use super::mails::MailReport;
+use super::names::DOSSIER;
+use crate::print::print_warnings;
+
+/// The figures of the report.
+pub struct Figures {
+    states: BTreeMap<&'static str, usize>,
+    entries_booked: usize,
+    files_filed: usize,
+    debit: rust_decimal::Decimal,
+    fec_path: PathBuf,
+    fec_lines: usize,
+    warnings: Vec<LogEvent>,
+}
+
+/// Reads the figures from the store, the files and the log.
+pub async fn collect(
+    pipeline: &Pipeline<&SqliteStore, &DirBlobs, &InProcessQueue, SystemClock>,
+    files: &DirBlobs,
+    fec_key: &str,
+) -> Result<Figures> {
+    let store = pipeline.store;
+    let records = store
+        .query(&doc_pk(DOSSIER), None, None, usize::MAX)
+        .await?;
+    let mut states: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let (mut entries_booked, mut files_filed, mut debit) = (0, 0, rust_decimal::Decimal::ZERO);
+    for r in &records {
+        let doc = DocumentRecord::from_record(r)?;
+        *states.entry(doc.state.as_str()).or_default() += 1;
+        if doc.ledger_id.is_some() {
+            match &doc.content {
+                Content::Source { .. } => {
+                    entries_booked += 1;
+                    debit += doc
+                        .entry
+                        .as_ref()
+                        .map(|e| e.total_debit())
+                        .unwrap_or_default();
+                }
+                Content::Collected(_) => files_filed += 1,
+                Content::Unread(_) => {}
+            }
+        }
+    }
+    let fec_path = files.path_of(fec_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fec_lines = std::fs::read_to_string(&fec_path)
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0);
+    let from = chrono::Utc::now() - chrono::Duration::days(1);
+    let to = chrono::Utc::now() + chrono::Duration::days(1);
+    let warnings = pipeline
+        .log()
+        .query(DOSSIER, Severity::Warning, from, to)
+        .await?;
+
+    Ok(Figures {
+        states,
+        entries_booked,
+        files_filed,
+        debit,
+        fec_path,
+        fec_lines,
+        warnings,
+    })
+}
+
+/// Prints the report, as JSON or for people.
+pub fn print(
+    f: &Figures,
+    run: &RunRecord,
+    second: &RunRecord,
+    mail_reports: &[MailReport],
+    json_out: bool,
+) -> Result<()> {
+    let Figures {
+        states,
+        entries_booked,
+        files_filed,
+        debit,
+        fec_path,
+        fec_lines,
+        warnings,
+    } = f;
+    if json_out {
+        let mails: Vec<_> = mail_reports
+            .iter()
+            .map(|r| {
+                json!({
+                    "mail": r.what,
+                    "accepted": r.accepted,
+                    "rejected": r.rejected.iter().map(|(reason, action)| json!({"reason": reason, "action": action})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let report = json!({
+            "documents_pulled": run.pulled,
+            "states": states,
+            "entries_booked": entries_booked,
+            "total_debit": format!("{debit:.2}"),
+            "files_filed": files_filed,
+            "second_run": {"pulled": second.pulled, "new": second.new, "modified_after_copy": second.modified_after_copy},
+            "mails": mails,
+            "warnings": warnings.iter().map(|w| json!({"message": w.message, "action": w.action})).collect::<Vec<_>>(),
+            "fec": fec_path,
+            "fec_lines": fec_lines,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!();
+        println!("passerelle demo — dossier \"{DOSSIER}\"");
+        println!("  documents pulled from Sellsy   {:>6}", run.pulled);
+        for (state, n) in states.iter() {
+            println!("    {state:<27}{n:>6}");
+        }
+        println!(
+            "  entries booked (FEC)           {entries_booked:>6}   total debit = total credit = {debit:.2} EUR"
+        );
+        println!("  mailed files filed             {files_filed:>6}");
+        println!(
+            "  second night                   {:>6} pulled, {} new, {} modified after booking",
+            second.pulled, second.new, second.modified_after_copy
+        );
+        println!();
+        println!("Mail");
+        for r in mail_reports {
+            if r.accepted.is_empty() {
+                println!("  rejected  {}", r.what);
+            } else {
+                println!("  accepted  {}: {}", r.what, r.accepted.join(", "));
+            }
+            for (reason, action) in &r.rejected {
+                println!("            reason: {reason}");
+                println!("            action: {action}");
+            }
+        }
+        println!();
+        print_warnings(warnings, 12);
+        println!();
+        println!("FEC file: {} ({fec_lines} lines)", fec_path.display());
+        println!(
+            "Check it: .venv/bin/python tools/fec_check.py {}",
+            fec_path.display()
+        );
+    }
+    Ok(())
+}

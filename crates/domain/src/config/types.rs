@@ -1,0 +1,206 @@
+//! The validated configuration of a dossier: what the mapping rules and the use cases read.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::rules::closing_date;
+use crate::document::{DocumentKind, Nature};
+
+/// Which documents a dossier books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Sales,
+    Purchases,
+    Both,
+}
+
+impl Scope {
+    pub fn includes(self, kind: DocumentKind) -> bool {
+        match self {
+            Scope::Both => true,
+            Scope::Sales => kind.is_sales(),
+            Scope::Purchases => !kind.is_sales(),
+        }
+    }
+}
+
+/// How entries are produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Copy the source's own sales-journal lines as they are.
+    Journal,
+    /// Map invoice and credit-note rows with this dossier's accounts.
+    Documents,
+}
+
+/// The four label compositions customers choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelOption {
+    /// (1) party name on the third-party line, row description on the others.
+    PartyThenDescription = 1,
+    /// (2) party name on every line.
+    Party = 2,
+    /// (3) party name + description on every line.
+    PartyAndDescription = 3,
+    /// (4) party name + document number on every line.
+    PartyAndNumber = 4,
+}
+
+/// Where a cent gap left after rounding every line goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundingTarget {
+    /// To the rounding accounts: 658 on the debit side, 758 on the credit side.
+    Accounts,
+    /// Onto the largest VAT line of the entry.
+    Vat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journal {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journals {
+    pub sales: Journal,
+    /// Credit notes may have their own journal; by default they go to the sales journal.
+    pub credit_notes: Journal,
+    pub purchases: Journal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accounts {
+    pub sales_goods: String,
+    pub sales_services: String,
+    pub purchases: String,
+    pub customers: String,
+    pub suppliers: String,
+    /// Account for customers that cannot get an auxiliary code of their own ("4111DIVERS").
+    pub customer_fallback: String,
+    pub supplier_fallback: String,
+    pub rounding_debit: String,
+    pub rounding_credit: String,
+    pub discount_goods: String,
+    pub discount_services: String,
+}
+
+impl Accounts {
+    pub fn sales(&self, nature: Nature) -> &str {
+        match nature {
+            Nature::Goods => &self.sales_goods,
+            Nature::Services => &self.sales_services,
+        }
+    }
+
+    pub fn discount(&self, nature: Nature) -> &str {
+        match nature {
+            Nature::Goods => &self.discount_goods,
+            Nature::Services => &self.discount_services,
+        }
+    }
+}
+
+/// VAT accounts per rate. Rates are kept normalized (`5.5`, `20`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatAccounts {
+    pub sales: BTreeMap<Decimal, String>,
+    pub purchases: BTreeMap<Decimal, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuxiliaryRules {
+    /// Length of derived auxiliary codes (default 8).
+    pub length: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rounding {
+    /// Largest gap accepted per VAT rate present on the document (default 0.01).
+    pub tolerance_per_rate: Decimal,
+    pub target: RoundingTarget,
+}
+
+/// Who may send documents to this dossier's collection addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailPolicy {
+    /// The `<slug>` of `achat.<slug>@<domain>`, lower-case.
+    pub slug: String,
+    /// Exact From addresses, lower-case ("no-reply@welyb.fr").
+    pub allowed_senders: Vec<String>,
+    /// Whole sender domains, lower-case ("welyb.fr").
+    pub allowed_domains: Vec<String>,
+    /// Accept authenticated mail from anyone (off by default).
+    pub allow_everyone: bool,
+}
+
+/// A validated dossier configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierConfig {
+    pub id: String,
+    pub name: String,
+    /// SIREN of the company (names the FEC file).
+    pub siren: String,
+    pub start_date: NaiveDate,
+    /// Month and day the fiscal year closes (default 12-31).
+    pub fiscal_year_end: (u32, u32),
+    pub scope: Scope,
+    pub mode: Mode,
+    pub journals: Journals,
+    pub accounts: Accounts,
+    pub vat: VatAccounts,
+    pub auxiliary: AuxiliaryRules,
+    pub labels: LabelOption,
+    pub rounding: Rounding,
+    pub draft_entries: bool,
+    pub sync_without_pdf: bool,
+    /// A document whose subject contains one of these words (any case) is skipped.
+    pub exclusion_words: Vec<String>,
+    pub mail: MailPolicy,
+}
+
+impl DossierConfig {
+    /// The journal a document of this kind is booked in.
+    pub fn journal_for(&self, kind: DocumentKind) -> &Journal {
+        match kind {
+            DocumentKind::SalesInvoice => &self.journals.sales,
+            DocumentKind::SalesCreditNote => &self.journals.credit_notes,
+            DocumentKind::PurchaseInvoice | DocumentKind::PurchaseCreditNote => {
+                &self.journals.purchases
+            }
+        }
+    }
+
+    /// The fiscal year (first day, closing day) that contains `date`.
+    pub fn fiscal_year_of(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let (month, day) = self.fiscal_year_end;
+        let closing_in = |year: i32| closing_date(year, month, day);
+        let closing = if date <= closing_in(date.year()) {
+            closing_in(date.year())
+        } else {
+            closing_in(date.year() + 1)
+        };
+        let previous = closing_in(closing.year() - 1);
+        (previous.succ_opt().unwrap_or(previous), closing)
+    }
+
+    /// The subject word that excludes this document, if any.
+    pub fn exclusion_word_in(&self, subject: &str) -> Option<&str> {
+        let subject = subject.to_lowercase();
+        self.exclusion_words
+            .iter()
+            .find(|w| subject.contains(&w.to_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+/// The connectors' sections of one dossier, as written: parsed by the connectors themselves.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Connections {
+    /// `[dossier.sellsy]`, when the dossier is pulled from Sellsy.
+    pub sellsy: Option<toml::Table>,
+    /// `[dossier.ledger]` (absent: the FEC file).
+    pub ledger: Option<toml::Table>,
+}

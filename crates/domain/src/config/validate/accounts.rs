@@ -1,0 +1,207 @@
+//! `[dossier.accounts]` and `[dossier.vat]`: every account must be of the class and kind its
+//! use needs in the French chart of accounts (PCG).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::report::Report;
+use crate::config::issues::ConfigIssue;
+use crate::config::raw::{RawAccounts, RawVat};
+use crate::config::rules::{AccountRule, account_problem, parse_rate};
+use crate::config::types::{Accounts, VatAccounts};
+
+/// Default VAT accounts: 4457x per rate for sales (subdivision used by django-accounting-fr's
+/// chart; practice, not PCG-mandated), 44566 for purchases.
+const DEFAULT_SALES_VAT: [(&str, &str); 4] = [
+    ("20", "445711"),
+    ("10", "445712"),
+    ("5.5", "445713"),
+    ("2.1", "445714"),
+];
+const DEFAULT_PURCHASE_VAT: [(&str, &str); 4] = [
+    ("20", "445660"),
+    ("10", "445660"),
+    ("5.5", "445660"),
+    ("2.1", "445660"),
+];
+
+/// One account: the given value or its default, checked against its rule.
+fn account(
+    report: &mut Report,
+    key: &str,
+    value: Option<String>,
+    default: Option<&str>,
+    rule: AccountRule,
+) -> String {
+    let field = format!("accounts.{key}");
+    match value.or_else(|| default.map(str::to_string)) {
+        None => {
+            report.err(
+                &field,
+                "is missing",
+                format!("add {key} = \"{}\"", rule.example),
+            );
+            String::new()
+        }
+        Some(v) => {
+            if let Some((problem, fix)) = account_problem(&v, &rule) {
+                report.err(&field, problem, fix);
+            }
+            v
+        }
+    }
+}
+
+pub(super) fn accounts(a: RawAccounts, report: &mut Report) -> Accounts {
+    // Rounding accounts have no default: the accountant must choose them.
+    let accounts = Accounts {
+        sales_goods: account(
+            report,
+            "sales_goods",
+            a.sales_goods,
+            Some("707000"),
+            AccountRule::REVENUE_GOODS,
+        ),
+        sales_services: account(
+            report,
+            "sales_services",
+            a.sales_services,
+            Some("706000"),
+            AccountRule::REVENUE_SERVICES,
+        ),
+        purchases: account(
+            report,
+            "purchases",
+            a.purchases,
+            Some("607000"),
+            AccountRule::PURCHASES,
+        ),
+        customers: account(
+            report,
+            "customers",
+            a.customers,
+            Some("411000"),
+            AccountRule::CUSTOMERS,
+        ),
+        suppliers: account(
+            report,
+            "suppliers",
+            a.suppliers,
+            Some("401000"),
+            AccountRule::SUPPLIERS,
+        ),
+        customer_fallback: account(
+            report,
+            "customer_fallback",
+            a.customer_fallback,
+            Some("4111DIVERS"),
+            AccountRule::CUSTOMERS,
+        ),
+        supplier_fallback: account(
+            report,
+            "supplier_fallback",
+            a.supplier_fallback,
+            Some("4011DIVERS"),
+            AccountRule::SUPPLIERS,
+        ),
+        rounding_debit: account(
+            report,
+            "rounding_debit",
+            a.rounding_debit,
+            None,
+            AccountRule::ROUNDING_DEBIT,
+        ),
+        rounding_credit: account(
+            report,
+            "rounding_credit",
+            a.rounding_credit,
+            None,
+            AccountRule::ROUNDING_CREDIT,
+        ),
+        discount_goods: account(
+            report,
+            "discount_goods",
+            a.discount_goods,
+            Some("709700"),
+            AccountRule::DISCOUNT,
+        ),
+        discount_services: account(
+            report,
+            "discount_services",
+            a.discount_services,
+            Some("709600"),
+            AccountRule::DISCOUNT,
+        ),
+    };
+    // A bare 709 must be refined (7096 on services, 7097 on goods…): PCG lists 709 by nature.
+    for (key, value) in [
+        ("discount_goods", &accounts.discount_goods),
+        ("discount_services", &accounts.discount_services),
+    ] {
+        if value.trim_end_matches('0') == "709" {
+            report.err(
+                &format!("accounts.{key}"),
+                format!("'{value}' is the bare 709 account; discounts must be booked on a 709x sub-account"),
+                "use 7097xx for discounts on goods and 7096xx on services, e.g. \"709700\" / \"709600\"",
+            );
+        }
+    }
+    accounts
+}
+
+pub(super) fn vat(raw: RawVat, report: &mut Report) -> VatAccounts {
+    VatAccounts {
+        sales: vat_map(
+            report,
+            "sales",
+            raw.sales,
+            &DEFAULT_SALES_VAT,
+            AccountRule::VAT_COLLECTED,
+        ),
+        purchases: vat_map(
+            report,
+            "purchases",
+            raw.purchases,
+            &DEFAULT_PURCHASE_VAT,
+            AccountRule::VAT_DEDUCTIBLE,
+        ),
+    }
+}
+
+/// A VAT account per rate (the defaults when the dossier lists none).
+fn vat_map(
+    report: &mut Report,
+    key: &str,
+    given: BTreeMap<String, String>,
+    defaults: &[(&str, &str)],
+    rule: AccountRule,
+) -> BTreeMap<Decimal, String> {
+    let mut map = BTreeMap::new();
+    let source: Vec<(String, String)> = if given.is_empty() {
+        defaults
+            .iter()
+            .map(|(r, a)| (r.to_string(), a.to_string()))
+            .collect()
+    } else {
+        given.into_iter().collect()
+    };
+    for (rate_text, acct) in source {
+        let f = report.field(&format!("vat.{key}.\"{rate_text}\""));
+        match parse_rate(&rate_text) {
+            Some(rate) => {
+                if let Some((problem, fix)) = account_problem(&acct, &rule) {
+                    report.push(ConfigIssue::new(f, problem, fix));
+                } else {
+                    map.insert(rate, acct);
+                }
+            }
+            None => report.push(ConfigIssue::new(
+                f,
+                format!("'{rate_text}' is not a VAT rate"),
+                "write the rate in percent as the key, e.g. \"20\" = \"445711\" or \"5.5\" = \"445713\"",
+            )),
+        }
+    }
+    map
+}

@@ -1,0 +1,68 @@
+//! Validation, one validator per section of a dossier. Each reports every problem it finds
+//! (field, problem, fix) and the dossier is built only when none was found.
+
+mod accounts;
+mod identity;
+mod journals;
+mod policies;
+mod report;
+
+use report::Report;
+
+use super::issues::ConfigIssue;
+use super::raw::RawDossier;
+use super::types::{Connections, DossierConfig};
+
+/// Validates one dossier; `None` when any of its sections has a problem (all are reported).
+pub(super) fn dossier(
+    raw: RawDossier,
+    prefix: &str,
+    errors: &mut Vec<ConfigIssue>,
+) -> Option<(DossierConfig, Connections)> {
+    let before = errors.len();
+    let mut report = Report { prefix, errors };
+    let identity = identity::validate(&raw, &mut report);
+    let choices = identity::choices(&raw, &mut report);
+    let journals = journals::validate(raw.journals, &mut report);
+    let accounts = accounts::accounts(raw.accounts, &mut report);
+    let vat = accounts::vat(raw.vat, &mut report);
+    let policies = policies::validate(
+        raw.auxiliary,
+        raw.rounding,
+        raw.mail,
+        &raw.exclusion_words,
+        &identity.id,
+        &mut report,
+    );
+    if errors.len() != before {
+        return None;
+    }
+    let config = DossierConfig {
+        id: identity.id,
+        name: identity.name,
+        siren: identity.siren,
+        start_date: identity.start_date?,
+        fiscal_year_end: identity.fiscal_year_end?,
+        scope: choices.scope?,
+        mode: choices.mode?,
+        journals,
+        accounts,
+        vat,
+        auxiliary: policies.auxiliary,
+        labels: choices.labels?,
+        rounding: policies.rounding?,
+        draft_entries: raw.draft_entries.unwrap_or(false),
+        sync_without_pdf: raw.sync_without_pdf.unwrap_or(false),
+        exclusion_words: raw
+            .exclusion_words
+            .into_iter()
+            .map(|w| w.trim().to_string())
+            .collect(),
+        mail: policies.mail,
+    };
+    let sections = Connections {
+        sellsy: raw.sellsy,
+        ledger: raw.ledger,
+    };
+    Some((config, sections))
+}

@@ -1,0 +1,180 @@
+//! Mandatory fields of each profile (EN 16931-1 BR-01 to BR-16, BR-24, BR-CO-18) as the
+//! Factur-X 1.09 profile schematrons keep them (MINIMUM: BR-01 to BR-09 and BR-13 to BR-15;
+//! BASIC WL adds BR-10 to BR-12 and the VAT breakdown; the profiles with lines add BR-16 and
+//! BR-24), the code lists booking depends on (BR-CL-01 type code), values that are not numbers
+//! or dates (schema level) and the two-decimal limit of amounts (BR-DEC).
+
+use rust_decimal::Decimal;
+
+use crate::Violation;
+use crate::model::{ALLOWED_TYPE_CODES, Invoice, Profile, Syntax};
+
+pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
+    for (term, text) in &inv.malformed {
+        out.push(Violation::new(
+            "XSD",
+            format!("{term} '{text}' is not a valid number or date, or is out of range"),
+        ));
+    }
+    let profile = &inv.profile;
+    if let Profile::Unknown(id) = profile
+        && !id.is_empty()
+    {
+        out.push(Violation::new(
+            "BT-24",
+            format!(
+                "the specification identifier '{id}' names no known profile (Factur-X, ZUGFeRD, EN 16931, XRechnung, Peppol)"
+            ),
+        ));
+    }
+    // A ZUGFeRD 1.0 identifier belongs to a ZUGFeRD 1.0 document, and only there (the
+    // Factur-X 1.09 schematrons refuse it in a D16B invoice, FX-SCH-A-000556).
+    let zf1_id = matches!(profile, Profile::Zugferd1(_));
+    if zf1_id != (inv.syntax == Syntax::Zugferd1) && !matches!(profile, Profile::Unknown(_)) {
+        out.push(Violation::new(
+            "BT-24",
+            format!(
+                "the specification identifier '{}' does not fit a {} document",
+                inv.specification_id.as_deref().unwrap_or_default(),
+                if inv.syntax == Syntax::Zugferd1 {
+                    "ZUGFeRD 1.0"
+                } else {
+                    "CII D16B or UBL"
+                }
+            ),
+        ));
+    }
+    let t = &inv.totals;
+    let mut need = |ok: bool, rule: &str, what: &str| {
+        if !ok {
+            out.push(Violation::new(rule, format!("the invoice has no {what}")));
+        }
+    };
+    need(
+        inv.specification_id.is_some(),
+        "BR-01",
+        "specification identifier (BT-24)",
+    );
+    need(inv.number.is_some(), "BR-02", "invoice number (BT-1)");
+    need(inv.issue_date.is_some(), "BR-03", "issue date (BT-2)");
+    need(
+        inv.type_code.is_some() || inv.ubl_credit_note,
+        "BR-04",
+        "invoice type code (BT-3)",
+    );
+    need(inv.currency.is_some(), "BR-05", "currency code (BT-5)");
+    need(inv.seller.name.is_some(), "BR-06", "seller name (BT-27)");
+    need(inv.buyer.name.is_some(), "BR-07", "buyer name (BT-44)");
+    need(
+        inv.seller.has_address,
+        "BR-08",
+        "seller postal address (BG-5)",
+    );
+    need(
+        inv.seller.country.is_some(),
+        "BR-09",
+        "seller country code (BT-40)",
+    );
+    if *profile != Profile::Minimum {
+        need(
+            inv.buyer.has_address,
+            "BR-10",
+            "buyer postal address (BG-8)",
+        );
+        need(
+            inv.buyer.country.is_some(),
+            "BR-11",
+            "buyer country code (BT-55)",
+        );
+        need(
+            t.line_total.is_some(),
+            "BR-12",
+            "sum of line net amounts (BT-106)",
+        );
+    }
+    need(
+        t.tax_basis_total.is_some(),
+        "BR-13",
+        "total without VAT (BT-109)",
+    );
+    need(t.grand_total.is_some(), "BR-14", "total with VAT (BT-112)");
+    // ZUGFeRD 1.0 BASIC has no amount due.
+    if !matches!(profile, Profile::Zugferd1(_)) {
+        need(
+            t.due_payable.is_some(),
+            "BR-15",
+            "amount due for payment (BT-115)",
+        );
+    }
+    if profile.has_vat_breakdown() {
+        need(
+            !inv.vat_breakdown.is_empty(),
+            "BR-CO-18",
+            "VAT breakdown (BG-23)",
+        );
+    }
+    if profile.has_lines() {
+        need(!inv.lines.is_empty(), "BR-16", "invoice line (BG-25)");
+        // ZUGFeRD 1.0 allows text-only lines.
+        if !matches!(profile, Profile::Zugferd1(_)) {
+            let missing = inv
+                .counted_lines()
+                .filter(|l| l.net_amount.is_none())
+                .count();
+            need(missing == 0, "BR-24", "net amount (BT-131) on every line");
+        }
+    }
+    if let Some(code) = &inv.type_code
+        && !ALLOWED_TYPE_CODES.contains(&code.as_str())
+    {
+        out.push(Violation::new(
+            "BR-CL-01",
+            format!("the document type code '{code}' is not an invoice or credit note code of UNTDID 1001"),
+        ));
+    }
+    decimals(inv, out);
+}
+
+/// BR-DEC: amounts have at most two decimals.
+fn decimals(inv: &Invoice, out: &mut Vec<Violation>) {
+    let t = &inv.totals;
+    let mut amounts: Vec<(&str, &str, Option<Decimal>)> = vec![
+        ("BR-DEC-09", "BT-106", t.line_total),
+        ("BR-DEC-10", "BT-107", t.allowance_total),
+        ("BR-DEC-11", "BT-108", t.charge_total),
+        ("BR-DEC-12", "BT-109", t.tax_basis_total),
+        ("BR-DEC-13", "BT-110", t.vat_total),
+        ("BR-DEC-14", "BT-112", t.grand_total),
+        ("BR-DEC-16", "BT-113", t.prepaid),
+        ("BR-DEC-17", "BT-114", t.rounding),
+        ("BR-DEC-18", "BT-115", t.due_payable),
+    ];
+    for row in &inv.vat_breakdown {
+        amounts.push(("BR-DEC-19", "BT-116", row.basis));
+        amounts.push(("BR-DEC-20", "BT-117", row.amount));
+    }
+    for a in &inv.allowances_charges {
+        let (rule, term) = if a.charge {
+            ("BR-DEC-05", "BT-99")
+        } else {
+            ("BR-DEC-01", "BT-92")
+        };
+        amounts.push((rule, term, a.amount));
+    }
+    // ZUGFeRD 1.0 predates the two-decimal rule on lines.
+    if !matches!(inv.profile, Profile::Zugferd1(_)) {
+        for l in &inv.lines {
+            amounts.push(("BR-DEC-23", "BT-131", l.net_amount));
+        }
+    }
+    for (rule, term, value) in amounts {
+        if let Some(v) = value
+            && v.normalize().scale() > 2
+        {
+            out.push(Violation::new(
+                rule,
+                format!("{term} {} has more than two decimals", v.normalize()),
+            ));
+        }
+    }
+}

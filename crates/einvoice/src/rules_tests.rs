@@ -1,0 +1,234 @@
+//! The tolerances of the rules, case by case, as the CEN Schematron 1.3.16 (CII and UBL
+//! bindings) and Factur-X 1.09 EXTENDED write them.
+
+use rust_decimal::Decimal;
+
+use crate::check;
+use crate::model::{
+    AllowanceCharge, DocumentTotals, Identifier, Invoice, InvoiceLine, LineRole, Profile, Syntax,
+    TradeParty, VatBreakdown,
+};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn party(name: &str) -> TradeParty {
+    TradeParty {
+        present: true,
+        name: Some(name.into()),
+        legal_ids: vec![Identifier {
+            scheme: Some("0002".into()),
+            value: "732829320".into(),
+        }],
+        has_address: true,
+        country: Some("FR".into()),
+        ..TradeParty::default()
+    }
+}
+
+fn line(amount: &str, cat: &str, rate: &str) -> InvoiceLine {
+    InvoiceLine {
+        id: Some("1".into()),
+        parent_id: None,
+        role: LineRole::Normal,
+        name: Some("x".into()),
+        quantity: None,
+        net_price: None,
+        net_amount: Some(d(amount)),
+        category: Some(cat.into()),
+        rate: Some(d(rate)),
+        accounting_ref: None,
+    }
+}
+
+fn row(cat: &str, rate: &str, basis: &str, vat: &str) -> VatBreakdown {
+    VatBreakdown {
+        category: Some(cat.into()),
+        rate: Some(d(rate)),
+        basis: Some(d(basis)),
+        amount: Some(d(vat)),
+        ..VatBreakdown::default()
+    }
+}
+
+/// A consistent one-line invoice at `rate`, VAT as given (the totals follow the VAT).
+fn invoice(syntax: Syntax, profile: Profile, basis: &str, rate: &str, vat: &str) -> Invoice {
+    let grand = d(basis) + d(vat);
+    Invoice {
+        syntax,
+        ubl_credit_note: false,
+        specification_id: Some("urn:cen.eu:en16931:2017".into()),
+        profile,
+        type_code: Some("380".into()),
+        number: Some("F1".into()),
+        issue_date: chrono::NaiveDate::from_ymd_opt(2026, 9, 1),
+        due_date: None,
+        currency: Some("EUR".into()),
+        tax_currency: None,
+        buyer_reference: None,
+        buyer_accounting_ref: None,
+        preceding_invoice: None,
+        seller: party("Vendeur"),
+        buyer: party("Acheteur"),
+        vat_breakdown: vec![row("S", rate, basis, vat)],
+        allowances_charges: Vec::new(),
+        totals: DocumentTotals {
+            line_total: Some(d(basis)),
+            tax_basis_total: Some(d(basis)),
+            vat_total: Some(d(vat)),
+            vat_total_count: 1,
+            grand_total: Some(grand),
+            due_payable: Some(grand),
+            ..DocumentTotals::default()
+        },
+        lines: vec![line(basis, "S", rate)],
+        malformed: Vec::new(),
+    }
+}
+
+fn rules(inv: &Invoice) -> Vec<String> {
+    check(inv).into_iter().map(|v| v.rule).collect()
+}
+
+#[test]
+fn a_consistent_invoice_passes() {
+    let inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    assert_eq!(rules(&inv), Vec::<String>::new());
+}
+
+#[test]
+fn vat_per_rate_allows_one_unit_inclusive_in_cii_exclusive_in_ubl() {
+    // Whole-forint rounding (the CEN HUF example): 69180 × 27 % = 18678.60, stated 18679.
+    let huf = invoice(Syntax::Cii, Profile::En16931, "69180.00", "27", "18679.00");
+    assert!(!rules(&huf).contains(&"BR-CO-17".to_string()));
+    // Exactly one unit off: CII accepts (<=), UBL refuses (<); BR-S-09 refuses in both.
+    let cii = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "21.00");
+    let mut ubl = cii.clone();
+    ubl.syntax = Syntax::Ubl;
+    assert!(!rules(&cii).contains(&"BR-CO-17".to_string()));
+    assert!(rules(&cii).contains(&"BR-S-09".to_string()));
+    assert!(rules(&ubl).contains(&"BR-CO-17".to_string()));
+    // More than a unit off: refused everywhere.
+    let far = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "21.50");
+    assert!(rules(&far).contains(&"BR-CO-17".to_string()));
+}
+
+#[test]
+fn standard_rated_basis_is_exact_in_cii_within_a_unit_in_ubl() {
+    let mut cii = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    cii.vat_breakdown[0].basis = Some(d("100.50"));
+    cii.vat_breakdown[0].amount = Some(d("20.10"));
+    cii.totals.vat_total = Some(d("20.10"));
+    cii.totals.grand_total = Some(d("120.10"));
+    cii.totals.due_payable = Some(d("120.10"));
+    let mut ubl = cii.clone();
+    ubl.syntax = Syntax::Ubl;
+    assert!(rules(&cii).contains(&"BR-S-08".to_string()));
+    assert!(!rules(&ubl).contains(&"BR-S-08".to_string()));
+}
+
+#[test]
+fn extended_sums_allow_a_cent_per_amount() {
+    let mut inv = invoice(Syntax::Cii, Profile::Extended, "30.00", "20", "6.00");
+    inv.lines = vec![
+        line("10.01", "S", "20"),
+        line("10.00", "S", "20"),
+        line("10.00", "S", "20"),
+    ];
+    // Lines add up to 30.01 against 30.00: within 3 × 0.01.
+    assert!(!rules(&inv).iter().any(|r| r.contains("CO-10")));
+    inv.lines[0].net_amount = Some(d("10.04"));
+    assert!(rules(&inv).contains(&"BR-FXEXT-CO-10".to_string()));
+    // The same 0.01 in EN 16931 is refused.
+    let mut exact = inv.clone();
+    exact.profile = Profile::En16931;
+    exact.lines[0].net_amount = Some(d("10.01"));
+    assert!(rules(&exact).contains(&"BR-CO-10".to_string()));
+}
+
+#[test]
+fn group_lines_are_not_counted_and_must_equal_their_details() {
+    let mut inv = invoice(Syntax::Cii, Profile::Extended, "30.00", "20", "6.00");
+    let mut group = line("30.00", "S", "20");
+    group.id = Some("G".into());
+    group.role = LineRole::Group;
+    let detail = |amount: &str| {
+        let mut l = line(amount, "S", "20");
+        l.parent_id = Some("G".into());
+        l.role = LineRole::Detail;
+        l
+    };
+    inv.lines = vec![group, detail("20.00"), detail("10.00")];
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    inv.lines[0].net_amount = Some(d("29.00"));
+    assert_eq!(rules(&inv), vec!["BR-FXEXT-08".to_string()]);
+}
+
+#[test]
+fn exempt_categories_need_a_reason_and_no_vat() {
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "0", "0.00");
+    inv.vat_breakdown = vec![row("E", "0", "100.00", "0.00")];
+    inv.lines = vec![line("100.00", "E", "0")];
+    assert_eq!(rules(&inv), vec!["BR-E-10".to_string()]);
+    inv.vat_breakdown[0].exemption_reason = Some("Article 261 du CGI".into());
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    inv.vat_breakdown[0].amount = Some(d("1.00"));
+    assert!(rules(&inv).contains(&"BR-E-09".to_string()));
+}
+
+#[test]
+fn not_subject_to_vat_excludes_other_rows() {
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    let mut o = row("O", "0", "0.00", "0.00");
+    o.rate = None;
+    o.exemption_reason = Some("Non soumis".into());
+    inv.vat_breakdown.push(o);
+    assert!(rules(&inv).contains(&"BR-O-11".to_string()));
+}
+
+#[test]
+fn allowances_count_in_totals_and_per_rate() {
+    let mut inv = invoice(Syntax::Ubl, Profile::En16931, "90.00", "20", "18.00");
+    inv.lines = vec![line("100.00", "S", "20")];
+    inv.totals.line_total = Some(d("100.00"));
+    inv.totals.allowance_total = Some(d("10.00"));
+    inv.allowances_charges = vec![AllowanceCharge {
+        charge: false,
+        amount: Some(d("10.00")),
+        category: Some("S".into()),
+        rate: Some(d("20")),
+        ..AllowanceCharge::default()
+    }];
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    // An allowance without its total: BR-CO-11.
+    inv.totals.allowance_total = None;
+    assert!(rules(&inv).contains(&"BR-CO-11".to_string()));
+}
+
+#[test]
+fn minimum_carries_no_totals_rule_but_its_mandatory_fields() {
+    let mut inv = invoice(Syntax::Cii, Profile::Minimum, "100.00", "20", "20.00");
+    inv.vat_breakdown.clear();
+    inv.lines.clear();
+    inv.totals.line_total = None;
+    // A prepayment MINIMUM cannot state (FNFE sample F20220025): amount due below the total.
+    inv.totals.due_payable = Some(d("100.00"));
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    inv.seller.name = None;
+    assert_eq!(rules(&inv), vec!["BR-06".to_string()]);
+}
+
+#[test]
+fn unreadable_values_and_unknown_codes_are_named() {
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    inv.malformed.push(("BT-112".into(), "120,00".into()));
+    inv.type_code = Some("999".into());
+    let r = rules(&inv);
+    assert!(
+        r.contains(&"XSD".to_string()) && r.contains(&"BR-CL-01".to_string()),
+        "{r:?}"
+    );
+    inv.profile = Profile::Unknown("urn:example".into());
+    assert!(rules(&inv).contains(&"BT-24".to_string()));
+}

@@ -1,0 +1,210 @@
+//! [`LedgerSink`] for Inqom.
+
+use app::ports::{Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError};
+use domain::Category;
+use domain::config::DossierConfig;
+use reqwest::multipart::Form;
+use serde_json::Value;
+
+use super::api::InqomSink;
+use super::wire::{LinesPage, file_part, id_of, type_scan};
+
+impl LedgerSink for InqomSink {
+    fn name(&self) -> &str {
+        "inqom"
+    }
+
+    async fn push_entries(
+        &self,
+        dossier: &DossierConfig,
+        entries: &[EntryToPush],
+    ) -> Vec<Result<Booked, SinkError>> {
+        let mut results: Vec<Option<Result<Booked, SinkError>>> = vec![None; entries.len()];
+        let setup =
+            async { Ok::<_, SinkError>((self.journal_ids().await?, self.periods().await?)) };
+        let (journals, periods) = match setup.await {
+            Ok(x) => x,
+            Err(e) => return entries.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut ready: Vec<(usize, Value)> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            match self.prepare(dossier, &journals, &periods, e).await {
+                Ok(v) => ready.push((i, v)),
+                Err(err) => results[i] = Some(Err(err)),
+            }
+        }
+        let mut posted = Vec::new();
+        for chunk in ready.chunks(self.batch_size) {
+            posted.extend(self.post_batch(chunk.to_vec()).await);
+        }
+        posted.sort_by_key(|(i, _)| *i);
+        for (i, r) in posted {
+            let e = &entries[i];
+            results[i] = Some(match r {
+                Ok(id) => {
+                    if let Some(pdf) = &e.pdf
+                        && let Err(err) = self.attach(id, e, pdf).await
+                    {
+                        // The entry is booked (Inqom has no draft state): reporting a failure
+                        // would make the pipeline post it twice. The missing PDF is logged.
+                        tracing::warn!(dossier = %dossier.id, entry = %e.external_id, inqom_entry = id, error = %err, "entry booked in Inqom but its PDF was not attached");
+                    }
+                    Ok(Booked {
+                        ledger_id: id.to_string(),
+                    })
+                }
+                Err(err) => {
+                    tracing::warn!(dossier = %dossier.id, entry = %e.external_id, error = %err, "Inqom push failed");
+                    Err(err)
+                }
+            });
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(SinkError::retryable("entry not sent"))))
+            .collect()
+    }
+
+    /// Reads the entry lines of the entry's date and journal and looks for our `ExternalId` (on
+    /// the entry or its lines), else our piece reference.
+    async fn find_entry(
+        &self,
+        _dossier: &DossierConfig,
+        entry: &EntryToPush,
+    ) -> Result<Option<Booked>, SinkError> {
+        let e = &entry.entry;
+        let journals = self.journal_ids().await?;
+        let date = e.date.format("%Y-%m-%d").to_string();
+        let mut query = vec![("startDate", date.clone()), ("endDate", date)];
+        if let Some(id) = journals.get(&e.journal_code.to_ascii_uppercase()) {
+            query.push(("journalId", id.to_string()));
+        }
+        let url = self.dossier_path("/entry-lines");
+        let prefix = format!("{}#", entry.external_id);
+        for page in 1..=10_000u32 {
+            let mut q = query.clone();
+            q.push(("pageNumber", page.to_string()));
+            let a = self.get(&url, &q).await?;
+            let lines: LinesPage = self.ok_json(a, "entry lines")?;
+            if lines.entry_lines.is_empty() {
+                return Ok(None);
+            }
+            for l in &lines.entry_lines {
+                let Some(en) = &l.entry else { continue };
+                let ours = en.external_id.as_deref() == Some(entry.external_id.as_str())
+                    || l.external_id
+                        .as_deref()
+                        .is_some_and(|x| x == entry.external_id || x.starts_with(&prefix))
+                    || l.accounting_document
+                        .as_ref()
+                        .and_then(|d| d.reference.as_deref())
+                        == Some(e.piece_ref.as_str());
+                if ours {
+                    return Ok(Some(Booked {
+                        ledger_id: en.id.to_string(),
+                    }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn push_document(
+        &self,
+        _dossier: &DossierConfig,
+        document: &DocumentToPush,
+    ) -> Result<Booked, SinkError> {
+        let f = &document.file;
+        let (url, what) = if document.category == Category::ExpenseReport {
+            (
+                format!(
+                    "{}/api/v1/accounting-folders/{}/expense-bills",
+                    self.docs, self.dossier_id
+                ),
+                "expense report",
+            )
+        } else {
+            (
+                format!(
+                    "{}/api/accounting-documents/accounting-folders/{}/Documents/",
+                    self.docs, self.dossier_id
+                ),
+                "document",
+            )
+        };
+        let a = self
+            .core
+            .send(|http| {
+                let form = if document.category == Category::ExpenseReport {
+                    Form::new()
+                        .part("File", file_part(f))
+                        .text("BeneficiaryFullName", document.sender.clone())
+                        .text("FileNameWithExtension", f.file_name.clone())
+                        .text("DocumentReference", document.external_id.clone())
+                } else {
+                    Form::new()
+                        .text("TypeScan", type_scan(document.category))
+                        .text("FileSource", "Api")
+                        .part("Document", file_part(f))
+                        .text("DocRef", document.external_id.clone())
+                        .text("SourceId", document.external_id.clone())
+                        .text("WithoutWorkflow", "false")
+                        .text("DocumentName", f.file_name.clone())
+                };
+                http.post(&url).multipart(form)
+            })
+            .await?;
+        let v: Value = self.ok_json(a, &format!("{what} {}", f.file_name))?;
+        let id = id_of(&v).ok_or_else(|| {
+            SinkError::retryable(format!(
+                "Inqom accepted the {what} without returning its id"
+            ))
+        })?;
+        Ok(Booked {
+            ledger_id: id.to_string(),
+        })
+    }
+
+    async fn find_document(
+        &self,
+        _dossier: &DossierConfig,
+        document: &DocumentToPush,
+    ) -> Result<Option<Booked>, SinkError> {
+        Ok(self
+            .documents()
+            .await?
+            .into_iter()
+            .find(|d| {
+                d.doc_ref.as_deref() == Some(document.external_id.as_str())
+                    || d.source_id.as_deref() == Some(document.external_id.as_str())
+            })
+            .map(|d| Booked {
+                ledger_id: d.id.to_string(),
+            }))
+    }
+
+    async fn test_connection(&self, dossier: &DossierConfig) -> Result<(), SinkError> {
+        let journals = self.journal_ids().await?;
+        let mut missing = Vec::new();
+        for j in [
+            &dossier.journals.sales,
+            &dossier.journals.credit_notes,
+            &dossier.journals.purchases,
+        ] {
+            if !journals.contains_key(&j.code.to_ascii_uppercase()) && !missing.contains(&j.code) {
+                missing.push(j.code.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(SinkError::permanent(
+                format!("journals missing in Inqom: {}", missing.join(", ")),
+                format!(
+                    "create the journal{} {} in Inqom or change the dossier's journal codes",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

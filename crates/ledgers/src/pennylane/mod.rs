@@ -1,0 +1,26 @@
+//! Pennylane Company API v2 (research notes §2): bearer token (a company API token, or OAuth 2.0
+//! refreshed on a 401), journal and ledger-account ids resolved from their numbers and created
+//! when missing, third parties matched before any is created, `POST /ledger_entries` with string
+//! amounts and `piece_number`, the PDF uploaded to `/file_attachments` then referenced by
+//! `file_attachment_id`. 25 requests per 5 s per token; `retry-after` and `ratelimit-*` honoured.
+//!
+//! - `config`: the sink's settings and how it authenticates;
+//! - `section`: `[dossier.ledger] kind = "pennylane"`, its validation and `connect`;
+//! - `wire`: request bodies and answers;
+//! - `errors`: Pennylane's error answers as messages and actions;
+//! - `api`: the sink and its calls (paginated lists, journals, accounts, uploads);
+//! - `accounts`: a third party's ledger account, matched or created;
+//! - `sink`: the `LedgerSink` implementation.
+
+mod accounts;
+mod api;
+mod config;
+mod errors;
+pub mod section;
+mod sink;
+mod wire;
+
+pub use api::PennylaneSink;
+pub use config::{PennylaneAuth, PennylaneConfig};
+pub use errors::pennylane_message;
+pub use wire::entry_body;
