@@ -8,68 +8,17 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use thiserror::Error;
 
 mod description;
+mod format;
 
 pub use description::{describe, description_name};
+pub use format::{COLUMNS, Charset, FecFile, FecOptions, FecSummary, Separator};
 
 use crate::entry::LedgerEntry;
 use crate::mapping::clean;
 use crate::money::{format_comma, format_dot};
-
-/// The 18 column names, in order (BIC/IS regime).
-pub const COLUMNS: [&str; 18] = [
-    "JournalCode",
-    "JournalLib",
-    "EcritureNum",
-    "EcritureDate",
-    "CompteNum",
-    "CompteLib",
-    "CompAuxNum",
-    "CompAuxLib",
-    "PieceRef",
-    "PieceDate",
-    "EcritureLib",
-    "Debit",
-    "Credit",
-    "EcritureLet",
-    "DateLet",
-    "ValidDate",
-    "Montantdevise",
-    "Idevise",
-];
-
-/// The field separator: the text allows any single unambiguous one; tab and `|` are the usual.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Separator {
-    Tab,
-    Pipe,
-}
-
-/// Character set of the file: the text names ASCII, ISO 8859-15 and EBCDIC; the DGFiP's test tool
-/// also reads UTF-8.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charset {
-    Utf8,
-    Iso8859_15,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FecOptions {
-    pub separator: Separator,
-    pub charset: Charset,
-}
-
-impl Default for FecOptions {
-    fn default() -> Self {
-        FecOptions {
-            separator: Separator::Tab,
-            charset: Charset::Utf8,
-        }
-    }
-}
 
 /// An entry as booked: its EcritureNum and ValidDate are fixed once, when it is booked, and
 /// never change afterwards (art. A47 A-1 LPF: a validated entry is intangible).
@@ -107,25 +56,6 @@ impl Numbering {
         *last += 1;
         *last
     }
-}
-
-/// A written FEC file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FecFile {
-    pub name: String,
-    pub bytes: Vec<u8>,
-    pub summary: FecSummary,
-}
-
-/// What a FEC holds: counts and totals, for its description file.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FecSummary {
-    pub entries: usize,
-    pub lines: usize,
-    pub total_debit: Decimal,
-    pub total_credit: Decimal,
-    /// Entries per journal code.
-    pub journals: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

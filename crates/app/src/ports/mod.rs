@@ -23,7 +23,7 @@ pub use sink::{
     Attachment, Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError, SinkErrorKind,
 };
 pub use source::{
-    ConnectionReport, DocRef, DocRefKind, PdfFile, PullMode, PullStats, PullWindow, Pulled,
-    SourceApi, SourceError,
+    ConnectionReport, DocRef, DocRefKind, MissingScope, PdfFile, ProblemFate, ProblemSubject,
+    PullMode, PullProblem, PullStats, PullWarning, PullWindow, Pulled, SourceApi, SourceError,
 };
 pub use store::{Record, RecordStore, StoreError};

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use chrono::NaiveDate;
-use domain::{SourceDocument, SourceJournalLine};
+use domain::{SourceDocument, SourceJournalLine, SourceRef};
 use serde::{Deserialize, Serialize};
 
 /// An inclusive range of document dates.
@@ -60,7 +60,116 @@ pub struct Pulled {
     pub documents: Vec<SourceDocument>,
     /// Sales-journal lines dated in the window (mode `Journal` only; empty otherwise).
     pub journal: Vec<SourceJournalLine>,
+    /// What the source answered that could not be used (a document, a journal line, a
+    /// reference item), each with its fate, reason and action: the rest of the pull goes on.
+    #[serde(default)]
+    pub problems: Vec<PullProblem>,
+    /// Things worth a person's attention that cost no document (a scope missing for an
+    /// optional call, a value rounded, a listing that stopped early).
+    #[serde(default)]
+    pub warnings: Vec<PullWarning>,
     pub stats: PullStats,
+}
+
+/// What becomes of something the source sent that could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemFate {
+    /// Not booked until it is fixed at the source (or a person acts): read again every run.
+    Held,
+    /// Not booked, and nothing is lost by it.
+    Skipped,
+}
+
+/// What a problem is about, by its id at the source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "object", rename_all = "snake_case")]
+pub enum ProblemSubject {
+    /// An invoice or credit note. `number` and `date` when the source told them.
+    Document {
+        source: SourceRef,
+        number: Option<String>,
+        date: Option<NaiveDate>,
+    },
+    /// A journal line that belongs to no document the pull could name.
+    JournalLine {
+        /// The source system ("sellsy").
+        source: String,
+        id: String,
+        date: Option<NaiveDate>,
+    },
+    /// An item of reference data (an accounting code, a tax, the accounting settings, a
+    /// listing): never booked itself; the documents that need it are held on their own.
+    Reference {
+        source: String,
+        what: String,
+        id: Option<String>,
+    },
+}
+
+impl ProblemSubject {
+    /// The record key: the document key for a document (`sellsy:sales_invoice:4711`),
+    /// `sellsy:journal_line:<id>` for a journal line, `sellsy:reference:<what>:<id>`.
+    pub fn key(&self) -> String {
+        match self {
+            ProblemSubject::Document { source, .. } => source.key(),
+            ProblemSubject::JournalLine { source, id, .. } => format!("{source}:journal_line:{id}"),
+            ProblemSubject::Reference { source, what, id } => format!(
+                "{source}:reference:{}:{}",
+                what.replace(' ', "_"),
+                id.as_deref().unwrap_or("-")
+            ),
+        }
+    }
+
+    /// How a person knows it: "invoice FACT-2026-00042 (Sellsy id 4711)".
+    pub fn label(&self) -> String {
+        match self {
+            ProblemSubject::Document { source, number, .. } => {
+                let kind = source.kind.as_str().replace('_', " ");
+                let kind = kind.strip_prefix("sales ").unwrap_or(&kind).to_string();
+                match number {
+                    Some(n) => format!("{kind} {n} (Sellsy id {})", source.source_id),
+                    None => format!("{kind} with Sellsy id {}", source.source_id),
+                }
+            }
+            ProblemSubject::JournalLine { id, .. } => format!("sales-journal line {id}"),
+            ProblemSubject::Reference { what, id, .. } => match id {
+                Some(id) => format!("{what} {id}"),
+                None => what.clone(),
+            },
+        }
+    }
+
+    /// The date it is booked at, when known (documents before the dossier's start are ignored).
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            ProblemSubject::Document { date, .. } | ProblemSubject::JournalLine { date, .. } => {
+                *date
+            }
+            ProblemSubject::Reference { .. } => None,
+        }
+    }
+}
+
+/// Something the source sent that could not be decoded or mapped, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullProblem {
+    pub subject: ProblemSubject,
+    pub fate: ProblemFate,
+    /// What is wrong, in words a person can check at the source.
+    pub reason: String,
+    /// What to do about it.
+    pub action: String,
+}
+
+/// A warning of the pull that concerns no document on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullWarning {
+    /// What it is about ("GET /quotas", "invoice 4711").
+    pub subject: String,
+    pub message: String,
+    pub action: String,
 }
 
 /// A downloaded PDF, checked to be one.
@@ -85,11 +194,24 @@ impl std::fmt::Debug for PdfFile {
 pub struct ConnectionReport {
     /// Scopes the pipeline needs that the API client was refused (HTTP 403).
     pub missing_scopes: Vec<String>,
+    /// For each missing scope, what it disables (same order as `missing_scopes`).
+    #[serde(default)]
+    pub disabled: Vec<MissingScope>,
     /// Quota limits read from the source (per second, minute, day), when it tells.
     pub limit_per_second: Option<u64>,
     pub limit_per_minute: Option<u64>,
     pub limit_per_day: Option<u64>,
     pub used_today: Option<u64>,
+}
+
+/// A scope the API client lacks and what the pipeline cannot do without it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingScope {
+    pub scope: String,
+    /// What it disables, in words ("GET /quotas: the default quotas are used").
+    pub disables: String,
+    /// Whether a pull fails without it (`false`: the pull goes on, degraded).
+    pub blocks_pull: bool,
 }
 
 impl ConnectionReport {

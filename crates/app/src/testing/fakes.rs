@@ -100,8 +100,7 @@ impl SourceApi for FakeSource {
                 .filter(|d| window.contains(d.date))
                 .cloned()
                 .collect(),
-            journal: Vec::new(),
-            stats: Default::default(),
+            ..Default::default()
         })
     }
 

@@ -1,6 +1,10 @@
 //! Pull: bring a dossier's documents of a date window into the store and hand new ones to the
 //! mapper. Re-running it over an unchanged source changes nothing; a document modified after it
 //! was booked is held with a warning and the ledger is left alone.
+//!
+//! What the source could not read or use (`Pulled::problems`) is recorded like a document, held
+//! or skipped with its reason and action, so that `status` counts it and the log explains it;
+//! the run completes ("completed, N held") and the other documents go on.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +18,8 @@ use crate::ports::{
     Record, RecordStore, Severity, SourceApi, StoreError,
 };
 
+mod problems;
+
 /// What one pull did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PullReport {
@@ -26,14 +32,26 @@ pub struct PullReport {
     pub modified_after_copy: u64,
     /// Documents found stuck in a step and handed to it again.
     pub requeued: u64,
+    /// Documents and journal lines the source sent that could not be read or used: held
+    /// until fixed at the source (reason and action on their records).
+    pub held: u64,
+    /// Same, skipped for good (nothing is lost by it).
+    pub skipped: u64,
 }
 
 impl PullReport {
     fn counts(&self) -> String {
-        format!(
+        let mut s = format!(
             "{} new, {} changed before booking, {} unchanged, {} modified after booking",
             self.new, self.changed, self.unchanged, self.modified_after_copy
-        )
+        );
+        if self.held + self.skipped > 0 {
+            s.push_str(&format!(
+                "; {} held and {} skipped as the source sent them",
+                self.held, self.skipped
+            ));
+        }
+        s
     }
 }
 
@@ -83,10 +101,17 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                     .await);
             }
         };
-        let report = self
+        let mut report = self
             .take_in(cfg, pulled.documents, pulled.journal, run)
             .await?;
-        let summary = if report.new == 0 && report.changed == 0 && report.modified_after_copy == 0 {
+        self.take_problems(cfg, &pulled.problems, &mut report, run)
+            .await?;
+        self.log_warnings(cfg, &pulled.warnings, run).await;
+        let quiet = report.new == 0
+            && report.changed == 0
+            && report.modified_after_copy == 0
+            && report.held + report.skipped == 0;
+        let summary = if quiet {
             format!(
                 "no change: {} documents from {} to {} are already known",
                 report.pulled, window.from, window.to
@@ -227,7 +252,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         summary: String,
         run: Option<&str>,
     ) {
-        let held = report.modified_after_copy > 0;
+        let held = report.modified_after_copy > 0 || report.held > 0;
         self.event(
             &cfg.id,
             object,
@@ -239,7 +264,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             },
             summary,
             if held {
-                "see the warnings on the modified documents"
+                "see the warnings on the held documents (passerelle log <dossier> --severity warning)"
             } else {
                 "no action needed"
             },

@@ -218,6 +218,11 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                     pdf,
                 }))
             }
+            // Never mapped, so never in the outbox; a record that says otherwise is corrupt.
+            Content::Unread(_) => Err(PipelineError::Permanent(format!(
+                "{}: in the outbox but never read from the source",
+                c.key
+            ))),
             Content::Collected(file) => {
                 let bytes = self.blobs.get(&file.blob_key).await?.ok_or_else(|| {
                     PipelineError::Retryable(format!("file {} not readable yet", file.blob_key))

@@ -136,6 +136,9 @@ pub enum Content {
     },
     /// A file collected by mail.
     Collected(CollectedFile),
+    /// Something a pull could not read or use (a document, a journal line without a
+    /// document): held or skipped with the reason and action recorded on the record.
+    Unread(crate::ports::ProblemSubject),
 }
 
 /// The outbox part of a document: who is pushing it, until when.
@@ -185,6 +188,7 @@ impl DocumentRecord {
         match &self.content {
             Content::Source { document, .. } => document.number.clone(),
             Content::Collected(file) => file.file_name.clone(),
+            Content::Unread(subject) => subject.label(),
         }
     }
 }

@@ -1,101 +1,23 @@
 //! `passerelle sync <dossier>`: pull from Sellsy, map, push to the dossier's ledger; with
-//! `--dry-run`, everything in memory and the entries that would be booked printed.
+//! `--dry-run`, everything in memory and every pulled document listed with its fate.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
 use app::ports::{
-    BlobStore, Booked, Clock, DocumentToPush, EntryToPush, IntegrationLog, LedgerSink, PullWindow,
-    Queue, RecordStore, Severity, SinkError, SystemClock,
+    BlobStore, Clock, IntegrationLog, PullWindow, Queue, RecordStore, Severity, SystemClock,
 };
+use app::usecases::Pipeline;
+use app::usecases::dry_run::{Fate, dry_run};
 use app::usecases::records::RunRecord;
-use app::usecases::worker::Dossiers;
-use app::usecases::{Pipeline, Settings};
 use domain::config::DossierConfig;
 use local::InProcessQueue;
 use serde_json::json;
-use tokio::sync::Mutex;
 
 use crate::context::{self, drain, one_shot};
 use crate::print::{print_warnings, states};
-
-/// A ledger that books nothing and remembers what it was given (dry run).
-#[derive(Default)]
-struct Recorder {
-    entries: Mutex<Vec<EntryToPush>>,
-}
-
-impl LedgerSink for Recorder {
-    fn name(&self) -> &str {
-        "dry-run"
-    }
-    async fn push_entries(
-        &self,
-        _: &DossierConfig,
-        e: &[EntryToPush],
-    ) -> Vec<Result<Booked, SinkError>> {
-        let mut entries = self.entries.lock().await;
-        e.iter()
-            .map(|x| {
-                entries.push(x.clone());
-                Ok(Booked {
-                    ledger_id: format!("dry-run-{}", entries.len()),
-                })
-            })
-            .collect()
-    }
-    async fn find_entry(
-        &self,
-        _: &DossierConfig,
-        _: &EntryToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        Ok(None)
-    }
-    async fn push_document(
-        &self,
-        _: &DossierConfig,
-        _: &DocumentToPush,
-    ) -> Result<Booked, SinkError> {
-        Ok(Booked {
-            ledger_id: "dry-run".into(),
-        })
-    }
-    async fn find_document(
-        &self,
-        _: &DossierConfig,
-        _: &DocumentToPush,
-    ) -> Result<Option<Booked>, SinkError> {
-        Ok(None)
-    }
-    async fn test_connection(&self, _: &DossierConfig) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-/// One dossier with the dry-run ledger.
-struct OneDry<'a> {
-    cfg: &'a DossierConfig,
-    source: &'a sellsy::SellsyClient,
-    sink: &'a Recorder,
-}
-
-impl<'a> Dossiers for OneDry<'a> {
-    type Source = &'a sellsy::SellsyClient;
-    type Sink = &'a Recorder;
-    fn config(&self, id: &str) -> Option<&DossierConfig> {
-        (id == self.cfg.id).then_some(self.cfg)
-    }
-    fn source(&self, id: &str) -> Option<&Self::Source> {
-        (id == self.cfg.id).then_some(&self.source)
-    }
-    fn sink(&self, id: &str) -> Option<&Self::Sink> {
-        (id == self.cfg.id).then_some(&self.sink)
-    }
-}
 
 fn window(
     cfg: &DossierConfig,
@@ -124,7 +46,7 @@ pub async fn run(
     let window = window(&cfg, from, to);
     let run_id = format!("cli-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
     if dry_run {
-        return dry(&loaded, &cfg, window, &run_id, json_out).await;
+        return dry(&loaded, &cfg, window, json_out).await;
     }
     let data = context::data_dir(&loaded)?;
     let files = Arc::new(data.files);
@@ -145,12 +67,13 @@ pub async fn run(
     summary(&pipeline, &cfg, &run, json_out).await
 }
 
-/// Everything in memory: nothing is written to the data directory or the ledger.
+/// Everything in memory: nothing is written to the data directory or the ledger. Every pulled
+/// document is listed with its fate (`app::usecases::dry_run`): would be booked (with the
+/// entry), held or skipped (reason and action).
 async fn dry(
     loaded: &wiring::Config,
     cfg: &DossierConfig,
     window: PullWindow,
-    run_id: &str,
     json_out: bool,
 ) -> Result<ExitCode> {
     let dossier = cfg.id.as_str();
@@ -162,46 +85,35 @@ async fn dry(
         .sources
         .get(dossier)
         .with_context(|| format!("dossier {dossier} has no [dossier.sellsy] section"))?;
-    let (store, mblobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
-    let pipeline = Pipeline::new(&store, &mblobs, &queue, SystemClock).with_settings(Settings {
-        retry_delay: Duration::from_millis(300),
-        ..Settings::default()
-    });
-    let recorder = Recorder::default();
-    let one = OneDry {
-        cfg,
-        source,
-        sink: &recorder,
-    };
-    let run = pipeline
-        .start_run(cfg, source, window, run_id, "cli dry run")
-        .await?;
-    drain(&pipeline, &one, run.new, json_out).await?;
-    let entries = recorder.entries.lock().await;
+    let result = dry_run(cfg, source, window).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let found = result?;
     if json_out {
-        let list: Vec<_> = entries
-            .iter()
-            .map(|e| json!({"external_id": e.external_id, "entry": e.entry}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"dry_run": true, "pulled": run.pulled, "entries": list})
-            )?
-        );
-    } else {
-        println!(
-            "Dry run for {dossier}, {} to {}: {} documents pulled, {} entries would be booked (nothing written).",
-            window.from,
-            window.to,
-            run.pulled,
-            entries.len()
-        );
-        for e in entries.iter() {
-            print_entry(&e.entry);
+        println!("{}", serde_json::to_string_pretty(&found)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Dry run for {dossier}, {} to {}: {} pulled, {} would be booked, {} held, {} skipped (nothing written).",
+        window.from, window.to, found.pulled, found.would_be_booked, found.held, found.skipped
+    );
+    for d in &found.documents {
+        let name = d.number.as_deref().unwrap_or(&d.key);
+        match &d.fate {
+            Fate::WouldBeBooked { entry } => print_entry(entry),
+            Fate::Held { reason, action } => {
+                println!("HELD    {name}: {reason}\n        action: {action}")
+            }
+            Fate::Skipped { reason, action } => {
+                println!("SKIPPED {name}: {reason}\n        action: {action}")
+            }
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    for w in &found.warnings {
+        println!(
+            "WARNING {}: {}\n        action: {}",
+            w.subject, w.message, w.action
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

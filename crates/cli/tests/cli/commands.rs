@@ -65,7 +65,25 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
     assert!(out.status.success());
     let dry = json(&out);
     assert_eq!(dry["dry_run"], true);
-    let entries = dry["entries"].as_array().unwrap();
+    let documents = dry["documents"].as_array().unwrap();
+    assert_eq!(documents.len() as u64, dry["pulled"].as_u64().unwrap());
+    for d in documents {
+        match d["fate"].as_str().unwrap() {
+            "would_be_booked" => {}
+            "held" | "skipped" => {
+                assert!(d["reason"].is_string() && d["action"].is_string(), "{d}")
+            }
+            other => panic!("unknown fate {other}: {d}"),
+        }
+    }
+    let entries: Vec<&serde_json::Value> = documents
+        .iter()
+        .filter(|d| d["fate"] == "would_be_booked")
+        .collect();
+    assert_eq!(
+        entries.len() as u64,
+        dry["would_be_booked"].as_u64().unwrap()
+    );
     assert!(entries.len() > 30, "{}", entries.len());
     assert!(entries[0]["entry"]["lines"].as_array().unwrap().len() >= 2);
     assert!(

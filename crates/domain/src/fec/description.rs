@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::{COLUMNS, Charset, FecFile, FecOptions, Separator};
+use super::format::{COLUMNS, Charset, FecFile, FecOptions, Separator};
 use crate::money::format_comma;
 
 /// What each column holds in this file.

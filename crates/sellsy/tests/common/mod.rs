@@ -1,5 +1,10 @@
 //! Shared helpers: a simulator on 127.0.0.1 (free port) and a client pointed at it.
 
+pub mod contract;
+pub mod mock;
+pub mod specgen;
+pub mod world;
+
 use std::time::Duration;
 
 use app::ports::Secret;

@@ -266,8 +266,10 @@ async fn fixture_error_bodies_served_by_a_mock_become_typed_errors() {
             ))
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/quotas"))
+        // The invoice search ends the pull when refused (the reference calls before it are
+        // unmatched here: 404, which only degrades them).
+        Mock::given(method("POST"))
+            .and(path("/v2/invoices/search"))
             .respond_with(ResponseTemplate::new(status).set_body_json(load(fixture)))
             .mount(&server)
             .await;

@@ -3,8 +3,10 @@
 //! binary (tests/auth_logs.rs): a thread's tracing subscriber misses events while other tests
 //! of the same process register the connector's callsites concurrently.
 
+mod answers_spec_allows;
 #[path = "../common/mod.rs"]
 mod common;
+mod contract_spec;
 mod faults_errors;
 mod pull_sim;
 mod spec_conformance;

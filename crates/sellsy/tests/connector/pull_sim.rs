@@ -25,6 +25,9 @@ async fn pull_returns_each_finalized_document_of_the_window_exactly_once() {
         to: d("2026-02-28"),
     };
     let pulled = c.pull(window, PullMode::Documents).await.unwrap();
+    // The simulator's documents are complete and coherent: nothing is held, nothing to warn.
+    assert_eq!(pulled.problems, vec![]);
+    assert_eq!(pulled.warnings, vec![]);
 
     let expect = |k: Kind| -> BTreeMap<u64, simulators::sellsy::DocSummary> {
         sim.documents(k)

@@ -53,6 +53,7 @@ pub async fn collect(
                         .unwrap_or_default();
                 }
                 Content::Collected(_) => files_filed += 1,
+                Content::Unread(_) => {}
             }
         }
     }

@@ -1,0 +1,125 @@
+//! `test-connection`: the credentials, every scope the pipeline uses (one cheap call each; a
+//! 403 means the scope is missing) with what its absence disables, and the account's quotas.
+
+use app::ports::{ConnectionReport, MissingScope};
+use serde_json::json;
+
+use super::findings::ends_the_pull;
+use crate::client::{Call, SellsyClient};
+use crate::error::SellsyError;
+use crate::wire;
+
+/// Each scope the connector uses, what it disables when missing, and whether a pull fails
+/// without it.
+pub const SCOPES: &[(&str, &str, bool)] = &[
+    (
+        "accounts.read",
+        "GET /quotas: the account's real quotas are not read; passerelle paces itself on its default quotas (5 requests/s, 150/min)",
+        false,
+    ),
+    (
+        "invoices.read",
+        "invoices (and the invoice a credit note cancels) cannot be read: every pull fails",
+        true,
+    ),
+    (
+        "credit-notes.read",
+        "credit notes cannot be read: every pull fails",
+        true,
+    ),
+    (
+        "companies.read",
+        "customer companies are not embedded in documents: their auxiliary code, SIREN and VAT number are not read (passerelle derives an auxiliary code from the name)",
+        false,
+    ),
+    (
+        "individuals.read",
+        "individual customers are not embedded in documents: their auxiliary code is not read (passerelle derives one from the name)",
+        false,
+    ),
+    (
+        "accounting-codes.read",
+        "the chart of accounts cannot be read: documents whose rows name an accounting code are held",
+        false,
+    ),
+    (
+        "taxes.read",
+        "VAT rates per tax are not read: rows that give no rate of their own count as 0 % when rounding gaps are checked",
+        false,
+    ),
+    (
+        "accounting-settings.read",
+        "the accounting settings are not read (nothing is booked from them)",
+        false,
+    ),
+    (
+        "accounting-entry.read",
+        "the sales journal cannot be read: every pull of a dossier in mode \"journal\" fails",
+        true,
+    ),
+];
+
+fn probe(scope: &str) -> Call {
+    let filters = || json!({ "filters": {} });
+    match scope {
+        "invoices.read" => Call::post("/invoices/search", "invoices.read", filters()).q("limit", 1),
+        "credit-notes.read" => {
+            Call::post("/credit-notes/search", "credit-notes.read", filters()).q("limit", 1)
+        }
+        "companies.read" => Call::get("/companies", "companies.read").q("limit", 1),
+        "individuals.read" => Call::get("/individuals", "individuals.read").q("limit", 1),
+        "accounting-codes.read" => {
+            Call::get("/accounting-codes", "accounting-codes.read").q("limit", 1)
+        }
+        "taxes.read" => Call::get("/taxes", "taxes.read").q("limit", 1),
+        "accounting-settings.read" => {
+            Call::get("/settings/accounting-charts", "accounting-settings.read")
+        }
+        "accounting-entry.read" => Call::post(
+            "/accounting-journal/sells/search",
+            "accounting-entry.read",
+            filters(),
+        )
+        .q("limit", 1),
+        _ => Call::get("/quotas", "accounts.read"),
+    }
+}
+
+impl SellsyClient {
+    /// Checks the credentials and each scope, and reads `GET /quotas`. A missing scope is
+    /// listed with what it disables, never an error; an answer that is not a refusal (a 400,
+    /// an unreadable body) says nothing about the scope and is only logged.
+    pub async fn check_connection(&self) -> Result<ConnectionReport, SellsyError> {
+        let mut report = ConnectionReport::default();
+        for (scope, disables, blocks_pull) in SCOPES {
+            let outcome = if *scope == "accounts.read" {
+                self.call_json::<wire::Quotas>(probe(scope)).await.map(|q| {
+                    report.limit_per_second = q.api_rate_seconds.as_ref().and_then(|r| r.limit);
+                    report.limit_per_minute = q.api_rate_minutes.as_ref().and_then(|r| r.limit);
+                    report.limit_per_day = q.api_rate_days.as_ref().and_then(|r| r.limit);
+                    report.used_today = q.api_rate_days.as_ref().and_then(|r| r.used);
+                    self.inner
+                        .pacer
+                        .set_limits(report.limit_per_second, report.limit_per_minute);
+                })
+            } else {
+                self.call(probe(scope)).await.map(|_| ())
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(SellsyError::Forbidden { .. }) => {
+                    report.missing_scopes.push(scope.to_string());
+                    report.disabled.push(MissingScope {
+                        scope: scope.to_string(),
+                        disables: disables.to_string(),
+                        blocks_pull: *blocks_pull,
+                    });
+                }
+                Err(e) if ends_the_pull(&e) => return Err(e),
+                Err(e) => tracing::warn!(scope, error = %e, "sellsy: scope probe inconclusive"),
+            }
+        }
+        tracing::info!(missing_scopes = ?report.missing_scopes, "sellsy: connection checked");
+        Ok(report)
+    }
+}
