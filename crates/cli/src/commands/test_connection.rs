@@ -1,5 +1,7 @@
 //! `passerelle test-connection <dossier>`: the source's credentials, scopes and quotas, and the
-//! ledger's check. Exit 0 when every check passed, 1 otherwise (each failed line says what to do).
+//! ledger's check, and one line per missing Sellsy scope with what its absence disables. Exit 0
+//! when nothing failed (a scope whose absence only degrades the pull is a warning), 1 otherwise;
+//! each line that is not ok says what to do.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,10 +12,45 @@ use app::ports::{LedgerSink, SourceApi};
 use serde_json::json;
 
 use crate::context;
-use crate::print::{GREEN, RED, paint};
+use crate::print::{GREEN, RED, YELLOW, paint};
 
-/// One line of the report: (check, ok, detail, action).
-type Check = (String, bool, String, String);
+/// How one check ended: a warning (a scope whose absence only degrades the pull) does not fail
+/// the command; a failure does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Ok,
+    Warning,
+    Failed,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Warning => "warning",
+            Verdict::Failed => "error",
+        }
+    }
+}
+
+/// One line of the report.
+struct Check {
+    check: String,
+    verdict: Verdict,
+    detail: String,
+    action: String,
+}
+
+impl Check {
+    fn new(check: impl Into<String>, verdict: Verdict, detail: String, action: String) -> Self {
+        Check {
+            check: check.into(),
+            verdict,
+            detail,
+            action,
+        }
+    }
+}
 
 pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCode> {
     let loaded = match context::load(config) {
@@ -28,13 +65,10 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
         .iter()
         .filter(|u| u.dossier == dossier)
         .map(|u| {
-            (
-                u.section
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or("connection")
-                    .to_string(),
-                false,
+            let section = u.section.rsplit('.').next().unwrap_or("connection");
+            Check::new(
+                section,
+                Verdict::Failed,
                 u.problem.clone(),
                 u.action.clone(),
             )
@@ -42,33 +76,33 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
         .collect();
     match dossiers.sources.get(dossier) {
         None if loaded.sellsy.contains_key(dossier) => {}
-        None => checks.push((
-            "Sellsy".into(),
-            false,
+        None => checks.push(Check::new(
+            "Sellsy",
+            Verdict::Failed,
             "no [dossier.sellsy] section".into(),
             "add client_id and client_secret_env to [dossier.sellsy] (see infra/dossiers.example.toml)".into(),
         )),
-        Some(source) => checks.push(source_check(source.test_connection().await)),
+        Some(source) => checks.extend(source_checks(source.test_connection().await)),
     }
     if let Some(sink) = dossiers.sinks.get(dossier) {
-        match sink.test_connection(&cfg).await {
-            Ok(()) => checks.push((
-                sink.name().to_string(),
-                true,
+        checks.push(match sink.test_connection(&cfg).await {
+            Ok(()) => Check::new(
+                sink.name(),
+                Verdict::Ok,
                 "reachable, journals found".into(),
                 String::new(),
-            )),
-            Err(e) => checks.push((
-                sink.name().to_string(),
-                false,
+            ),
+            Err(e) => Check::new(
+                sink.name(),
+                Verdict::Failed,
                 e.message.clone(),
                 e.action.clone(),
-            )),
-        }
+            ),
+        });
     } else if checks.is_empty() {
         bail!("the dossier has no ledger");
     }
-    let ok = checks.iter().all(|c| c.1);
+    let ok = checks.iter().all(|c| c.verdict != Verdict::Failed);
     print(dossier, ok, &checks, json_out)?;
     Ok(if ok {
         ExitCode::SUCCESS
@@ -77,42 +111,74 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
     })
 }
 
-fn source_check(result: Result<app::ports::ConnectionReport, app::ports::SourceError>) -> Check {
-    match result {
-        Ok(r) => {
-            let quota = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-            let detail = format!(
-                "credentials accepted; quotas {}/s, {}/min, {}/day ({} used today)",
-                quota(r.limit_per_second),
-                quota(r.limit_per_minute),
-                quota(r.limit_per_day),
-                quota(r.used_today)
-            );
-            if r.is_ok() {
-                ("Sellsy".into(), true, detail, String::new())
-            } else {
-                (
-                    "Sellsy scopes".into(),
-                    false,
-                    format!("{detail}; missing scopes: {}", r.missing_scopes.join(", ")),
-                    "grant these scopes to the API client in Sellsy (Settings → API → your client)".into(),
-                )
-            }
+/// The credentials and quotas, then one line per missing scope with what its absence disables:
+/// a failure when the pull cannot run without it, a warning when it only degrades.
+fn source_checks(
+    result: Result<app::ports::ConnectionReport, app::ports::SourceError>,
+) -> Vec<Check> {
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![Check::new(
+                "Sellsy",
+                Verdict::Failed,
+                e.to_string(),
+                "check client_id and the secret in the environment variable client_secret_env names; a 'Personal' API client is needed".into(),
+            )];
         }
-        Err(e) => (
-            "Sellsy".into(),
-            false,
-            e.to_string(),
-            "check client_id and the secret in the environment variable client_secret_env names; a 'Personal' API client is needed".into(),
-        ),
+    };
+    let quota = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+    let detail = format!(
+        "credentials accepted; quotas {}/s, {}/min, {}/day ({} used today)",
+        quota(r.limit_per_second),
+        quota(r.limit_per_minute),
+        quota(r.limit_per_day),
+        quota(r.used_today)
+    );
+    let mut checks = vec![Check::new("Sellsy", Verdict::Ok, detail, String::new())];
+    for missing in &r.disabled {
+        let verdict = if missing.blocks_pull {
+            Verdict::Failed
+        } else {
+            Verdict::Warning
+        };
+        checks.push(Check::new(
+            format!("scope {}", missing.scope),
+            verdict,
+            format!("missing: {}", missing.disables),
+            format!(
+                "grant the scope {} to the API client in Sellsy (Settings → API → your client)",
+                missing.scope
+            ),
+        ));
     }
+    // A source that names a missing scope without saying what it disables still fails it.
+    for scope in &r.missing_scopes {
+        if !r.disabled.iter().any(|d| &d.scope == scope) {
+            checks.push(Check::new(
+                format!("scope {scope}"),
+                Verdict::Failed,
+                "missing".into(),
+                format!("grant the scope {scope} to the API client in Sellsy (Settings → API → your client)"),
+            ));
+        }
+    }
+    checks
 }
 
 fn print(dossier: &str, ok: bool, checks: &[Check], json_out: bool) -> Result<()> {
     if json_out {
         let list: Vec<_> = checks
             .iter()
-            .map(|(check, ok, detail, action)| json!({"check": check, "ok": ok, "detail": detail, "action": action}))
+            .map(|c| {
+                json!({
+                    "check": c.check,
+                    "ok": c.verdict != Verdict::Failed,
+                    "severity": c.verdict.as_str(),
+                    "detail": c.detail,
+                    "action": c.action,
+                })
+            })
             .collect();
         println!(
             "{}",
@@ -120,15 +186,15 @@ fn print(dossier: &str, ok: bool, checks: &[Check], json_out: bool) -> Result<()
         );
         return Ok(());
     }
-    for (check, ok, detail, action) in checks {
-        let verdict = if *ok {
-            paint(&format!("{:<6}", "ok"), GREEN)
-        } else {
-            paint(&format!("{:<6}", "FAILED"), RED)
+    for c in checks {
+        let verdict = match c.verdict {
+            Verdict::Ok => paint(&format!("{:<7}", "ok"), GREEN),
+            Verdict::Warning => paint(&format!("{:<7}", "WARNING"), YELLOW),
+            Verdict::Failed => paint(&format!("{:<7}", "FAILED"), RED),
         };
-        println!("{check:<14} {verdict} {detail}");
-        if !action.is_empty() {
-            println!("{:<21}→ {action}", "");
+        println!("{:<27} {verdict} {}", c.check, c.detail);
+        if !c.action.is_empty() {
+            println!("{:<35}→ {}", "", c.action);
         }
     }
     Ok(())

@@ -166,6 +166,63 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
     sim.stop().await;
 }
 
+/// Issue 13: every missing scope is listed with what it disables; a scope the pull can do
+/// without is a warning (exit 0), one it cannot is a failure (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_lists_each_missing_scope_with_what_it_disables() {
+    let sim = small_sim(3, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sim);
+    let secret = sim.client_secret();
+    let granted = |without: &[&str]| -> Vec<&str> {
+        simulators::sellsy::ALL_SCOPES
+            .iter()
+            .copied()
+            .filter(|s| !without.contains(s))
+            .collect()
+    };
+    let check = |args: &'static [&'static str]| {
+        let mut c = with_config(args, &cfg, &secret);
+        tokio::task::spawn_blocking(move || run(&mut c))
+    };
+
+    sim.set_scopes(&granted(&["accounts.read", "companies.read"]));
+    let out = check(&["test-connection", "acme", "--json"]).await.unwrap();
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let checks = report["checks"].as_array().unwrap();
+    for scope in ["accounts.read", "companies.read"] {
+        let line = checks
+            .iter()
+            .find(|c| c["check"] == format!("scope {scope}"))
+            .unwrap_or_else(|| panic!("no line for {scope}: {report}"));
+        assert_eq!(line["severity"], "warning", "{line}");
+        assert!(line["detail"].as_str().unwrap().len() > 20, "{line}");
+        assert!(line["action"].as_str().unwrap().contains(scope), "{line}");
+    }
+    assert!(
+        checks
+            .iter()
+            .find(|c| c["check"] == "scope accounts.read")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("default quotas")
+    );
+
+    sim.set_scopes(&granted(&["credit-notes.read"]));
+    let out = check(&["test-connection", "acme"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("scope credit-notes.read") && l.contains("FAILED")),
+        "{text}"
+    );
+    assert!(text.contains("every pull fails"), "{text}");
+    sim.stop().await;
+}
+
 #[test]
 fn check_config_lists_every_invalid_field_with_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
