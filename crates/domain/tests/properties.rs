@@ -142,10 +142,10 @@ fn check(seen: &Seen) -> Result<(), String> {
                     }
                     // A rounding line only ever carries a gap within the tolerance.
                     for l in entry.lines() {
-                        if l.account == "658000" || l.account == "758000" {
-                            if l.debit.max(l.credit) > tolerance {
-                                return Err(TestCaseError::fail("rounding above tolerance"));
-                            }
+                        if (l.account == "658000" || l.account == "758000")
+                            && l.debit.max(l.credit) > tolerance
+                        {
+                            return Err(TestCaseError::fail("rounding above tolerance"));
                         }
                     }
                     // Booked VAT per rate is the document's VAT, whatever the rounding gap.
