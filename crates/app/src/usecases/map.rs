@@ -322,8 +322,10 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         if let Some(code) = assigned.clone().filter(|_| !has_own_code) {
             return Ok(AuxCodes::with_assignments(length, [(key, code)]));
         }
-        let mut owners: Vec<(String, String)> =
-            assigned.map(|code| (key.clone(), code)).into_iter().collect();
+        let mut owners: Vec<(String, String)> = assigned
+            .map(|code| (key.clone(), code))
+            .into_iter()
+            .collect();
         if let Some(candidates) = candidates(party, length) {
             for code in candidates {
                 let record = self.store.get(&auxcode_pk(&cfg.id), &code).await?;
