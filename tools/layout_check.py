@@ -37,7 +37,9 @@ MAX_FN_LINES = 150
 # Files allowed over MAX_FILE_LINES. Only data tables and simulators' fixture data qualify.
 # Each entry: (glob patterns relative to the workspace root, reason). Functions in these files
 # are still checked.
-SIZE_ALLOW: list[tuple[tuple[str, ...], str]] = []
+SIZE_ALLOW: list[tuple[tuple[str, ...], str]] = [
+    (("crates/domain/src/chart/pcg2025.rs",), "data table: the PCG 2025 list of accounts"),
+]
 
 ITEM_KEYWORDS = {"fn", "struct", "enum", "union", "trait", "type", "const", "static"}
 PUNCT3 = ("...", "..=", "<<=", ">>=")

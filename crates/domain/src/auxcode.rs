@@ -1,9 +1,12 @@
 //! Auxiliary (third-party) codes: derived from the party name, stable across runs.
 //!
 //! Rule (as the market's connectors do it): upper-case ASCII letters and digits, first character
-//! a letter, N characters (default 8). An existing code on the party wins. When two different
-//! parties would get the same code, the later one gets a suffix computed from its own source id,
-//! so the result does not depend on the order documents arrive in.
+//! a letter, at most N characters (default 8). Every code obeys it, derived or given: a code set
+//! at the source is written by the rule ("0dupont-2" → "DUPONT2") and wins over a derived one;
+//! a source code with no letter left is ignored and the name gives the code. A code belongs to
+//! one party: when two different parties would get the same code (derived or given), the later
+//! one gets a suffix computed from its own source id, so the result does not depend on the order
+//! documents arrive in.
 
 use std::collections::BTreeMap;
 
@@ -49,23 +52,14 @@ impl AuxCodes {
         self.by_party.iter()
     }
 
-    /// The auxiliary code of this party, or `None` when its name yields no usable code (it then
-    /// goes to the dossier's fallback account, e.g. 4111DIVERS).
+    /// The auxiliary code of this party, or `None` when neither its source code nor its name
+    /// yields a usable code (it then goes to the dossier's fallback account, e.g. 4111DIVERS).
     pub fn code_for(&mut self, party: &Party) -> Option<String> {
         let key = party.key();
-        if let Some(existing) = party
-            .auxiliary_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
+        let given = own_code(party, self.length);
+        if given.is_none()
+            && let Some(code) = self.by_party.get(&key)
         {
-            self.by_code
-                .entry(existing.to_string())
-                .or_insert(key.clone());
-            self.by_party.insert(key, existing.to_string());
-            return Some(existing.to_string());
-        }
-        if let Some(code) = self.by_party.get(&key) {
             return Some(code.clone());
         }
         let candidate = candidates(party, self.length)?
@@ -76,14 +70,39 @@ impl AuxCodes {
     }
 }
 
-/// The codes a party without a code of its own tries, in order: the base derived from its name,
-/// then suffixed variants. [`AuxCodes::code_for`] takes the first one no other party owns, so a
-/// store only needs the owners of these codes, not the whole registry, to give the same answer.
+/// The party's source code written by the rule, when it has one with a letter in it.
+fn own_code(party: &Party, length: usize) -> Option<String> {
+    party
+        .auxiliary_code
+        .as_deref()
+        .and_then(|code| normalize_code(code, length))
+}
+
+/// The codes a party tries, in order: its source code written by the rule (or, without one, the
+/// base derived from its name), then suffixed variants. [`AuxCodes::code_for`] takes the first
+/// one no other party owns, so a store only needs the owners of these codes, not the whole
+/// registry, to give the same answer.
 pub fn candidates(party: &Party, length: usize) -> Option<impl Iterator<Item = String>> {
     let key = party.key();
-    let base = derive_base(&party.name, length)?;
+    let base = match own_code(party, length) {
+        Some(code) => code,
+        None => derive_base(&party.name, length)?,
+    };
     let first = std::iter::once(base.clone());
     Some(first.chain((0u32..).map(move |round| with_suffix(&base, &key, round, length))))
+}
+
+/// A code written by the rule: transliterated, upper-case, letters and digits only, starting
+/// with a letter, at most `length` characters; `None` when no letter is left.
+pub fn normalize_code(code: &str, length: usize) -> Option<String> {
+    let ascii = deunicode::deunicode(code).to_ascii_uppercase();
+    let code: String = ascii
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .skip_while(|c| !c.is_ascii_alphabetic())
+        .take(length)
+        .collect();
+    (!code.is_empty()).then_some(code)
 }
 
 /// The code a name gives before any de-duplication: transliterated, upper-case, letters and
@@ -183,9 +202,9 @@ mod tests {
         let mut codes = AuxCodes::new(8);
         assert_eq!(
             codes
-                .code_for(&party("1", "Dupont SARL", Some("0DUPONT")))
+                .code_for(&party("1", "Dupont SARL", Some("CDUPONT")))
                 .as_deref(),
-            Some("0DUPONT")
+            Some("CDUPONT")
         );
         let a = codes
             .code_for(&party("2", "Martin et Associés", None))
@@ -217,5 +236,50 @@ mod tests {
             AuxCodes::with_assignments(8, codes.assignments().map(|(p, c)| (p.clone(), c.clone())));
         let mut restored = restored;
         assert_eq!(restored.code_for(&party("3", "renamed", None)).unwrap(), b);
+    }
+
+    #[test]
+    fn source_codes_obey_the_rule_and_belong_to_one_party() {
+        let mut codes = AuxCodes::new(8);
+        // Written by the rule: first character a letter, upper case, letters and digits, 8 at most.
+        let dupont = codes.code_for(&party("1", "Dupont SARL", Some("0dupont-2")));
+        assert_eq!(dupont.as_deref(), Some("DUPONT2"));
+        let long = codes.code_for(&party("2", "Long", Some("CLIENT-000123")));
+        assert_eq!(long.as_deref(), Some("CLIENT00"));
+        // No letter in the source code: the name gives it.
+        let digits = codes.code_for(&party("3", "Zoé Martin", Some("00412")));
+        assert_eq!(digits.as_deref(), Some("ZOEMARTI"));
+        // A second party with the same source code gets the stable suffix, not the same code.
+        let other = codes
+            .code_for(&party("4", "Dupont Frères", Some("DUPONT2")))
+            .unwrap();
+        assert_ne!(other, "DUPONT2");
+        assert_eq!(other.len(), 8);
+        assert!(other.starts_with("DUPON"), "{other}");
+        let mut again = AuxCodes::new(8);
+        again.code_for(&party("1", "Dupont SARL", Some("0dupont-2")));
+        assert_eq!(
+            again
+                .code_for(&party("4", "Dupont Frères", Some("DUPONT2")))
+                .unwrap(),
+            other
+        );
+        // A derived code already owned by a party with that source code is not shared either.
+        let derived = codes.code_for(&party("5", "Dupont 2", None)).unwrap();
+        assert_ne!(derived, "DUPONT2");
+        // Every code given obeys the rule and has one owner.
+        let mut owners = std::collections::BTreeMap::new();
+        for (party, code) in codes.assignments() {
+            assert!(code.len() <= 8 && code.starts_with(|c: char| c.is_ascii_uppercase()));
+            assert!(
+                code.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            );
+            assert_eq!(
+                owners.insert(code.clone(), party.clone()),
+                None,
+                "{code} twice"
+            );
+        }
     }
 }

@@ -138,6 +138,9 @@ pub struct FecWriter<W: Write> {
     last_validated: Option<NaiveDate>,
     summary: FecSummary,
     line: String,
+    /// The label each account (CompteLib) and auxiliary account (CompAuxLib) got first in this
+    /// file: one label per account, the first in validation order wins.
+    names: BTreeMap<(bool, String), String>,
 }
 
 impl<W: Write> FecWriter<W> {
@@ -159,6 +162,7 @@ impl<W: Write> FecWriter<W> {
             last_validated: None,
             summary: FecSummary::default(),
             line: String::with_capacity(512),
+            names: BTreeMap::new(),
         };
         w.line = COLUMNS.join(&w.sep().to_string());
         w.line.push_str("\r\n");
@@ -242,9 +246,15 @@ impl<W: Write> FecWriter<W> {
         );
         for l in e.lines() {
             let (aux_num, aux_lib) = match &l.auxiliary {
-                Some(a) => (field(&a.code, charset), field(&a.label, charset)),
+                Some(a) => {
+                    let num = field(&a.code, charset);
+                    let lib = self.name((true, num.clone()), &a.label);
+                    (num, lib)
+                }
                 None => (String::new(), String::new()),
             };
+            let account = field(&l.account, charset);
+            let account_label = self.name((false, account.clone()), &l.account_label);
             let label = match field(&l.label, charset) {
                 s if s.is_empty() => field(&e.label, charset),
                 s => s,
@@ -254,8 +264,8 @@ impl<W: Write> FecWriter<W> {
                 &journal_label,
                 &number,
                 &date,
-                &field(&l.account, charset),
-                &field(&l.account_label, charset),
+                &account,
+                &account_label,
                 &aux_num,
                 &aux_lib,
                 &piece,
@@ -288,6 +298,15 @@ impl<W: Write> FecWriter<W> {
             .entry(e.journal_code.clone())
             .or_insert(0) += 1;
         Ok(())
+    }
+
+    /// The label of an account (`true`: auxiliary) in this file: the first one it was given.
+    fn name(&mut self, account: (bool, String), label: &str) -> String {
+        let charset = self.options.charset;
+        self.names
+            .entry(account)
+            .or_insert_with(|| field(label, charset))
+            .clone()
     }
 
     /// Flushes the output; the counts and totals of what was written.

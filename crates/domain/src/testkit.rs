@@ -34,7 +34,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 /// The invoice of the Sellsy worked example (research sellsy-api.md §3.6, `GET /invoices/4711`):
-/// two rows at 20 % and 5.5 %, company Dupont SARL with auxiliary code `0DUPONT`. The rows'
+/// two rows at 20 % and 5.5 %, company Dupont SARL with auxiliary code `0DUPONT` (booked `DUPONT`: a code starts with a letter). The rows'
 /// accounting code ids (7576, 7577) are not resolved here, so the dossier's defaults apply:
 /// the free row (service, `sale_type` mixed) on 706, the catalogue product on 707.
 pub fn sellsy_example_invoice() -> SourceDocument {

@@ -132,8 +132,8 @@ fn header_fields_and_numbering_follow_the_text() {
     assert_eq!((first[4], first[5]), ("411000", "Clients"));
     assert_eq!(
         (first[6], first[7]),
-        ("0DUPONT", "Dupont SARL Paris"),
-        "separators and newlines stripped"
+        ("DUPONT", "Dupont SARL Paris"),
+        "separators and newlines stripped; Sellsy's 0DUPONT written by the rule"
     );
     assert_eq!((first[11], first[12]), ("491,88", "0,00"), "comma decimals");
     assert_eq!(first[15], "20261104", "ValidDate filled");

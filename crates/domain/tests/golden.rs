@@ -81,7 +81,7 @@ fn sellsy_worked_example_label_option_1() {
         &[
             (
                 "411000",
-                "0DUPONT",
+                "DUPONT",
                 "Dupont SARL",
                 "Dupont SARL",
                 "491.88",
@@ -102,7 +102,7 @@ fn sellsy_worked_example_label_option_4() {
         &[
             (
                 "411000",
-                "0DUPONT",
+                "DUPONT",
                 "Dupont SARL",
                 "Dupont SARL - FACT-2026-00042",
                 "491.88",

@@ -1,7 +1,7 @@
 //! Map: turn a received document into a balanced entry (with its PDF stored), claim its piece
 //! number, and put it in the push outbox.
 
-use domain::auxcode::{AuxCodes, candidates};
+use domain::auxcode::{AuxCodes, candidates, normalize_code};
 use domain::config::{DossierConfig, Mode};
 use domain::mapping::{Mapped, MappingError, map_document, map_journal, not_booked};
 use domain::{
@@ -109,8 +109,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             .map(|(p, c)| (p.clone(), c.clone()))
             .collect();
         let mapped = map_content(cfg, &document, journal, &mut aux);
-        let source_code = document.party.auxiliary_code.as_deref();
-        if !self.save_aux_codes(cfg, &known, &aux, source_code).await? {
+        if !self.save_aux_codes(cfg, &known, &aux).await? {
             return Ok(None);
         }
 
@@ -313,15 +312,21 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                     .map(str::to_string)
             })
         };
-        if let Some(code) = code_of(self.store.get(&aux_pk(&cfg.id), &key).await?, "code") {
-            return Ok(AuxCodes::with_assignments(length, [(key, code)]));
-        }
-        let mut owners = Vec::new();
+        // A party's own source code wins over its assignment, but only when no other party owns
+        // it: the owners of its candidates are read then too.
         let has_own_code = party
             .auxiliary_code
             .as_deref()
-            .is_some_and(|c| !c.trim().is_empty());
-        if !has_own_code && let Some(candidates) = candidates(party, length) {
+            .is_some_and(|c| normalize_code(c, length).is_some());
+        let assigned = code_of(self.store.get(&aux_pk(&cfg.id), &key).await?, "code");
+        if let Some(code) = assigned.clone().filter(|_| !has_own_code) {
+            return Ok(AuxCodes::with_assignments(length, [(key, code)]));
+        }
+        let mut owners: Vec<(String, String)> = assigned
+            .map(|code| (key.clone(), code))
+            .into_iter()
+            .collect();
+        if let Some(candidates) = candidates(party, length) {
             for code in candidates {
                 let record = self.store.get(&auxcode_pk(&cfg.id), &code).await?;
                 match code_of(record, "party") {
@@ -340,10 +345,9 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         cfg: &DossierConfig,
         known: &[(String, String)],
         aux: &AuxCodes,
-        source_code: Option<&str>,
     ) -> Result<bool, PipelineError> {
         for (party, code) in aux.assignments() {
-            if known.iter().any(|(p, _)| p == party) {
+            if known.iter().any(|(p, c)| p == party && c == code) {
                 continue;
             }
             let owner = Record::new(
@@ -361,11 +365,9 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                             .and_then(|p| p.as_str())
                             .map(str::to_string)
                     });
+                    // A code belongs to one party, set at the source or derived.
                     if holder.as_deref() != Some(party.as_str()) {
-                        // A code set at the source may be shared on purpose; a derived one may not.
-                        if source_code != Some(code.as_str()) {
-                            return Ok(false);
-                        }
+                        return Ok(false);
                     }
                 }
                 Err(e) => return Err(e.into()),

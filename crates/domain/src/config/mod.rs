@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use rules::{derive_journal_code, is_valid_siren, parse_rate};
 pub use types::{
-    Accounts, AuxiliaryRules, Connections, DossierConfig, Journal, Journals, LabelOption,
-    MailPolicy, Mode, Rounding, RoundingTarget, Scope, VatAccounts,
+    AccountMap, Accounts, AuxiliaryRules, Connections, DossierConfig, Journal, Journals,
+    LabelOption, MailPolicy, Mode, Rounding, RoundingTarget, Scope, VatAccounts,
 };
 
 use raw::{RawDossier, RawFile, parse_toml};

@@ -74,6 +74,17 @@ pub(super) struct RawAccounts {
     pub(super) rounding_credit: Option<String>,
     pub(super) discount_goods: Option<String>,
     pub(super) discount_services: Option<String>,
+    #[serde(default)]
+    pub(super) map: RawAccountMap,
+}
+
+/// `[dossier.accounts.map.sales]` / `.purchases`: a source's accounting code → the account.
+#[derive(Deserialize, Default)]
+pub(super) struct RawAccountMap {
+    #[serde(default)]
+    pub(super) sales: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) purchases: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -41,13 +41,13 @@ impl AccountRule {
         example: "401000",
     };
     pub(super) const ROUNDING_DEBIT: AccountRule = AccountRule {
-        prefixes: &["658", "656", "6"],
-        what: "a charge account (658 for cent gaps)",
+        prefixes: &["658"],
+        what: "a 658x account (other operating charges: cent gaps on the debit side)",
         example: "658000",
     };
     pub(super) const ROUNDING_CREDIT: AccountRule = AccountRule {
-        prefixes: &["758", "7"],
-        what: "a revenue account (758 for cent gaps)",
+        prefixes: &["758"],
+        what: "a 758x account (other operating income: cent gaps on the credit side)",
         example: "758000",
     };
     pub(super) const DISCOUNT: AccountRule = AccountRule {

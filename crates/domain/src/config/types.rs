@@ -48,13 +48,13 @@ pub enum LabelOption {
     PartyAndNumber = 4,
 }
 
-/// Where a cent gap left after rounding every line goes.
+/// Where a cent gap left after rounding every line goes. Only to the rounding accounts: the VAT
+/// booked per rate is always the document's own (what the VAT return declares), so a gap is never
+/// moved onto a VAT line (`rounding.target = "vat"` is refused by validation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundingTarget {
-    /// To the rounding accounts: 658 on the debit side, 758 on the credit side.
+    /// To the rounding accounts: 658x on the debit side, 758x on the credit side.
     Accounts,
-    /// Onto the largest VAT line of the entry.
-    Vat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +85,16 @@ pub struct Accounts {
     pub rounding_credit: String,
     pub discount_goods: String,
     pub discount_services: String,
+    /// A source's accounting codes booked on another account (`[dossier.accounts.map.sales]`).
+    pub map: AccountMap,
+}
+
+/// A source's accounting code (a document row's) → the account it is booked on, per side; each
+/// target is a PCG account of the class its side needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountMap {
+    pub sales: BTreeMap<String, String>,
+    pub purchases: BTreeMap<String, String>,
 }
 
 impl Accounts {
@@ -118,7 +128,8 @@ pub struct AuxiliaryRules {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rounding {
-    /// Largest gap accepted per VAT rate present on the document (default 0.01).
+    /// Largest gap accepted per non-zero VAT rate of the document (default 0.01; a document
+    /// with no VAT gets one tolerance).
     pub tolerance_per_rate: Decimal,
     pub target: RoundingTarget,
 }

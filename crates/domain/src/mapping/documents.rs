@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::labels::{aux_label, clean, compose_label, document_title, file_stem, sides, truncate};
+use super::labels::{
+    account_name, aux_label, clean, compose_label, document_title, file_stem, sides, truncate,
+};
 use super::outcome::{Mapped, MappingError, NotBooked};
 use crate::auxcode::AuxCodes;
-use crate::chart::account_label;
-use crate::config::{DossierConfig, RoundingTarget};
+use crate::chart::{RowSide, row_account_problem};
+use crate::config::DossierConfig;
 use crate::document::{DocumentKind, DocumentStatus, Nature, SourceDocument};
 use crate::entry::{AttachmentRef, Auxiliary, EntryHeader, EntryLine, LedgerEntry};
 use crate::money::{format_dot, round_cents};
@@ -103,6 +105,9 @@ pub fn map_document(
             currency: doc.currency.clone(),
         });
     }
+    if let Some(held) = row_account_hold(doc, cfg) {
+        return Ok(Mapped::NotBooked(held));
+    }
     let total = round_cents(doc.totals.incl_tax);
     // Sales invoice: revenue on the credit side. Credit notes and purchases mirror it.
     let sign = match doc.source.kind {
@@ -112,7 +117,7 @@ pub fn map_document(
     let mut lines = vec![third_party(doc, cfg, aux, -sign * total)];
     let mut rates = net_lines(doc, cfg, sign, &mut lines);
     vat_lines(doc, cfg, sign, &mut rates, &mut lines)?;
-    balance(doc, cfg, sign, total, rates.len(), &mut lines)?;
+    balance(doc, cfg, sign, total, &rates, &mut lines)?;
     Ok(Mapped::Entry(entry(doc, cfg, lines)?))
 }
 
@@ -175,11 +180,11 @@ fn net_lines(
             .nature
             .or(doc.default_nature)
             .unwrap_or(Nature::Services);
-        let account = match &row.account {
-            Some(a) if !a.trim().is_empty() => a.trim().to_string(),
-            _ if sales => cfg.accounts.sales(nature).to_string(),
-            _ => cfg.accounts.purchases.clone(),
-        };
+        let account =
+            row_account(cfg, row.account.as_deref(), sales).unwrap_or_else(|| match sales {
+                true => cfg.accounts.sales(nature).to_string(),
+                false => cfg.accounts.purchases.clone(),
+            });
         // Sales show discounts on 709x, so revenue is booked before the row's discount.
         let (amount, discount) = if sales {
             (
@@ -219,6 +224,47 @@ fn net_lines(
         });
     }
     row_rates
+}
+
+/// The account a row names, through the dossier's account map; `None` when it names none (the
+/// dossier's default for its nature applies).
+fn row_account(cfg: &DossierConfig, given: Option<&str>, sales: bool) -> Option<String> {
+    let given = given.map(str::trim).filter(|a| !a.is_empty())?;
+    let map = if sales {
+        &cfg.accounts.map.sales
+    } else {
+        &cfg.accounts.map.purchases
+    };
+    Some(map.get(given).cloned().unwrap_or_else(|| given.to_string()))
+}
+
+/// A row whose own account is not a PCG account of its side's class holds the document: the
+/// dossier's defaults are checked by its validation, a source's codes here.
+fn row_account_hold(doc: &SourceDocument, cfg: &DossierConfig) -> Option<NotBooked> {
+    let sales = doc.source.kind.is_sales();
+    let side = if sales {
+        RowSide::Sales
+    } else {
+        RowSide::Purchases
+    };
+    doc.rows
+        .iter()
+        .filter(|r| r.kind.carries_money() && !r.optional)
+        .find_map(|row| {
+            let account = row_account(cfg, row.account.as_deref(), sales)?;
+            let problem = row_account_problem(&account, side)?;
+            Some(NotBooked::RowAccount {
+                row: clean(&row.description),
+                account: row
+                    .account
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                problem,
+                side,
+            })
+        })
 }
 
 /// The document-level discount is spread over natures in proportion to their net amounts.
@@ -303,21 +349,24 @@ fn vat_lines(
     Ok(())
 }
 
-/// Balance: what is left after rounding every line goes to the rounding accounts (or the
-/// largest VAT line) when it is within the tolerance, else the document is refused.
+/// Balance: what is left after rounding every line goes to the rounding accounts (658x debit,
+/// 758x credit) when it is within the tolerance, else the document is refused. VAT lines are never
+/// touched: the VAT booked per rate is the document's. The tolerance counts the non-zero rates
+/// (each VAT total is rounded once; a 0 % rate has no VAT line to round), at least one.
 fn balance(
     doc: &SourceDocument,
     cfg: &DossierConfig,
     sign: Decimal,
     total: Decimal,
-    rate_count: usize,
+    rates: &[Decimal],
     lines: &mut Vec<Draft>,
 ) -> Result<(), MappingError> {
     let residual: Decimal = lines.iter().map(|l| l.signed).sum();
     if residual.is_zero() {
         return Ok(());
     }
-    let tolerance = cfg.rounding.tolerance_per_rate * Decimal::from(rate_count.max(1));
+    let taxed = rates.iter().filter(|r| !r.is_zero()).count();
+    let tolerance = cfg.rounding.tolerance_per_rate * Decimal::from(taxed.max(1));
     if residual.abs() > tolerance {
         return Err(MappingError::GapAboveTolerance {
             document: doc.number.clone(),
@@ -327,27 +376,18 @@ fn balance(
             tolerance: format_dot(tolerance),
         });
     }
-    let largest_vat = lines
-        .iter_mut()
-        .filter(|l| l.role == Role::Vat)
-        .max_by_key(|l| l.signed.abs());
-    match (cfg.rounding.target, largest_vat) {
-        (RoundingTarget::Vat, Some(line)) => line.signed -= residual,
-        _ => {
-            let account = if residual.is_sign_negative() {
-                &cfg.accounts.rounding_credit
-            } else {
-                &cfg.accounts.rounding_debit
-            };
-            lines.push(Draft {
-                account: account.clone(),
-                auxiliary: None,
-                description: "Écart d'arrondi".into(),
-                signed: -residual,
-                role: Role::Rounding,
-            });
-        }
-    }
+    let account = if residual.is_sign_negative() {
+        &cfg.accounts.rounding_credit
+    } else {
+        &cfg.accounts.rounding_debit
+    };
+    lines.push(Draft {
+        account: account.clone(),
+        auxiliary: None,
+        description: "Écart d'arrondi".into(),
+        signed: -residual,
+        role: Role::Rounding,
+    });
     Ok(())
 }
 
@@ -372,7 +412,7 @@ fn entry(
             );
             let (debit, credit) = sides(l.signed);
             EntryLine {
-                account_label: account_label(&l.account),
+                account_label: account_name(cfg, &l.account),
                 account: l.account,
                 auxiliary: l.auxiliary,
                 label,

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::labels::{aux_label, clean, document_title, sides, truncate};
+use super::labels::{account_name, aux_label, clean, document_title, sides, truncate};
 use super::outcome::MappingError;
 use crate::auxcode::AuxCodes;
-use crate::chart::account_label;
 use crate::config::{DossierConfig, derive_journal_code};
 use crate::document::SourceRef;
 use crate::entry::{Auxiliary, EntryHeader, EntryLine, LedgerEntry};
@@ -69,29 +68,36 @@ fn journal_entry(
             continue;
         }
         let third_party = line.account.starts_with("401") || line.account.starts_with("411");
-        let auxiliary = match line.auxiliary_code.as_deref().map(str::trim) {
-            Some(code) if !code.is_empty() => Some(Auxiliary {
-                code: code.to_string(),
-                label: aux_label(line.party_name.as_deref().unwrap_or(""), code),
-            }),
-            _ if third_party => {
-                // No code at the source: derive one from the party name, keyed by that name.
-                let party = Party {
-                    kind: PartyKind::Company,
-                    name: party_name.clone(),
-                    source_id: format!("name:{}", party_name.to_lowercase()),
-                    reference: None,
-                    auxiliary_code: None,
-                    siren: None,
-                    siret: None,
-                    vat_number: None,
-                };
-                aux.code_for(&party).map(|code| Auxiliary {
-                    label: aux_label(&party_name, &code),
-                    code,
-                })
-            }
-            _ => None,
+        let given = line
+            .auxiliary_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let auxiliary = if given.is_some() || third_party {
+            // The source's code (written by the rule, one party per code), keyed by that code;
+            // without one, derived from the party name, keyed by that name.
+            let party = Party {
+                kind: PartyKind::Company,
+                source_id: match given {
+                    Some(code) => format!("code:{code}"),
+                    None => format!("name:{}", party_name.to_lowercase()),
+                },
+                name: match given {
+                    Some(_) => line.party_name.clone().unwrap_or_default(),
+                    None => party_name.clone(),
+                },
+                reference: None,
+                auxiliary_code: given.map(str::to_string),
+                siren: None,
+                siret: None,
+                vat_number: None,
+            };
+            aux.code_for(&party).map(|code| Auxiliary {
+                label: aux_label(&party.name, &code),
+                code,
+            })
+        } else {
+            None
         };
         let (debit, credit) = sides(signed);
         entry_lines.push(EntryLine {
@@ -101,7 +107,7 @@ fn journal_entry(
                 .as_deref()
                 .map(clean)
                 .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| account_label(&line.account)),
+                .unwrap_or_else(|| account_name(cfg, &line.account)),
             auxiliary,
             label: truncate(&clean(&line.label)),
             debit,

@@ -2,7 +2,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::config::LabelOption;
+use crate::chart::{account_label, vat_label};
+use crate::config::{DossierConfig, LabelOption};
 use crate::document::DocumentKind;
 
 /// Longest label written on a line (Inqom takes 256; FEC EcritureLib has no limit but readers do).
@@ -15,6 +16,18 @@ pub(super) fn aux_label(name: &str, code: &str) -> String {
         n if n.is_empty() => code.to_string(),
         n => n,
     }
+}
+
+/// The name of an account in this dossier (CompteLib): a VAT account that exactly one rate maps
+/// to is named after that rate ("TVA collectée 10 %"), any other account after its PCG account.
+pub(super) fn account_name(cfg: &DossierConfig, account: &str) -> String {
+    for map in [&cfg.vat.sales, &cfg.vat.purchases] {
+        let mut rates = map.iter().filter(|(_, a)| *a == account).map(|(r, _)| *r);
+        if let (Some(rate), None) = (rates.next(), rates.next()) {
+            return vat_label(account, rate);
+        }
+    }
+    account_label(account)
 }
 
 pub(super) fn sides(signed: Decimal) -> (Decimal, Decimal) {

@@ -3,6 +3,7 @@
 
 use thiserror::Error;
 
+use crate::chart::RowSide;
 use crate::document::DocumentKind;
 use crate::entry::{EntryError, LedgerEntry};
 
@@ -29,12 +30,23 @@ pub enum NotBooked {
     NoPdf,
     /// Total including tax of zero: nothing to book.
     ZeroTotal,
+    /// A row names an account that is not a PCG account of the class its side needs ("6226" or
+    /// "VENTES" on a sales row): held until the row or the dossier's account map is fixed.
+    RowAccount {
+        /// The row's description.
+        row: String,
+        /// The accounting code the row gave (before the dossier's account map).
+        account: String,
+        /// What is wrong with it.
+        problem: String,
+        side: RowSide,
+    },
 }
 
 impl NotBooked {
     /// Whether the pipeline should hold the document (it may become bookable) rather than skip it.
     pub fn is_hold(&self) -> bool {
-        matches!(self, NotBooked::NoPdf)
+        matches!(self, NotBooked::NoPdf | NotBooked::RowAccount { .. })
     }
 
     pub fn message(&self) -> String {
@@ -51,6 +63,9 @@ impl NotBooked {
             }
             NotBooked::NoPdf => "held: the document has no PDF yet".into(),
             NotBooked::ZeroTotal => "skipped: the total including tax is zero".into(),
+            NotBooked::RowAccount { row, problem, .. } => {
+                format!("held: the row \"{row}\" cannot be booked: {problem}")
+            }
         }
     }
 
@@ -61,6 +76,20 @@ impl NotBooked {
             NotBooked::NotFinalized { .. } => "no action needed; it is booked once finalized (a cancellation is booked through its credit note)".into(),
             NotBooked::NoPdf => "generate the PDF in Sellsy, or set sync_without_pdf = true for this dossier".into(),
             NotBooked::ZeroTotal => "no action needed".into(),
+            NotBooked::RowAccount { account, side, .. } => {
+                let (what, examples, table, example) = match side {
+                    RowSide::Sales => ("class 7", "706000 services, 707000 goods…", "sales", "706000"),
+                    RowSide::Purchases => (
+                        "class 6 (or fixed asset)",
+                        "607000, 622600, 218300…",
+                        "purchases",
+                        "607000",
+                    ),
+                };
+                format!(
+                    "set a {what} accounting code on the row in Sellsy ({examples}), or map the code in the dossier configuration: [dossier.accounts.map.{table}] \"{account}\" = \"{example}\"; passerelle reads the document again at every sync"
+                )
+            }
         }
     }
 }

@@ -257,7 +257,7 @@ fn dupont_line() -> (app::ports::EntryToPush, domain::EntryLine, Arc<PartyBook>)
         panic!("mapped")
     };
     let book = Arc::new(PartyBook::new());
-    book.remember(&cfg.id, "0DUPONT", &doc.party);
+    book.remember(&cfg.id, "DUPONT", &doc.party);
     let line = entry
         .lines()
         .iter()
@@ -288,12 +288,12 @@ async fn auxiliary_accounts_are_created_once_keeping_the_number_inqom_returns() 
     let st = mock.state();
     assert_eq!(
         st.accounts_created,
-        vec![("4110DUPONT".to_string(), "41110DUPONT".to_string())]
+        vec![("411DUPONT".to_string(), "4111DUPONT".to_string())]
     );
     assert!(
         st.entries
             .iter()
-            .all(|e| e.lines[0]["AccountNumber"] == "41110DUPONT"),
+            .all(|e| e.lines[0]["AccountNumber"] == "4111DUPONT"),
         "the returned number is used"
     );
 }
@@ -301,8 +301,8 @@ async fn auxiliary_accounts_are_created_once_keeping_the_number_inqom_returns() 
 #[tokio::test]
 async fn auxiliary_accounts_match_by_code_then_name_before_creating() {
     for (existing, rule) in [
-        (("41110DUPONT", "Autre libellé"), MatchRule::AuxiliaryCode),
-        (("4110DUPONT", "Autre libellé"), MatchRule::AuxiliaryCode),
+        (("4111DUPONT", "Autre libellé"), MatchRule::AuxiliaryCode),
+        (("411DUPONT", "Autre libellé"), MatchRule::AuxiliaryCode),
         (("4111DUP", "DUPONT SARL"), MatchRule::Name),
     ] {
         let mock = inqom_mock::start().await;

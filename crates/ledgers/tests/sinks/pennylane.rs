@@ -209,7 +209,7 @@ async fn server_errors_and_timeouts_are_retryable() {
     assert!(e.message.contains("timed out"), "{}", e.message);
 }
 
-/// An entry whose third party is `0DUPONT` "Dupont SARL", with VAT, SIREN and SIRET known.
+/// An entry whose third party is `DUPONT` "Dupont SARL", with VAT, SIREN and SIRET known.
 fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
     let cfg = config();
     let doc = domain::testkit::sellsy_example_invoice();
@@ -219,7 +219,7 @@ fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
     else {
         panic!("mapped")
     };
-    book.remember(&cfg.id, "0DUPONT", &doc.party);
+    book.remember(&cfg.id, "DUPONT", &doc.party);
     app::ports::EntryToPush {
         external_id: entry.source.key(),
         pdf: Some(crate::support::pdf("FACT-2026-00042")),
@@ -273,7 +273,7 @@ async fn third_party_rule_1_auxiliary_code() {
     // By ledger account number (collective root + code) ...
     let (rule, id, created, ids) = match_with(
         vec![(
-            "4110DUPONT",
+            "411DUPONT",
             ThirdParty {
                 name: "Autre nom".into(),
                 ..ThirdParty::default()
@@ -292,7 +292,7 @@ async fn third_party_rule_1_auxiliary_code() {
             "411C042",
             ThirdParty {
                 name: "Autre nom".into(),
-                external_reference: Some("0DUPONT".into()),
+                external_reference: Some("DUPONT".into()),
                 ..ThirdParty::default()
             },
         )],
@@ -398,7 +398,7 @@ async fn third_party_rules_apply_in_order() {
         "411D",
         ThirdParty {
             name: "D".into(),
-            external_reference: Some("0DUPONT".into()),
+            external_reference: Some("DUPONT".into()),
             ..ThirdParty::default()
         },
     );
@@ -429,7 +429,7 @@ async fn a_third_party_is_created_once_when_nothing_matches_and_remembered() {
     let r = s.push_entries(&config(), &[e, again]).await;
     assert!(r.iter().all(Result::is_ok), "{r:?}");
     let st = mock.state();
-    assert_eq!(st.accounts_created, vec!["4110DUPONT".to_string()]);
+    assert_eq!(st.accounts_created, vec!["411DUPONT".to_string()]);
     assert_eq!(
         st.customers
             .iter()

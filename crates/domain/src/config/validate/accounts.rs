@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::report::Report;
+use crate::chart::{RowSide, row_account_problem};
 use crate::config::issues::ConfigIssue;
-use crate::config::raw::{RawAccounts, RawVat};
+use crate::config::raw::{RawAccountMap, RawAccounts, RawVat};
 use crate::config::rules::{AccountRule, account_problem, parse_rate};
-use crate::config::types::{Accounts, VatAccounts};
+use crate::config::types::{AccountMap, Accounts, VatAccounts};
 
 /// Default VAT accounts: 4457x per rate for sales (subdivision used by django-accounting-fr's
 /// chart; practice, not PCG-mandated), 44566 for purchases.
@@ -133,6 +134,7 @@ pub(super) fn accounts(a: RawAccounts, report: &mut Report) -> Accounts {
             Some("709600"),
             AccountRule::DISCOUNT,
         ),
+        map: account_map(a.map, report),
     };
     // A bare 709 must be refined (7096 on services, 7097 on goods…): PCG lists 709 by nature.
     for (key, value) in [
@@ -148,6 +150,36 @@ pub(super) fn accounts(a: RawAccounts, report: &mut Report) -> Accounts {
         }
     }
     accounts
+}
+
+/// `[dossier.accounts.map.sales]` / `.purchases`: every target is a PCG account of its side.
+fn account_map(raw: RawAccountMap, report: &mut Report) -> AccountMap {
+    let mut side = |table: BTreeMap<String, String>, key: &str, side: RowSide, example: &str| {
+        let mut map = BTreeMap::new();
+        for (code, account) in table {
+            let f = report.field(&format!("accounts.map.{key}.\"{code}\""));
+            match row_account_problem(account.trim(), side) {
+                _ if code.trim().is_empty() => report.push(ConfigIssue::new(
+                    f,
+                    "maps an empty accounting code",
+                    "write the source's accounting code as the key, e.g. \"VENTES\" = \"706000\"",
+                )),
+                Some(problem) => report.push(ConfigIssue::new(
+                    f,
+                    problem,
+                    format!("map it to {}, e.g. \"{example}\"", side.what()),
+                )),
+                None => {
+                    map.insert(code.trim().to_string(), account.trim().to_string());
+                }
+            }
+        }
+        map
+    };
+    AccountMap {
+        sales: side(raw.sales, "sales", RowSide::Sales, "706000"),
+        purchases: side(raw.purchases, "purchases", RowSide::Purchases, "607000"),
+    }
 }
 
 pub(super) fn vat(raw: RawVat, report: &mut Report) -> VatAccounts {

@@ -69,12 +69,19 @@ fn rounding(raw: RawRounding, report: &mut Report) -> Option<Rounding> {
     };
     let target = match raw.target.as_deref().unwrap_or("accounts") {
         "accounts" => Some(RoundingTarget::Accounts),
-        "vat" => Some(RoundingTarget::Vat),
+        "vat" => {
+            report.err(
+                "rounding.target",
+                "\"vat\" would move the rounding gap onto a VAT line, so the VAT booked would no longer be the invoice's VAT (what the VAT return declares)",
+                "remove the line or write target = \"accounts\": gaps go to rounding_debit (658x) and rounding_credit (758x), the VAT stays the document's",
+            );
+            None
+        }
         other => {
             report.err(
                 "rounding.target",
                 format!("'{other}' is not a rounding target"),
-                "use \"accounts\" (658/758) or \"vat\" (largest VAT line)",
+                "use \"accounts\" (gaps to rounding_debit 658x / rounding_credit 758x)",
             );
             None
         }
