@@ -19,4 +19,4 @@ mod start;
 pub mod worker;
 
 pub use service::{LocalDossiers, LocalPipeline, Service};
-pub use start::{connect_local, run};
+pub use start::{connect_local, run, smtp_config};

@@ -5,9 +5,11 @@
 //! of our authserv-id written by themselves.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use wiring::PeerNet;
 
 /// Name in the greeting and EHLO reply: never the authserv-id, which would tell a forger what
 /// to write in a fake `Authentication-Results` header.
@@ -16,8 +18,9 @@ pub const GREETING_NAME: &str = "passerelle";
 /// The listener's limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Addresses of the MTAs allowed to connect; others get a 554 and are closed.
-    pub allowed_peers: Vec<IpAddr>,
+    /// Addresses or networks of the MTAs allowed to connect (`[service] smtp_allowed_peers`);
+    /// others get a 554 and are closed.
+    pub allowed_peers: Vec<PeerNet>,
     /// Sessions open at once, all peers together; more get a 421.
     pub max_connections: usize,
     /// Sessions open at once from one address; more get a 421.
@@ -31,10 +34,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            allowed_peers: vec![
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ],
+            allowed_peers: PeerNet::loopback(),
             max_connections: 64,
             max_per_peer: 16,
             // A 40 MB message at 1 Mbit/s takes about 5.5 minutes.
@@ -80,7 +80,7 @@ impl Drop for Slot {
 impl Admission {
     /// Lets `peer` in, or says (as a full SMTP reply line) why not.
     pub fn admit(&self, limits: &Limits, peer: IpAddr) -> Result<Slot, String> {
-        if !limits.allowed_peers.contains(&canonical(peer)) {
+        if !limits.allowed_peers.iter().any(|n| n.contains(peer)) {
             return Err(format!(
                 "554 5.7.1 {peer} is not an MTA allowed to deliver here"
             ));
@@ -101,14 +101,6 @@ impl Admission {
             counts: self.counts.clone(),
             peer,
         })
-    }
-}
-
-/// An IPv4 peer seen through a dual-stack socket (`::ffff:a.b.c.d`) as its IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
     }
 }
 

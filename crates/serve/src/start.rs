@@ -72,6 +72,21 @@ async fn shutdown_signal() {
     }
 }
 
+/// The SMTP listener's settings from the configuration: the collection addresses it accepts,
+/// the size cap and the MTAs allowed to connect (`[service] smtp_allowed_peers`).
+pub fn smtp_config(config: &wiring::Config) -> smtp::Config {
+    let s = &config.service;
+    smtp::Config {
+        name: smtp::GREETING_NAME.into(),
+        max_bytes: s.max_message_bytes,
+        accept: accept_recipients(&config.file.dossiers, &s.mail_domains),
+        limits: smtp::Limits {
+            allowed_peers: s.smtp_peers(),
+            ..smtp::Limits::default()
+        },
+    }
+}
+
 /// Runs the service over a validated configuration until Ctrl-C or SIGTERM.
 pub async fn run(config: wiring::Config) -> Result<()> {
     let data = DataDir::open(&config.service.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -110,21 +125,17 @@ pub async fn run(config: wiring::Config) -> Result<()> {
     event(
         "start",
         &format!(
-            "passerelle serve: {} dossier(s), data in {}, HTTP on {}, SMTP on {}",
+            "passerelle serve: {} dossier(s), data in {}, HTTP on {}, SMTP on {} (MTAs allowed: {})",
             service.config.file.dossiers.len(),
             s.data_dir.display(),
             http_listener.local_addr()?,
-            smtp_listener.local_addr()?
+            smtp_listener.local_addr()?,
+            s.smtp_allowed_peers.join(", ")
         ),
     );
 
     let (mail_tx, mail_rx) = mpsc::channel(16);
-    let smtp_cfg = smtp::Config {
-        name: smtp::GREETING_NAME.into(),
-        max_bytes: s.max_message_bytes,
-        accept: accept_recipients(&service.config.file.dossiers, &s.mail_domains),
-        limits: smtp::Limits::default(),
-    };
+    let smtp_cfg = smtp_config(&service.config);
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(smtp::serve(smtp_listener, smtp_cfg, mail_tx, stop.clone()));
     tasks.spawn(http::serve(http_listener, service.clone(), stop.clone()));

@@ -13,10 +13,12 @@
 
 mod connect;
 mod load;
+mod peers;
 mod service;
 
 pub use connect::{Dossiers, Needs, connect};
 pub use load::Config;
+pub use peers::{PeerNet, PeerNetError};
 pub use service::ServiceConfig;
 
 #[cfg(test)]

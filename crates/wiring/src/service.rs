@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use domain::config::ConfigIssue;
+
+use crate::peers::PeerNet;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +26,11 @@ pub struct ServiceConfig {
     /// `serve`: the SMTP listener of the collection addresses.
     #[serde(default = "default_smtp")]
     pub smtp_listen: String,
+    /// `serve`: the MTAs allowed to connect to the SMTP listener, IP addresses or CIDR
+    /// networks (default loopback); others get a 554. Read them with
+    /// [`ServiceConfig::smtp_peers`].
+    #[serde(default = "default_smtp_peers")]
+    pub smtp_allowed_peers: Vec<String>,
     /// Name of the environment variable holding the `/sync` signing secret.
     #[serde(default = "default_sync_secret_env")]
     pub sync_secret_env: String,
@@ -46,6 +53,7 @@ impl Default for ServiceConfig {
             authserv_id: default_authserv(),
             http_listen: default_http(),
             smtp_listen: default_smtp(),
+            smtp_allowed_peers: default_smtp_peers(),
             sync_secret_env: default_sync_secret_env(),
             nightly_at: default_nightly(),
             time_zone: default_tz(),
@@ -55,7 +63,7 @@ impl Default for ServiceConfig {
 }
 
 /// The keys of `[service]`, for the message about an unknown one.
-const KEYS: &str = "data_dir, mail_domains, authserv_id, http_listen, smtp_listen, sync_secret_env, nightly_at, time_zone and max_message_bytes";
+const KEYS: &str = "data_dir, mail_domains, authserv_id, http_listen, smtp_listen, smtp_allowed_peers, sync_secret_env, nightly_at, time_zone and max_message_bytes";
 
 impl ServiceConfig {
     /// Reads `[service]` (absent: the defaults); every problem is returned.
@@ -87,8 +95,16 @@ impl ServiceConfig {
         )
     }
 
+    /// The SMTP listener's allowed MTAs, validated by [`ServiceConfig::parse`].
+    pub fn smtp_peers(&self) -> Vec<PeerNet> {
+        self.smtp_allowed_peers
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
     fn issues(&self) -> Vec<ConfigIssue> {
-        let mut issues = Vec::new();
+        let mut issues = self.peer_issues();
         for (field, value) in [
             ("service.http_listen", &self.http_listen),
             ("service.smtp_listen", &self.smtp_listen),
@@ -131,6 +147,35 @@ impl ServiceConfig {
         }
         issues
     }
+}
+
+impl ServiceConfig {
+    fn peer_issues(&self) -> Vec<ConfigIssue> {
+        if self.smtp_allowed_peers.is_empty() {
+            return vec![ConfigIssue::new(
+                "service.smtp_allowed_peers",
+                "is empty: no MTA could deliver mail to the SMTP listener",
+                "leave it out (loopback: 127.0.0.1 and ::1) or list the MTA's addresses, e.g. [\"192.0.2.25\", \"10.1.0.0/16\"]",
+            )];
+        }
+        self.smtp_allowed_peers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.parse::<PeerNet>().err().map(|e| {
+                    ConfigIssue::new(
+                        format!("service.smtp_allowed_peers[{i}]"),
+                        e.to_string(),
+                        "write the MTA's IP address (\"192.0.2.25\", \"::1\") or a network in CIDR notation (\"10.1.0.0/16\", \"2001:db8::/32\")",
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+fn default_smtp_peers() -> Vec<String> {
+    PeerNet::loopback().iter().map(PeerNet::to_string).collect()
 }
 
 fn default_data_dir() -> PathBuf {

@@ -144,3 +144,59 @@ async fn a_runtime_reads_only_the_secrets_it_needs() {
     assert!(none.unconnected.is_empty() && none.sinks.is_empty());
     assert_eq!(none.configs.len(), 2);
 }
+
+#[test]
+fn smtp_allowed_peers_are_read_and_default_to_loopback() {
+    let default = Config::from_toml(DOSSIER).unwrap();
+    assert_eq!(default.service.smtp_allowed_peers, ["127.0.0.1", "::1"]);
+    assert_eq!(default.service.smtp_peers().len(), 2);
+    let config = Config::from_toml(&format!(
+        "[service]\nsmtp_allowed_peers = [\"192.0.2.25\", \"10.1.0.0/16\", \"2001:db8::/32\"]\n{DOSSIER}"
+    ))
+    .unwrap();
+    let peers = config.service.smtp_peers();
+    assert_eq!(peers.len(), 3);
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    assert!(peers.iter().any(|p| p.contains(ip("10.1.2.3"))));
+    assert!(!peers.iter().any(|p| p.contains(ip("127.0.0.1"))));
+}
+
+#[test]
+fn bad_smtp_allowed_peers_are_reported_by_position_with_the_fix() {
+    let issues = Config::from_toml(&format!(
+        "[service]\nsmtp_allowed_peers = [\"192.0.2.25\", \"mx.example.fr\", \"10.0.0.1/8\", \"10.0.0.0/40\"]\n{DOSSIER}"
+    ))
+    .unwrap_err()
+    .0;
+    let peer_issues: Vec<_> = issues
+        .iter()
+        .filter(|i| i.field.starts_with("service.smtp_allowed_peers"))
+        .collect();
+    let fields: Vec<&str> = peer_issues.iter().map(|i| i.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "service.smtp_allowed_peers[1]",
+            "service.smtp_allowed_peers[2]",
+            "service.smtp_allowed_peers[3]"
+        ],
+        "{issues:?}"
+    );
+    let text = format!("{peer_issues:?}");
+    assert!(
+        text.contains("'mx.example.fr' is not an IP address"),
+        "{text}"
+    );
+    assert!(text.contains("bits set after its /8 prefix"), "{text}");
+    assert!(text.contains("from 0 to 32"), "{text}");
+    assert!(text.contains("CIDR notation"), "{text}");
+    let empty = Config::from_toml(&format!("[service]\nsmtp_allowed_peers = []\n{DOSSIER}"))
+        .unwrap_err()
+        .0;
+    assert!(
+        empty
+            .iter()
+            .any(|i| i.field == "service.smtp_allowed_peers" && i.problem.contains("is empty")),
+        "{empty:?}"
+    );
+}
