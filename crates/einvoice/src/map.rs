@@ -6,6 +6,7 @@
 //! invoice belongs to the dossier.
 
 use chrono::NaiveDate;
+use domain::chart::{RowSide, row_account_problem};
 use domain::money::round_cents;
 use domain::{
     DocumentKind, DocumentStatus, Party, PartyKind, Row, RowKind, SourceDocument, SourceRef,
@@ -180,8 +181,8 @@ fn row(description: String, amount: Decimal, rate: Decimal, account: Option<Stri
 }
 
 /// The buyer's accounting reference (BT-133 on the line, else BT-19) as an expense account:
-/// only on purchases, and only when it is a chart account number (class 6 expense or class 2
-/// fixed asset, digits only), not a cost centre or a project code.
+/// only on purchases, and only when it is an account number a purchase row may use (class 6
+/// expense or class 2 fixed asset of the PCG, digits only), not a cost centre or a project code.
 fn expense_account(
     line_ref: Option<&str>,
     inv: &Invoice,
@@ -192,14 +193,20 @@ fn expense_account(
         return None;
     }
     let candidate = line_ref.or(inv.buyer_accounting_ref.as_deref())?.trim();
-    let plausible = (3..=15).contains(&candidate.len())
-        && candidate.bytes().all(|b| b.is_ascii_digit())
-        && (candidate.starts_with('6') || candidate.starts_with('2'));
-    if plausible {
+    // Digits only (a cost centre or project code is not an account), and an account a purchase
+    // row may be booked on by the PCG (the same rule as Sellsy rows: `domain::chart`).
+    let problem =
+        if (3..=15).contains(&candidate.len()) && candidate.bytes().all(|b| b.is_ascii_digit()) {
+            row_account_problem(candidate, RowSide::Purchases)
+        } else {
+            Some(format!("'{candidate}' is not an account number"))
+        };
+    if problem.is_none() {
         Some(candidate.to_string())
     } else {
         let note = format!(
-            "buyer accounting reference '{candidate}' is not an expense account number; the dossier's purchase account is used"
+            "buyer accounting reference '{candidate}' is not an expense account number ({}); the dossier's purchase account is used",
+            problem.unwrap_or_default()
         );
         if !notes.contains(&note) {
             notes.push(note);

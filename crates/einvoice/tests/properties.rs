@@ -449,6 +449,28 @@ fn expense_accounts_come_from_bt133_then_bt19_when_they_are_account_numbers() {
         einvoice::to_source_document(&inv, Side::Purchase, &support::options(&cfg)).unwrap();
     assert!(mapped.document.rows.iter().all(|r| r.account.is_none()));
     assert!(mapped.notes.iter().any(|n| n.contains("CC-MARKETING")));
+    // A class 6 number no purchase row may use (681100 depreciation, 609000 discounts
+    // obtained: PCG) is not taken either: the default, with a note naming the PCG account.
+    for not_a_purchase in ["681100", "609000"] {
+        let mut wrong = centre.clone();
+        wrong.buyer_account = Some(not_a_purchase.into());
+        let inv = einvoice::read(&support::expect_einvoice(
+            xmlout::write(&wrong).as_bytes(),
+            "w.xml",
+        ))
+        .unwrap();
+        let mapped =
+            einvoice::to_source_document(&inv, Side::Purchase, &support::options(&cfg)).unwrap();
+        assert!(mapped.document.rows.iter().all(|r| r.account.is_none()));
+        assert!(
+            mapped
+                .notes
+                .iter()
+                .any(|n| n.contains(not_a_purchase) && n.contains("PCG")),
+            "{:?}",
+            mapped.notes
+        );
+    }
     // On the sales side the buyer's references are never our accounts.
     let sales = einvoice::to_source_document(&inv, Side::Sales, &support::options(&cfg)).unwrap();
     assert!(sales.document.rows.iter().all(|r| r.account.is_none()));
