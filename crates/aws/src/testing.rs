@@ -2,7 +2,7 @@
 //! `moto_server` of `simulators::aws` — a table, a bucket, the two queues with their DLQ, a
 //! parameter, a secret and the SES identity, all named for the test — and the adapters built on
 //! it from `PASSERELLE_*` settings, as the functions build them. Used by this crate's tests, the
-//! Lambda handlers' test and the cold-start bench.
+//! Lambda handlers' end-to-end suite (package `e2e`) and the cold-start bench.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

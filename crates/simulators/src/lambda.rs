@@ -1,6 +1,7 @@
 //! Real-shaped Lambda events as the functions receive them, built from the AWS sample events in
 //! `fixtures/lambda/` (origins in its README); the tests replace only the fields that name their
-//! resources. Used by the Lambda handlers' test and the cold-start bench.
+//! resources. Used by the Lambda handlers' end-to-end suite (package `e2e`) and the
+//! cold-start bench.
 
 use serde_json::{Value, json};
 

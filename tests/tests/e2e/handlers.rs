@@ -4,8 +4,8 @@
 //! runtime is built the way the functions build it: configuration from the bucket, credentials
 //! from SSM and Secrets Manager.
 //!
-//! One test binary for every handler: it links the AWS SDK once. The world each test runs in
-//! (moto resources, simulators, configuration, secrets) is built in `world.rs`.
+//! The world each test runs in (moto resources, simulators, configuration, secrets) is built in
+//! `handlers/world.rs`.
 
 mod world;
 
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use simulators::lambda::{self, fixture, welyb_ses_event};
 use simulators::mock::Fault;
 use webhook::{Launch, Launcher};
-use world::{CONFIG_KEY, DOMAIN, World, s3_client, url_event, world};
+use world::{CONFIG_KEY, DOMAIN, Ledger, World, s3_client, url_event, world, world_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schedule_pulls_then_sqs_batches_map_and_push_to_the_ledger() {
@@ -114,6 +114,53 @@ async fn schedule_pulls_then_sqs_batches_map_and_push_to_the_ledger() {
     let response = steps::push_batch(&w.cloud, &redelivered).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(w.inqom.state().entries.len(), pushed);
+    assert!(w.sim.violations().is_empty(), "{:?}", w.sim.violations());
+}
+
+/// The cloud pipeline to the embedded default ledger: scheduled pull, map, push; the FEC file the
+/// sink writes in the bucket passes the independent checker, one entry per booked document, and
+/// a redelivered push batch leaves it byte for byte as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_map_and_push_write_a_fec_in_the_bucket_that_passes_the_checker() {
+    let w = world_with(Ledger::Fec).await;
+    let event: ScheduledPull = serde_json::from_value(fixture("scheduler-event.json")).unwrap();
+    let summary = pull::scheduled(&w.cloud, &event).await.expect("the pull");
+    assert_eq!(summary.runs[0].pulled, 15);
+    let batch = w.sqs_event(&w.env.settings.map_queue_url).await;
+    let response = steps::map_batch(&w.cloud, &batch).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let batch = w.sqs_event(&w.env.settings.push_queue_url).await;
+    assert_eq!(batch.records.len(), 15);
+    let response = steps::push_batch(&w.cloud, &batch).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let docs = w.documents().await;
+    let pushed = docs.iter().filter(|d| d.state == DocState::Pushed).count();
+    assert_eq!(
+        pushed,
+        15,
+        "{:?}",
+        docs.iter()
+            .map(|d| (d.key.clone(), d.state, d.reason.clone()))
+            .collect::<Vec<_>>()
+    );
+
+    // The example dossier's fiscal year closes on 31 December: one file for 2026.
+    let key = "fec/acme/20261231/732829320FEC20261231.txt";
+    let fec = w.cloud.pipeline.blobs.get(key).await.unwrap();
+    let fec = fec.unwrap_or_else(|| panic!("no {key} in the bucket"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("732829320FEC20261231.txt");
+    std::fs::write(&path, &fec).unwrap();
+    let checked = crate::fec_check(path.to_str().unwrap());
+    assert_eq!(checked["ok"], true, "{checked}");
+    assert_eq!(checked["stats"]["ecritures"], pushed, "{checked}");
+
+    let mut redelivered = batch.clone();
+    redelivered.records.truncate(3);
+    let response = steps::push_batch(&w.cloud, &redelivered).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let again = w.cloud.pipeline.blobs.get(key).await.unwrap();
+    assert_eq!(again.as_deref(), Some(&fec[..]), "the FEC is unchanged");
     assert!(w.sim.violations().is_empty(), "{:?}", w.sim.violations());
 }
 
@@ -233,7 +280,7 @@ async fn a_missing_configuration_is_named_and_a_missing_secret_leaves_only_its_d
 
     let config = format!(
         "{}\n[dossier.sellsy]\nclient_id = \"x\"\nclient_secret = \"ssm:/passerelle/{}/nothing\"\n",
-        include_str!("../../../../infra/dossiers.example.toml"),
+        include_str!("../../../infra/dossiers.example.toml"),
         env.id
     );
     env.adapters

@@ -29,7 +29,21 @@ pub struct World {
     pub cloud: Cloud,
 }
 
+/// The dossier's ledger in a world.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Ledger {
+    /// The Inqom mock, its credentials in Secrets Manager.
+    Inqom,
+    /// No `[dossier.ledger]`: the FEC file, in the bucket.
+    Fec,
+}
+
+/// A world whose dossier books in the Inqom mock.
 pub async fn world() -> World {
+    world_with(Ledger::Inqom).await
+}
+
+pub async fn world_with(ledger: Ledger) -> World {
     let env = TestEnv::new().await;
     let sim = Sim::start(SimConfig {
         invoices: 12,
@@ -68,24 +82,28 @@ pub async fn world() -> World {
             .expect("create an Inqom secret");
     }
     // The example dossier (the one the ledger mocks' charts follow), connected the cloud way.
-    let config = format!(
+    let mut config = format!(
         "[service]\nmail_domains = [\"{DOMAIN}\"]\n\n{}\n\
          [dossier.sellsy]\nclient_id = \"{}\"\nclient_secret = \"ssm:/passerelle/{id}/sellsy\"\n\
-         api_base = \"{}\"\ntoken_url = \"{}\"\n\n\
-         [dossier.ledger]\nkind = \"inqom\"\ndossier_id = {}\nusername = \"{}\"\n\
-         password = \"secret:passerelle/{id}/inqom-password\"\nclient_id = \"{}\"\n\
-         client_secret = \"secret:passerelle/{id}/inqom-client-secret\"\n\
-         api_url = \"{}\"\ntoken_url = \"{}/identity/connect/token\"\n",
+         api_base = \"{}\"\ntoken_url = \"{}\"\n",
         include_str!("../../../../infra/dossiers.example.toml"),
         sim.client_id(),
         sim.api_base(),
         sim.token_url(),
-        inqom_mock::DOSSIER,
-        inqom_mock::USER,
-        inqom_mock::CLIENT_ID,
-        inqom.url,
-        inqom.url,
     );
+    if ledger == Ledger::Inqom {
+        config.push_str(&format!(
+            "\n[dossier.ledger]\nkind = \"inqom\"\ndossier_id = {}\nusername = \"{}\"\n\
+             password = \"secret:passerelle/{id}/inqom-password\"\nclient_id = \"{}\"\n\
+             client_secret = \"secret:passerelle/{id}/inqom-client-secret\"\n\
+             api_url = \"{}\"\ntoken_url = \"{}/identity/connect/token\"\n",
+            inqom_mock::DOSSIER,
+            inqom_mock::USER,
+            inqom_mock::CLIENT_ID,
+            inqom.url,
+            inqom.url,
+        ));
+    }
     env.adapters
         .blobs
         .put(CONFIG_KEY, config.as_bytes(), "application/toml")

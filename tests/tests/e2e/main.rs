@@ -1,11 +1,21 @@
-//! The `passerelle` binary as a user runs it: the demo end to end (its FEC through the
-//! independent checker), a dry run that writes nothing, a real sync, status, log,
-//! check-config listing every invalid field, `ingest` of e-invoice files, and `serve` as a real
-//! process (signed and unsigned `/sync`, mail over SMTP from Python's smtplib, then `status`
-//! and `log`). One test binary; a module per subject.
+//! End to end, across the crates and over real protocols, in one test binary (one link of the
+//! AWS SDK and the simulators; a module per suite):
+//!
+//! - `pipeline`: the `passerelle` binary as a user runs it on the Sellsy simulator: the demo
+//!   end to end, then a dry run that writes nothing, a real sync (pull, map, SQLite, push to the
+//!   FEC), status, log, export-fec, each FEC through the independent checker.
+//! - `ingest`: e-invoice files (Factur-X PDF, CII XML) through `passerelle ingest`.
+//! - `serve`: `passerelle serve` as a real process (signed and unsigned `/sync`, mail over SMTP
+//!   from Python's smtplib, the worker, then `status` and `log` from another process, SIGTERM).
+//! - `handlers`: each Lambda function's handler over moto_server, the Sellsy simulator and the
+//!   Inqom mock.
+//!
+//! The `passerelle` binary is found next to this test's directory (see [`bin`]); the servers
+//! (the simulator, moto, `serve`) are started on 127.0.0.1 by the tests themselves.
 
-mod commands;
+mod handlers;
 mod ingest;
+mod pipeline;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -13,8 +23,33 @@ use std::process::{Command, Output};
 
 use simulators::sellsy::{Sim, SimConfig};
 
+/// `passerelle`, the binary a user runs.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_passerelle"))
+    Command::new(passerelle_exe())
+}
+
+/// The `passerelle` binary of this target directory. `CARGO_BIN_EXE_passerelle` exists only in
+/// the passerelle package's own tests, so it is found the way assert_cmd's `cargo_bin` finds a
+/// binary: in the directory above this test executable's `deps/`.
+fn passerelle_exe() -> PathBuf {
+    static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| {
+        let test = std::env::current_exe().expect("the test executable's path");
+        let mut dir = test.parent().expect("its directory").to_path_buf();
+        if dir.ends_with("deps") {
+            dir.pop();
+        }
+        let exe = dir.join(format!("passerelle{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            exe.is_file(),
+            "{} is missing: these tests run the passerelle binary, and cargo builds it only for \
+             the passerelle package's tests. Run `cargo test -p passerelle -p e2e` (or the \
+             whole workspace), not `cargo test -p e2e` alone.",
+            exe.display()
+        );
+        exe
+    })
+    .clone()
 }
 
 pub fn run(cmd: &mut Command) -> Output {
@@ -35,7 +70,7 @@ pub fn json(out: &Output) -> serde_json::Value {
 }
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 pub fn python() -> PathBuf {

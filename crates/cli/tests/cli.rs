@@ -1,0 +1,91 @@
+//! The `passerelle` command line's own behaviour, as a user runs the binary: `check-config`
+//! lists every invalid field with exit code 3 (and `serve` validates the same way), every
+//! command's `--help` has an example. The suites that cross crates (the pipeline through the
+//! binary, `ingest`, `serve` as a real process) are in the top-level `tests/` package (`e2e`);
+//! this test target also makes `cargo test --workspace` build the binary they run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_passerelle"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn check_config_lists_every_invalid_field_with_exit_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    // Dossier fields and the runtime's sections wrong together: all reported in one go.
+    let broken = format!(
+        "[service]\nhttp_listen = \"localhost\"\nnightly_at = \"25:00\"\ntime_zone = \"Paris\"\n{}\n[dossier.ledger]\nkind = \"pennylane\"\n",
+        example
+            .replace("sales = \"VT\"", "sales = \"VENTES\"")
+            .replace("rounding_debit = \"658000\"", "")
+            .replace("start_date = \"2026-01-01\"", "start_date = \"2026-13-01\"")
+    );
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, broken).unwrap();
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for field in [
+        "journals.sales",
+        "accounts.rounding_debit",
+        "start_date",
+        "service.http_listen",
+        "service.nightly_at",
+        "service.time_zone",
+        "dossier[0].ledger.token",
+    ] {
+        assert!(err.contains(field), "{field} missing from: {err}");
+    }
+    assert!(err.starts_with("7 problems"), "{err}");
+    // serve validates exactly like check-config, before anything starts.
+    let out = bin()
+        .args(["serve", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), err);
+    assert!(err.contains("Fix:"));
+    let ok = bin()
+        .args(["check-config", "--config"])
+        .arg(repo().join("infra/dossiers.example.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for cmd in [
+        "demo",
+        "serve",
+        "push",
+        "test-connection",
+        "check-config",
+        "sync",
+        "ingest",
+        "export-fec",
+        "status",
+        "log",
+    ] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example"), "{cmd} --help has no example");
+    }
+}
