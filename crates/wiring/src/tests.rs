@@ -144,3 +144,22 @@ async fn a_runtime_reads_only_the_secrets_it_needs() {
     assert!(none.unconnected.is_empty() && none.sinks.is_empty());
     assert_eq!(none.configs.len(), 2);
 }
+
+#[test]
+fn drafts_with_the_fec_ledger_are_refused_with_the_fix() {
+    // Issue 14, defect 3: a FEC has no brouillard; drafts would be "booked" yet absent.
+    for ledger in ["", "[dossier.ledger]\nkind = \"fec\"\n"] {
+        let text = DOSSIER.replace("start_date", "draft_entries = true\nstart_date") + ledger;
+        let issues = Config::from_toml(&text).unwrap_err().0;
+        let issue = issues
+            .iter()
+            .find(|i| i.field == "dossier[0].draft_entries")
+            .unwrap_or_else(|| panic!("{issues:?}"));
+        assert!(issue.problem.contains("brouillard"), "{issue:?}");
+        assert!(issue.fix.contains("draft_entries = false"), "{issue:?}");
+    }
+    // Drafts are fine where a person validates them.
+    let text = DOSSIER.replace("start_date", "draft_entries = true\nstart_date")
+        + "[dossier.ledger]\nkind = \"pennylane\"\ntoken = \"env:ACME_PENNYLANE\"\n";
+    assert!(Config::from_toml(&text).is_ok());
+}
