@@ -137,6 +137,66 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
             .unwrap(),
     );
     assert_eq!(checked["ok"], true, "{checked}");
+    // Beside each export its description; the variants firms ask for (issue 14, defect 11).
+    let description =
+        std::fs::read_to_string(dir.path().join("732829320FEC20261231.description.txt"))
+            .expect("the description beside the export");
+    assert!(
+        description.contains("Field separator: tabulation"),
+        "{description}"
+    );
+    let tab = std::fs::read(dir.path().join("732829320FEC20261231.txt")).unwrap();
+    let variant_dir = dir.path().join("pipe-latin9");
+    let out = run(&mut cmd(&[
+        "export-fec",
+        "acme",
+        "2026-12-31",
+        "--separator",
+        "pipe",
+        "--charset",
+        "iso-8859-15",
+        "--out",
+        variant_dir.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pipe = std::fs::read(variant_dir.join("732829320FEC20261231.txt")).unwrap();
+    // The same entries, numbers, dates and amounts in the other variant.
+    let key = |text: &str, sep: char| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(sep).collect();
+                [0, 2, 3, 4, 11, 12, 15].map(|i| f[i]).join(" ")
+            })
+            .collect()
+    };
+    assert_eq!(
+        key(&encoding_rs::ISO_8859_15.decode(&pipe).0, '|'),
+        key(&String::from_utf8(tab).unwrap(), '\t')
+    );
+    let description =
+        std::fs::read_to_string(variant_dir.join("732829320FEC20261231.description.txt")).unwrap();
+    assert!(
+        description.contains("ISO 8859-15") && description.contains("vertical bar"),
+        "{description}"
+    );
+    let checked = fec_check(
+        variant_dir
+            .join("732829320FEC20261231.txt")
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(checked["ok"], true, "{checked}");
+    let out = run(&mut cmd(&["export-fec", "acme", "2026-06-30"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("closes on 2026-12-31"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Nothing is left to push; the connections answer.
     let out = run(&mut cmd(&["push", "--json"]));
@@ -218,6 +278,33 @@ fn check_config_lists_every_invalid_field_with_exit_code_3() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+#[test]
+fn check_config_and_serve_refuse_drafts_with_the_fec_ledger() {
+    // Issue 14, defect 3: a FEC has no brouillard; drafts would be "booked" yet absent.
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    let path = dir.path().join("drafts.toml");
+    std::fs::write(
+        &path,
+        example.replace("draft_entries = false", "draft_entries = true"),
+    )
+    .unwrap();
+    for command in ["check-config", "serve"] {
+        let out = bin()
+            .args([command, "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("dossier[0].draft_entries"), "{command}: {err}");
+        assert!(
+            err.contains("set draft_entries = false"),
+            "{command}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -75,7 +75,8 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
         )
     }
 
-    fn booked_key(&self, dossier: &DossierConfig, closing: NaiveDate) -> String {
+    /// The key of the booked entries of the fiscal year closing on `closing`.
+    pub fn booked_key(&self, dossier: &DossierConfig, closing: NaiveDate) -> String {
         format!("{}/booked.jsonl", self.year_dir(dossier, closing))
     }
 
