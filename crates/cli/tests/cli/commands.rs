@@ -137,16 +137,46 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
             .unwrap(),
     );
     assert_eq!(checked["ok"], true, "{checked}");
-    // Beside each export its description; the variants firms ask for (issue 14, defect 11).
-    let description =
-        std::fs::read_to_string(dir.path().join("732829320FEC20261231.description.txt"))
-            .expect("the description beside the export");
+    exports_in_every_variant(dir.path(), &cmd);
+
+    // Nothing is left to push; the connections answer.
+    let out = run(&mut cmd(&["push", "--json"]));
+    assert_eq!(out.status.code(), Some(0));
+    let pushed = json(&out);
+    assert_eq!(pushed[0]["dossier"], "acme");
+    assert_eq!(pushed[0]["queued"], 0);
+    assert_eq!(pushed[0]["failed"], 0);
+    let out = tokio::task::spawn_blocking({
+        let mut c = cmd(&["test-connection", "acme", "--json"]);
+        move || run(&mut c)
+    })
+    .await
+    .unwrap();
+    let checks = json(&out);
+    assert_eq!(checks["ok"], true, "{checks}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(checks["checks"].as_array().unwrap().len(), 2, "{checks}");
+    let out = run(&mut with_config(
+        &["test-connection", "acme"],
+        &cfg,
+        "a wrong secret",
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAILED") && text.contains("→"), "{text}");
+    sim.stop().await;
+}
+
+/// Beside each export its description; the variants firms ask for (issue 14, defect 11).
+fn exports_in_every_variant(dir: &std::path::Path, cmd: &dyn Fn(&[&str]) -> std::process::Command) {
+    let description = std::fs::read_to_string(dir.join("732829320FEC20261231.description.txt"))
+        .expect("the description beside the export");
     assert!(
         description.contains("Field separator: tabulation"),
         "{description}"
     );
-    let tab = std::fs::read(dir.path().join("732829320FEC20261231.txt")).unwrap();
-    let variant_dir = dir.path().join("pipe-latin9");
+    let tab = std::fs::read(dir.join("732829320FEC20261231.txt")).unwrap();
+    let variant_dir = dir.join("pipe-latin9");
     let out = run(&mut cmd(&[
         "export-fec",
         "acme",
@@ -197,33 +227,6 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-
-    // Nothing is left to push; the connections answer.
-    let out = run(&mut cmd(&["push", "--json"]));
-    assert_eq!(out.status.code(), Some(0));
-    let pushed = json(&out);
-    assert_eq!(pushed[0]["dossier"], "acme");
-    assert_eq!(pushed[0]["queued"], 0);
-    assert_eq!(pushed[0]["failed"], 0);
-    let out = tokio::task::spawn_blocking({
-        let mut c = cmd(&["test-connection", "acme", "--json"]);
-        move || run(&mut c)
-    })
-    .await
-    .unwrap();
-    let checks = json(&out);
-    assert_eq!(checks["ok"], true, "{checks}");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(checks["checks"].as_array().unwrap().len(), 2, "{checks}");
-    let out = run(&mut with_config(
-        &["test-connection", "acme"],
-        &cfg,
-        "a wrong secret",
-    ));
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("FAILED") && text.contains("→"), "{text}");
-    sim.stop().await;
 }
 
 #[test]
