@@ -136,7 +136,13 @@ fn closing(cfg: &DossierConfig, period: &str) -> Result<NaiveDate> {
         .with_context(|| {
             format!("'{period}' is neither a year (2026) nor a closing date (2027-08-31)")
         })?;
-    match cfg.closings_in(year).as_slice() {
+    // Years that close before the dossier's first document hold nothing of it.
+    let closings: Vec<NaiveDate> = cfg
+        .closings_in(year)
+        .into_iter()
+        .filter(|c| *c >= cfg.start_date)
+        .collect();
+    match closings.as_slice() {
         [one] => Ok(*one),
         [] => bail!(
             "no fiscal year of {} closes in {year} (see [[dossier.exercises]]); give the closing date, e.g. {}",
