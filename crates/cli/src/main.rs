@@ -24,12 +24,33 @@ struct Cli {
     command: Command,
 }
 
+/// The FEC variant firms ask for (default: the dossier's `[dossier.ledger]` settings, else tab
+/// and UTF-8).
+#[derive(clap::Args)]
+struct FecVariant {
+    /// Field separator: tab or pipe.
+    #[arg(long, value_parser = ["tab", "pipe"])]
+    separator: Option<String>,
+    /// Character set: utf-8 or iso-8859-15.
+    #[arg(long, value_parser = ["utf-8", "iso-8859-15"])]
+    charset: Option<String>,
+}
+
+impl FecVariant {
+    fn get(&self) -> commands::export_fec::Variant<'_> {
+        commands::export_fec::Variant {
+            separator: self.separator.as_deref(),
+            charset: self.charset.as_deref(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the whole job on a simulated Sellsy account, embedded storage and the FEC ledger, and
     /// prints a report.
     #[command(
-        after_help = "Example:\n  passerelle demo\n  passerelle demo --dir /tmp/demo --invoices 500"
+        after_help = "Example:\n  passerelle demo\n  passerelle demo --dir /tmp/demo --invoices 500\n  passerelle demo --separator pipe --charset iso-8859-15"
     )]
     Demo {
         /// Where the demo keeps its data (emptied first).
@@ -41,6 +62,8 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        variant: FecVariant,
     },
     /// The one-machine service: nightly scheduler, HTTP routes (/sync, /runs/{id}, Sellsy
     /// webhooks), SMTP listener of the collection addresses, worker; stops on Ctrl-C / SIGTERM.
@@ -115,16 +138,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copies a dossier's FEC file of a fiscal year (the year it closes in).
-    #[command(after_help = "Example:\n  passerelle export-fec acme 2026 --out .")]
+    /// Writes a dossier's FEC of one fiscal year and its description file
+    /// (<SIREN>FEC<closing>.txt and .description.txt), streamed from the booked entries.
+    #[command(
+        after_help = "Example:\n  passerelle export-fec acme 2026 --out .\n  passerelle export-fec acme 2027-08-31 --separator pipe --charset iso-8859-15 --out exports"
+    )]
     ExportFec {
         dossier: String,
-        year: i32,
+        /// The calendar year the fiscal year closes in (2026), or its closing date (2027-08-31)
+        /// when a year holds two closings or none.
+        period: String,
         #[arg(long, default_value = "dossiers.toml")]
         config: PathBuf,
-        /// Directory to copy the file into (default: print its path).
-        #[arg(long)]
-        out: Option<PathBuf>,
+        /// Directory to write the FEC and its description into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[command(flatten)]
+        variant: FecVariant,
     },
     /// Documents per state for each dossier, and the last runs.
     #[command(after_help = "Example:\n  passerelle status --config dossiers.toml --json")]
@@ -170,7 +200,8 @@ fn main() -> ExitCode {
                 dir,
                 invoices,
                 json,
-            } => commands::demo::run(&dir, invoices, json).await,
+                variant,
+            } => commands::demo::run(&dir, invoices, json, variant.get()).await,
             Command::Serve { config } => commands::serve::run(&config).await,
             Command::CheckConfig { config } => commands::check_config::run(&config),
             Command::Sync {
@@ -189,10 +220,11 @@ fn main() -> ExitCode {
             } => commands::ingest::run(&config, &file, &to, json).await,
             Command::ExportFec {
                 dossier,
-                year,
+                period,
                 config,
                 out,
-            } => commands::export_fec::run(&config, &dossier, year, out.as_deref()).await,
+                variant,
+            } => commands::export_fec::run(&config, &dossier, &period, &out, variant.get()).await,
             Command::Push {
                 dossier,
                 config,

@@ -89,3 +89,30 @@ fn every_command_has_help_with_an_example() {
         assert!(text.contains("Example"), "{cmd} --help has no example");
     }
 }
+
+#[test]
+fn check_config_and_serve_refuse_drafts_with_the_fec_ledger() {
+    // Issue 14, defect 3: a FEC has no brouillard; drafts would be "booked" yet absent.
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    let path = dir.path().join("drafts.toml");
+    std::fs::write(
+        &path,
+        example.replace("draft_entries = false", "draft_entries = true"),
+    )
+    .unwrap();
+    for command in ["check-config", "serve"] {
+        let out = bin()
+            .args([command, "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("dossier[0].draft_entries"), "{command}: {err}");
+        assert!(
+            err.contains("set draft_entries = false"),
+            "{command}: {err}"
+        );
+    }
+}

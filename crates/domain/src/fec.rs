@@ -13,7 +13,7 @@ use thiserror::Error;
 mod description;
 mod format;
 
-pub use description::{describe, description_name};
+pub use description::{describe, describe_summary, description_name};
 pub use format::{COLUMNS, Charset, FecFile, FecOptions, FecSummary, Separator};
 
 use crate::entry::LedgerEntry;

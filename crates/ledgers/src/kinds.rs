@@ -24,8 +24,13 @@ macro_rules! ledger_kinds {
         }
 
         impl LedgerSection {
-            /// Parses the section (absent: the FEC file, the embedded default).
-            pub fn parse(table: Option<&toml::Table>, at: &str) -> Result<LedgerSection, Vec<ConfigIssue>> {
+            /// Parses the section (absent: the FEC file, the embedded default) and checks it
+            /// against its dossier's settings (`None`: they are invalid, reported elsewhere).
+            pub fn parse(
+                table: Option<&toml::Table>,
+                at: &str,
+                dossier: Option<&DossierConfig>,
+            ) -> Result<LedgerSection, Vec<ConfigIssue>> {
                 let empty = toml::Table::new();
                 let table = table.unwrap_or(&empty);
                 let kind = match table.get("kind") {
@@ -49,7 +54,7 @@ macro_rules! ledger_kinds {
                         )]);
                     }
                 };
-                let issues = section.validate(at);
+                let issues = section.validate(at, dossier);
                 if issues.is_empty() { Ok(section) } else { Err(issues) }
             }
 
@@ -57,8 +62,8 @@ macro_rules! ledger_kinds {
                 match self { $(LedgerSection::$variant(_) => $kind,)+ }
             }
 
-            pub fn validate(&self, at: &str) -> Vec<ConfigIssue> {
-                match self { $(LedgerSection::$variant(s) => s.validate(at),)+ }
+            pub fn validate(&self, at: &str, dossier: Option<&DossierConfig>) -> Vec<ConfigIssue> {
+                match self { $(LedgerSection::$variant(s) => s.validate(at, dossier),)+ }
             }
 
             /// The dossier's sink.

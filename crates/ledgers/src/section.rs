@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use app::dossiers::ConnectError;
 use app::ports::{BlobStore, Clock, LedgerSink, Secrets};
-use domain::config::ConfigIssue;
+use domain::config::{ConfigIssue, DossierConfig};
 use serde::de::DeserializeOwned;
 
 use crate::parties::PartyBook;
@@ -25,8 +25,11 @@ pub trait SinkSection: DeserializeOwned + std::fmt::Debug + Clone + Send + Sync 
     /// The sink it connects, over the runtime's blob store `B` and clock `C` where it needs them.
     type Sink<B: BlobStore + 'static, C: Clock + Clone + 'static>: LedgerSink;
 
-    /// Every problem of the section (`at`: its path in the file, e.g. `dossier[0].ledger`).
-    fn validate(&self, at: &str) -> Vec<ConfigIssue>;
+    /// Every problem of the section (`at`: its path in the file, e.g. `dossier[0].ledger`),
+    /// including the dossier settings this kind of ledger cannot honour (a FEC has no draft).
+    /// `dossier` is `None` when the dossier's own settings are invalid (the domain reports
+    /// them); the checks that need them wait until they are fixed.
+    fn validate(&self, at: &str, dossier: Option<&DossierConfig>) -> Vec<ConfigIssue>;
 
     /// Builds the sink, reading its credentials from `secrets`.
     fn connect<B: BlobStore + 'static, C: Clock + Clone + 'static, S: Secrets>(

@@ -63,7 +63,12 @@ impl Config {
                     continue;
                 }
             };
-            match LedgerSection::parse(table, &at) {
+            // The dossier's settings as the ledger sees them (a FEC refuses drafts), when they
+            // are valid on their own.
+            let dossier = toml::to_string(d)
+                .ok()
+                .and_then(|t| DossierConfig::from_toml(&t).ok());
+            match LedgerSection::parse(table, &at, dossier.as_ref()) {
                 Ok(s) => {
                     ledgers.insert(id.to_string(), s);
                 }

@@ -200,3 +200,22 @@ fn bad_smtp_allowed_peers_are_reported_by_position_with_the_fix() {
         "{empty:?}"
     );
 }
+
+#[test]
+fn drafts_with_the_fec_ledger_are_refused_with_the_fix() {
+    // Issue 14, defect 3: a FEC has no brouillard; drafts would be "booked" yet absent.
+    for ledger in ["", "[dossier.ledger]\nkind = \"fec\"\n"] {
+        let text = DOSSIER.replace("start_date", "draft_entries = true\nstart_date") + ledger;
+        let issues = Config::from_toml(&text).unwrap_err().0;
+        let issue = issues
+            .iter()
+            .find(|i| i.field == "dossier[0].draft_entries")
+            .unwrap_or_else(|| panic!("{issues:?}"));
+        assert!(issue.problem.contains("brouillard"), "{issue:?}");
+        assert!(issue.fix.contains("draft_entries = false"), "{issue:?}");
+    }
+    // Drafts are fine where a person validates them.
+    let text = DOSSIER.replace("start_date", "draft_entries = true\nstart_date")
+        + "[dossier.ledger]\nkind = \"pennylane\"\ntoken = \"env:ACME_PENNYLANE\"\n";
+    assert!(Config::from_toml(&text).is_ok());
+}

@@ -139,6 +139,7 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
             .unwrap(),
     );
     assert_eq!(checked["ok"], true, "{checked}");
+    exports_in_every_variant(dir.path(), &cmd);
 
     // Nothing is left to push; the connections answer.
     let out = run(&mut cmd(&["push", "--json"]));
@@ -167,6 +168,68 @@ async fn dry_run_writes_nothing_then_sync_status_and_log_tell_what_happened() {
     assert!(text.contains("FAILED") && text.contains("→"), "{text}");
     sim.stop().await;
 }
+/// Beside each export its description; the variants firms ask for (issue 14, defect 11).
+fn exports_in_every_variant(dir: &std::path::Path, cmd: &dyn Fn(&[&str]) -> std::process::Command) {
+    let description = std::fs::read_to_string(dir.join("732829320FEC20261231.description.txt"))
+        .expect("the description beside the export");
+    assert!(
+        description.contains("Field separator: tabulation"),
+        "{description}"
+    );
+    let tab = std::fs::read(dir.join("732829320FEC20261231.txt")).unwrap();
+    let variant_dir = dir.join("pipe-latin9");
+    let out = run(&mut cmd(&[
+        "export-fec",
+        "acme",
+        "2026-12-31",
+        "--separator",
+        "pipe",
+        "--charset",
+        "iso-8859-15",
+        "--out",
+        variant_dir.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pipe = std::fs::read(variant_dir.join("732829320FEC20261231.txt")).unwrap();
+    // The same entries, numbers, dates and amounts in the other variant.
+    let key = |text: &str, sep: char| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(sep).collect();
+                [0, 2, 3, 4, 11, 12, 15].map(|i| f[i]).join(" ")
+            })
+            .collect()
+    };
+    assert_eq!(
+        key(&encoding_rs::ISO_8859_15.decode(&pipe).0, '|'),
+        key(&String::from_utf8(tab).unwrap(), '\t')
+    );
+    let description =
+        std::fs::read_to_string(variant_dir.join("732829320FEC20261231.description.txt")).unwrap();
+    assert!(
+        description.contains("ISO 8859-15") && description.contains("vertical bar"),
+        "{description}"
+    );
+    let checked = fec_check(
+        variant_dir
+            .join("732829320FEC20261231.txt")
+            .to_str()
+            .unwrap(),
+    );
+    assert_eq!(checked["ok"], true, "{checked}");
+    let out = run(&mut cmd(&["export-fec", "acme", "2026-06-30"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("closes on 2026-12-31"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Issue 13: every missing scope is listed with what it disables; a scope the pull can do
 /// without is a warning (exit 0), one it cannot is a failure (exit 1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use rules::{derive_journal_code, is_valid_siren, parse_rate};
 pub use types::{
-    AccountMap, Accounts, AuxiliaryRules, Connections, DossierConfig, Journal, Journals,
+    AccountMap, Accounts, AuxiliaryRules, Connections, DossierConfig, Exercise, Journal, Journals,
     LabelOption, MailPolicy, Mode, Rounding, RoundingTarget, Scope, VatAccounts,
 };
 

@@ -21,6 +21,10 @@ pub(super) struct RawDossier {
     pub(super) siren: Option<String>,
     pub(super) start_date: Option<DateInput>,
     pub(super) fiscal_year_end: Option<String>,
+    #[serde(default)]
+    pub(super) exercises: Vec<RawExercise>,
+    #[serde(default)]
+    pub(super) journal_codes: BTreeMap<String, String>,
     pub(super) scope: Option<String>,
     pub(super) mode: Option<String>,
     pub(super) draft_entries: Option<bool>,
@@ -42,6 +46,13 @@ pub(super) struct RawDossier {
     pub(super) mail: RawMail,
     pub(super) sellsy: Option<toml::Table>,
     pub(super) ledger: Option<toml::Table>,
+}
+
+/// `[[dossier.exercises]]`: one fiscal year as the company's statutes and decisions set it.
+#[derive(Deserialize, Default)]
+pub(super) struct RawExercise {
+    pub(super) start: Option<DateInput>,
+    pub(super) end: Option<DateInput>,
 }
 
 #[derive(Deserialize)]

@@ -155,8 +155,15 @@ pub struct DossierConfig {
     /// SIREN of the company (names the FEC file).
     pub siren: String,
     pub start_date: NaiveDate,
-    /// Month and day the fiscal year closes (default 12-31).
+    /// Month and day the fiscal year closes (default 12-31): the 12-month years outside the
+    /// declared `exercises` close on it (after the last declared one, it is that one's day).
     pub fiscal_year_end: (u32, u32),
+    /// The fiscal years the dossier declares (`[[dossier.exercises]]`), in order, contiguous:
+    /// a first exercise of 18 months, a change of closing date. Empty: 12-month years.
+    pub exercises: Vec<Exercise>,
+    /// Journal mode: the code each source journal is booked under, by the source journal's
+    /// name ("Ventes export" → "VEXP"); a name not listed takes its first 4 letters or digits.
+    pub journal_codes: BTreeMap<String, String>,
     pub scope: Scope,
     pub mode: Mode,
     pub journals: Journals,
@@ -184,17 +191,78 @@ impl DossierConfig {
         }
     }
 
-    /// The fiscal year (first day, closing day) that contains `date`.
+    /// The fiscal year (first day, closing day) that contains `date`: a declared exercise, or
+    /// a 12-month year: after the last declared one, closing on `fiscal_year_end`; before the
+    /// first declared one, closing on the anniversaries of the day before it.
     pub fn fiscal_year_of(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
-        let (month, day) = self.fiscal_year_end;
-        let closing_in = |year: i32| closing_date(year, month, day);
-        let closing = if date <= closing_in(date.year()) {
-            closing_in(date.year())
-        } else {
-            closing_in(date.year() + 1)
+        if let Some(e) = self
+            .exercises
+            .iter()
+            .find(|e| e.start <= date && date <= e.end)
+        {
+            return (e.start, e.end);
+        }
+        match self.exercises.first() {
+            Some(first) if date < first.start => {
+                let before = first.start.pred_opt().unwrap_or(first.start);
+                twelve_months(date, (before.month(), before.day()))
+            }
+            _ => twelve_months(date, self.fiscal_year_end),
+        }
+    }
+
+    /// The closing dates that fall in the calendar year `year` (usually one; none in the
+    /// first year of a long first exercise, two after a short one).
+    pub fn closings_in(&self, year: i32) -> Vec<NaiveDate> {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Vec::new();
         };
-        let previous = closing_in(closing.year() - 1);
-        (previous.succ_opt().unwrap_or(previous), closing)
+        let mut closings = Vec::new();
+        let mut day = first;
+        loop {
+            let (_, closing) = self.fiscal_year_of(day);
+            if closing > last {
+                return closings;
+            }
+            closings.push(closing);
+            match closing.succ_opt() {
+                Some(next) => day = next,
+                None => return closings,
+            }
+        }
+    }
+
+    /// The journal code of a source journal (mode `journal`): the dossier's `journal_codes`,
+    /// else its first 4 letters or digits.
+    pub fn journal_code_of(&self, source_journal: &str) -> Option<String> {
+        match self.journal_codes.get(source_journal.trim()) {
+            Some(code) => Some(code.clone()),
+            None => super::rules::derive_journal_code(source_journal),
+        }
+    }
+
+    /// The source journals (mode `journal`) that would share one code, by code: each is one
+    /// EcritureNum series under two labels, so none of them is booked until the dossier maps
+    /// them in `journal_codes`.
+    pub fn journal_code_clashes<'a>(
+        &self,
+        source_journals: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<String, Vec<String>> {
+        let mut by_code: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for name in source_journals {
+            let Some(code) = self.journal_code_of(name) else {
+                continue;
+            };
+            let names = by_code.entry(code).or_default();
+            if !names.iter().any(|n| n == name.trim()) {
+                names.push(name.trim().to_string());
+            }
+        }
+        by_code.retain(|_, names| names.len() > 1);
+        by_code
     }
 
     /// The subject word that excludes this document, if any.
@@ -205,6 +273,25 @@ impl DossierConfig {
             .find(|w| subject.contains(&w.to_lowercase()))
             .map(String::as_str)
     }
+}
+
+/// A fiscal year (exercice comptable): its first and its closing day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exercise {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The 12-month year closing on `(month, day)` that contains `date`.
+fn twelve_months(date: NaiveDate, (month, day): (u32, u32)) -> (NaiveDate, NaiveDate) {
+    let closing_in = |year: i32| closing_date(year, month, day);
+    let closing = if date <= closing_in(date.year()) {
+        closing_in(date.year())
+    } else {
+        closing_in(date.year() + 1)
+    };
+    let previous = closing_in(closing.year() - 1);
+    (previous.succ_opt().unwrap_or(previous), closing)
 }
 
 /// The connectors' sections of one dossier, as written: parsed by the connectors themselves.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::format::{COLUMNS, Charset, FecFile, FecOptions, Separator};
+use super::format::{COLUMNS, Charset, FecFile, FecOptions, FecSummary, Separator};
 use crate::money::format_comma;
 
 /// What each column holds in this file.
@@ -41,9 +41,18 @@ pub fn description_name(fec_name: &str) -> String {
 
 /// The description of `fec` (always UTF-8 text).
 pub fn describe(fec: &FecFile, fiscal_year: (NaiveDate, NaiveDate), options: FecOptions) -> String {
-    let s = &fec.summary;
+    describe_summary(&fec.name, &fec.summary, fiscal_year, options)
+}
+
+/// The description of the FEC named `name` whose content `s` sums up (always UTF-8 text).
+pub fn describe_summary(
+    name: &str,
+    s: &FecSummary,
+    fiscal_year: (NaiveDate, NaiveDate),
+    options: FecOptions,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Description of the file {}", fec.name);
+    let _ = writeln!(out, "Description of the file {name}");
     let _ = writeln!(
         out,
         "Fichier des écritures comptables (art. L47 A and A47 A-1 of the Livre des procédures fiscales)"

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::labels::{account_name, aux_label, clean, document_title, sides, truncate};
 use super::outcome::MappingError;
 use crate::auxcode::AuxCodes;
-use crate::config::{DossierConfig, derive_journal_code};
+use crate::config::DossierConfig;
 use crate::document::SourceRef;
 use crate::entry::{Auxiliary, EntryHeader, EntryLine, LedgerEntry};
 use crate::journal::{Side, SourceJournalLine};
@@ -29,11 +29,24 @@ pub fn map_journal(
         }
         group.push(line);
     }
+    let clashes = cfg.journal_code_clashes(lines.iter().map(|l| l.journal.as_str()));
     order
         .into_iter()
         .map(|source| {
             let group = &groups[&source];
-            (source.clone(), journal_entry(&source, group, cfg, aux))
+            let first = group[0];
+            let clash = cfg
+                .journal_code_of(&first.journal)
+                .and_then(|code| clashes.get(&code).map(|names| (code, names)));
+            let entry = match clash {
+                Some((code, names)) => Err(MappingError::JournalCodeClash {
+                    document: first.document_number.clone(),
+                    code,
+                    journals: format!("\"{}\"", names.join("\", \"")),
+                }),
+                None => journal_entry(&source, group, cfg, aux),
+            };
+            (source.clone(), entry)
         })
         .collect()
 }
@@ -53,10 +66,11 @@ fn journal_entry(
         });
     }
     let journal_code =
-        derive_journal_code(&first.journal).ok_or_else(|| MappingError::NoJournalCode {
-            document: document.clone(),
-            journal: first.journal.clone(),
-        })?;
+        cfg.journal_code_of(&first.journal)
+            .ok_or_else(|| MappingError::NoJournalCode {
+                document: document.clone(),
+                journal: first.journal.clone(),
+            })?;
     let party_name = first.party_name.clone().unwrap_or_else(|| document.clone());
     let mut entry_lines = Vec::new();
     for line in group {

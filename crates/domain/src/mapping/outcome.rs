@@ -115,6 +115,14 @@ pub enum MappingError {
     NotInJournal { document: String },
     #[error("{document}: the source journal name '{journal}' gives no journal code")]
     NoJournalCode { document: String, journal: String },
+    #[error(
+        "{document}: source journals {journals} would all be booked as journal {code}: one EcritureNum series under several labels"
+    )]
+    JournalCodeClash {
+        document: String,
+        code: String,
+        journals: String,
+    },
     #[error(transparent)]
     Entry(#[from] EntryError),
 }
@@ -129,7 +137,12 @@ impl MappingError {
             MappingError::GapAboveTolerance { .. } => "check the document's amounts in Sellsy (rows, VAT totals, total including tax); raise rounding.tolerance_per_rate only if the gap is a known rounding habit".into(),
             MappingError::ForeignCurrency { .. } => "book this document by hand with its exchange rate".into(),
             MappingError::NotInJournal { .. } => "record the document in Sellsy's accounting (comptabiliser) so its journal lines exist, or switch the dossier to mode \"documents\"".into(),
-            MappingError::NoJournalCode { .. } => "set a journal code in Sellsy's accounting settings".into(),
+            MappingError::NoJournalCode { journal, .. } => format!(
+                "give the journal a code in [dossier.journal_codes], e.g. \"{journal}\" = \"VT\""
+            ),
+            MappingError::JournalCodeClash { code, .. } => format!(
+                "give each source journal its own code in [dossier.journal_codes] (e.g. \"Ventes export\" = \"VEXP\"); the clash on {code} is explained in the message"
+            ),
             MappingError::Entry(_) => "check the document's lines at the source; an unbalanced entry is never booked".into(),
         }
     }

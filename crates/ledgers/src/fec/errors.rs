@@ -77,3 +77,16 @@ pub(super) fn contended(key: &str) -> SinkError {
         "{key} kept changing under concurrent pushes; nothing of this batch was booked"
     ))
 }
+
+/// A journal code already used in this FEC under another label: two source journals would
+/// share one EcritureNum series (a journal code has one JournalLib).
+pub(super) fn journal_clash(piece: &str, code: &str, label: &str, booked_label: &str) -> SinkError {
+    SinkError::permanent(
+        format!(
+            "{piece} would be booked in journal {code} \"{label}\", but {code} is already the journal \"{booked_label}\" in this FEC: one EcritureNum series under two labels"
+        ),
+        format!(
+            "give the source journals their own codes in [dossier.journal_codes] (2 to 4 upper-case letters or digits, e.g. \"{label}\" = \"VEXP\"; \"{booked_label}\" keeps {code}), then push again"
+        ),
+    )
+}

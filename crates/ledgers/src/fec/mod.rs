@@ -21,13 +21,17 @@
 //! - `section`: `[dossier.ledger] kind = "fec"`, its validation and `connect`;
 //! - `wire`: the booked-entries file, line by line;
 //! - `errors`: store failures and bad dossier settings as `SinkError`s;
-//! - `sink`: the keys, the yearly rewrite and the `LedgerSink` implementation.
+//! - `sink`: the keys, the yearly rewrite and the `LedgerSink` implementation;
+//! - `export`: a year's FEC and its description streamed from the booked entries, in any
+//!   variant (`passerelle export-fec`).
 
 mod config;
 mod errors;
+mod export;
 pub mod section;
 mod sink;
 mod wire;
 
 pub use config::FecConfig;
+pub use export::{Exported, export_year, write_booked_line};
 pub use sink::FecSink;

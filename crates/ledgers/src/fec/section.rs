@@ -11,7 +11,7 @@
 use app::dossiers::ConnectError;
 use app::ports::{BlobStore, Clock, Secrets};
 use chrono_tz::Tz;
-use domain::config::ConfigIssue;
+use domain::config::{ConfigIssue, DossierConfig};
 use domain::fec::{Charset, Separator};
 use serde::Deserialize;
 
@@ -81,8 +81,18 @@ impl FecSection {
 impl SinkSection for FecSection {
     type Sink<B: BlobStore + 'static, C: Clock + Clone + 'static> = FecSink<B, C>;
 
-    fn validate(&self, at: &str) -> Vec<ConfigIssue> {
-        self.config(at).err().unwrap_or_default()
+    fn validate(&self, at: &str, dossier: Option<&DossierConfig>) -> Vec<ConfigIssue> {
+        let mut issues = self.config(at).err().unwrap_or_default();
+        if dossier.is_some_and(|d| d.draft_entries) {
+            // The dossier's own key, beside this section: `dossier[0].ledger` → `dossier[0].`.
+            let prefix = at.strip_suffix("ledger").unwrap_or("");
+            issues.push(ConfigIssue::new(
+                format!("{prefix}draft_entries"),
+                "draft_entries = true with the FEC ledger: a FEC holds validated entries only (art. A47 A-1 LPF), it has no brouillard, so drafts would be recorded as booked yet absent from the file",
+                "set draft_entries = false (entries booked into the FEC are validated), or book into Inqom or Pennylane ([dossier.ledger] kind = \"inqom\" or \"pennylane\"), where a person validates drafts",
+            ));
+        }
+        issues
     }
 
     async fn connect<B: BlobStore + 'static, C: Clock + Clone + 'static, S: Secrets>(

@@ -12,7 +12,7 @@ use domain::config::DossierConfig;
 use domain::fec::{BookedEntry, describe, description_name, file_name, write_fec};
 
 use super::config::FecConfig;
-use super::errors::{bad_siren, blob_error, contended, draft, held, unwritable};
+use super::errors::{bad_siren, blob_error, contended, draft, held, journal_clash, unwritable};
 use super::wire::{self, Stored};
 
 /// Compare-and-swap attempts on the booked list before the batch is given back to the queue.
@@ -75,7 +75,8 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
         )
     }
 
-    fn booked_key(&self, dossier: &DossierConfig, closing: NaiveDate) -> String {
+    /// The key of the booked entries of the fiscal year closing on `closing`.
+    pub fn booked_key(&self, dossier: &DossierConfig, closing: NaiveDate) -> String {
         format!("{}/booked.jsonl", self.year_dir(dossier, closing))
     }
 
@@ -168,6 +169,13 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
             results.clone_from(&refused);
             let mut known: HashSet<String> = stored.iter().map(|s| s.external_id.clone()).collect();
             let mut last = wire::last_numbers(&stored);
+            // One label per journal code: the first entry booked in a journal names it.
+            let mut labels: BTreeMap<String, String> = BTreeMap::new();
+            for s in &stored {
+                labels
+                    .entry(s.entry.journal_code.clone())
+                    .or_insert_with(|| s.entry.journal_label.clone());
+            }
             // The file is in validation order: a worker whose clock is behind never dates an
             // entry before the one booked ahead of it.
             let validated_on = stored.last().map_or(today, |s| s.validated_on.max(today));
@@ -185,10 +193,24 @@ impl<B: BlobStore, C: Clock> FecSink<B, C> {
                 if results[i].is_some() {
                     continue;
                 }
-                if !known.insert(e.external_id.clone()) {
+                if known.contains(&e.external_id) {
                     redelivered = true;
                     continue;
                 }
+                let label = labels
+                    .entry(e.entry.journal_code.clone())
+                    .or_insert_with(|| e.entry.journal_label.clone());
+                if *label != e.entry.journal_label {
+                    let (piece, code) = (&e.entry.piece_ref, &e.entry.journal_code);
+                    results[i] = Some(Err(journal_clash(
+                        piece,
+                        code,
+                        &e.entry.journal_label,
+                        label,
+                    )));
+                    continue;
+                }
+                known.insert(e.external_id.clone());
                 let number = last.entry(e.entry.journal_code.clone()).or_insert(0);
                 *number += 1;
                 stored.push(Stored {

@@ -24,6 +24,14 @@ pub(super) struct Stored {
 }
 
 impl Stored {
+    pub fn into_booked(self) -> BookedEntry {
+        BookedEntry {
+            entry: self.entry,
+            number: self.number,
+            validated_on: self.validated_on,
+        }
+    }
+
     pub fn booked(&self) -> BookedEntry {
         BookedEntry {
             entry: self.entry.clone(),
@@ -49,32 +57,44 @@ pub(super) fn parse(key: &str, bytes: &[u8]) -> Result<Vec<Stored>, SinkError> {
         std::str::from_utf8(bytes).map_err(|_| corrupt(format!("{key} is not UTF-8 text")))?;
     let mut out: Vec<Stored> = Vec::new();
     let mut last: BTreeMap<String, u64> = BTreeMap::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let stored: Stored = serde_json::from_str(line)
-            .map_err(|e| corrupt(format!("{key} line {}: {e}", n + 1)))?;
-        let entry = stored
-            .entry
-            .clone()
-            .revalidate()
-            .map_err(|e| corrupt(format!("{key} line {}: {e}", n + 1)))?;
-        let previous = last.entry(entry.journal_code.clone()).or_insert(0);
-        let number = if stored.number == 0 {
-            *previous + 1
-        } else {
-            stored.number
-        };
-        *previous = number;
-        out.push(Stored {
-            entry,
-            number,
-            ..stored
-        });
+    for (n, line) in text.lines().enumerate() {
+        if let Some(stored) = parse_line(key, n + 1, line, &mut last)? {
+            out.push(stored);
+        }
     }
     Ok(out)
+}
+
+/// Reads line `n` of the file at `key` (`None`: a blank line); `last` holds the last number of
+/// each journal so far, for files written before numbers were stored.
+pub(super) fn parse_line(
+    key: &str,
+    n: usize,
+    line: &str,
+    last: &mut BTreeMap<String, u64>,
+) -> Result<Option<Stored>, SinkError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let stored: Stored =
+        serde_json::from_str(line).map_err(|e| corrupt(format!("{key} line {n}: {e}")))?;
+    let entry = stored
+        .entry
+        .clone()
+        .revalidate()
+        .map_err(|e| corrupt(format!("{key} line {n}: {e}")))?;
+    let previous = last.entry(entry.journal_code.clone()).or_insert(0);
+    let number = if stored.number == 0 {
+        *previous + 1
+    } else {
+        stored.number
+    };
+    *previous = number;
+    Ok(Some(Stored {
+        entry,
+        number,
+        ..stored
+    }))
 }
 
 /// The file's text.

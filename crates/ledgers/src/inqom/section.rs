@@ -3,7 +3,7 @@
 
 use app::dossiers::{ConnectError, read_secret};
 use app::ports::{BlobStore, Clock, SecretRef, SecretRefs, Secrets};
-use domain::config::ConfigIssue;
+use domain::config::{ConfigIssue, DossierConfig};
 use serde::Deserialize;
 
 use super::{InqomConfig, InqomSink};
@@ -46,7 +46,7 @@ impl InqomSection {
 impl SinkSection for InqomSection {
     type Sink<B: BlobStore + 'static, C: Clock + Clone + 'static> = InqomSink;
 
-    fn validate(&self, at: &str) -> Vec<ConfigIssue> {
+    fn validate(&self, at: &str, _dossier: Option<&DossierConfig>) -> Vec<ConfigIssue> {
         let required = [
             (
                 "dossier_id",

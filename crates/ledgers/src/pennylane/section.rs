@@ -3,7 +3,7 @@
 
 use app::dossiers::{ConnectError, read_secret};
 use app::ports::{BlobStore, Clock, SecretRef, SecretRefs, Secrets};
-use domain::config::ConfigIssue;
+use domain::config::{ConfigIssue, DossierConfig};
 use serde::Deserialize;
 
 use super::{PennylaneConfig, PennylaneSink};
@@ -30,7 +30,7 @@ impl PennylaneSection {
 impl SinkSection for PennylaneSection {
     type Sink<B: BlobStore + 'static, C: Clock + Clone + 'static> = PennylaneSink;
 
-    fn validate(&self, at: &str) -> Vec<ConfigIssue> {
+    fn validate(&self, at: &str, _dossier: Option<&DossierConfig>) -> Vec<ConfigIssue> {
         if self.token().is_empty() {
             vec![ConfigIssue::new(
                 format!("{at}.token"),

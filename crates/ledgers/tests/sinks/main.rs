@@ -5,6 +5,7 @@
 mod end_to_end;
 mod fec;
 mod fec_numbering;
+mod fec_scenario;
 mod inqom;
 mod pennylane;
 mod pipeline_end_to_end;

@@ -28,7 +28,16 @@ mod report;
 
 use names::DOSSIER;
 
-pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode> {
+pub async fn run(
+    dir: &Path,
+    invoices: usize,
+    json_out: bool,
+    variant: super::export_fec::Variant<'_>,
+) -> Result<ExitCode> {
+    let fec_config = FecConfig {
+        options: variant.options()?,
+        ..FecConfig::default()
+    };
     if dir.exists() {
         let marker = dir.join("passerelle.sqlite3");
         if !marker.exists() && std::fs::read_dir(dir)?.next().is_some() {
@@ -103,7 +112,7 @@ pub async fn run(dir: &Path, invoices: usize, json_out: bool) -> Result<ExitCode
         .with_base_urls(sim.api_base(), sim.token_url()),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fec = FecSink::new(files.clone(), SystemClock, FecConfig::default());
+    let fec = FecSink::new(files.clone(), SystemClock, fec_config);
     let fec_key = fec.fec_key(&cfg, NaiveDate::from_ymd_opt(2026, 6, 30).context("date")?);
     let connected: DossierSet<SellsyClient, AnySink<DirBlobs, SystemClock>> = DossierSet {
         configs: vec![cfg.clone()],

@@ -23,6 +23,7 @@ pub struct Figures {
     files_filed: usize,
     debit: rust_decimal::Decimal,
     fec_path: PathBuf,
+    description_path: PathBuf,
     fec_lines: usize,
     warnings: Vec<LogEvent>,
 }
@@ -58,8 +59,17 @@ pub async fn collect(
         }
     }
     let fec_path = files.path_of(fec_key).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fec_lines = std::fs::read_to_string(&fec_path)
-        .map(|t| t.lines().count().saturating_sub(1))
+    let description_path = files
+        .path_of(&domain::fec::description_name(fec_key))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Counted on bytes: an ISO 8859-15 FEC is not UTF-8 text.
+    let fec_lines = std::fs::read(&fec_path)
+        .map(|t| {
+            t.split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+                .saturating_sub(1)
+        })
         .unwrap_or(0);
     let from = chrono::Utc::now() - chrono::Duration::days(1);
     let to = chrono::Utc::now() + chrono::Duration::days(1);
@@ -74,6 +84,7 @@ pub async fn collect(
         files_filed,
         debit,
         fec_path,
+        description_path,
         fec_lines,
         warnings,
     })
@@ -93,6 +104,7 @@ pub fn print(
         files_filed,
         debit,
         fec_path,
+        description_path,
         fec_lines,
         warnings,
     } = f;
@@ -117,6 +129,7 @@ pub fn print(
             "mails": mails,
             "warnings": warnings.iter().map(|w| json!({"message": w.message, "action": w.action})).collect::<Vec<_>>(),
             "fec": fec_path,
+            "fec_description": description_path,
             "fec_lines": fec_lines,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -152,6 +165,7 @@ pub fn print(
         print_warnings(warnings, 12);
         println!();
         println!("FEC file: {} ({fec_lines} lines)", fec_path.display());
+        println!("Its description: {}", description_path.display());
         println!(
             "Check it: .venv/bin/python tools/fec_check.py {}",
             fec_path.display()

@@ -2,6 +2,7 @@
 //! (field, problem, fix) and the dossier is built only when none was found.
 
 mod accounts;
+mod exercises;
 mod identity;
 mod journals;
 mod policies;
@@ -24,6 +25,20 @@ pub(super) fn dossier(
     let identity = identity::validate(&raw, &mut report);
     let choices = identity::choices(&raw, &mut report);
     let journals = journals::validate(raw.journals, &mut report);
+    let journal_codes = journals::codes(raw.journal_codes, &mut report);
+    if !journal_codes.is_empty() && choices.mode == Some(super::types::Mode::Documents) {
+        report.err(
+            "journal_codes",
+            "maps source journals, but the dossier maps documents (mode = \"documents\"), which are booked in [dossier.journals]",
+            "remove [dossier.journal_codes], or set mode = \"journal\" to copy the source's journals",
+        );
+    }
+    let (exercises, fiscal_year_end) = exercises::validate(
+        raw.exercises,
+        identity.fiscal_year_end,
+        raw.fiscal_year_end.is_some(),
+        &mut report,
+    );
     let accounts = accounts::accounts(raw.accounts, &mut report);
     let vat = accounts::vat(raw.vat, &mut report);
     let policies = policies::validate(
@@ -42,7 +57,9 @@ pub(super) fn dossier(
         name: identity.name,
         siren: identity.siren,
         start_date: identity.start_date?,
-        fiscal_year_end: identity.fiscal_year_end?,
+        fiscal_year_end: fiscal_year_end?,
+        exercises: exercises?,
+        journal_codes,
         scope: choices.scope?,
         mode: choices.mode?,
         journals,
