@@ -151,6 +151,42 @@ fn vat_rate(
     }
 }
 
+/// The document's VAT per rate from its deductible-VAT lines (see [`vat_rate`]).
+fn taxes_of(
+    vat_lines: &[(String, Decimal)],
+    excl: Decimal,
+    refs: &Refs,
+    strict: bool,
+    notes: &mut Notes,
+) -> Result<Vec<TaxTotal>, Unusable> {
+    let mut taxes: Vec<TaxTotal> = Vec::new();
+    let count = vat_lines.iter().filter(|(_, a)| !a.is_zero()).count();
+    for (account, amount) in vat_lines.iter().filter(|(_, a)| !a.is_zero()) {
+        match vat_rate(account, *amount, excl, count, refs) {
+            Some(rate) => match taxes.iter_mut().find(|t| t.rate == rate) {
+                Some(t) => t.amount += *amount,
+                None => taxes.push(TaxTotal {
+                    rate,
+                    amount: *amount,
+                    label: None,
+                }),
+            },
+            None if strict => {
+                return Err(Unusable {
+                    reason: format!(
+                    "the VAT rate of its deductible-VAT line on account {account} ({amount}) cannot be known: Sellsy books several taxes on that account (GET /taxes/accounting-codes) and the amounts do not tell which"
+                    ),
+                    action: FIX_PURCHASE.into(),
+                });
+            }
+            None => notes.note(format!(
+                "the VAT rate of its line on account {account} is unknown; the journal's lines are booked as they are"
+            )),
+        }
+    }
+    Ok(taxes)
+}
+
 /// Rebuilds a purchase invoice or supplier credit note from its purchases-journal lines.
 /// `strict` (mode `documents`): a VAT line whose rate cannot be known refuses the document;
 /// in mode `journal` the lines are booked as they are and the rates are only informative.
@@ -230,28 +266,7 @@ pub fn purchase_document(
             "its purchases-journal lines do not balance: supplier {total}, expenses {excl}, VAT {vat}"
         )));
     }
-    let mut taxes: Vec<TaxTotal> = Vec::new();
-    let count = vat_lines.iter().filter(|(_, a)| !a.is_zero()).count();
-    for (account, amount) in vat_lines.iter().filter(|(_, a)| !a.is_zero()) {
-        match vat_rate(account, *amount, excl, count, refs) {
-            Some(rate) => match taxes.iter_mut().find(|t| t.rate == rate) {
-                Some(t) => t.amount += *amount,
-                None => taxes.push(TaxTotal {
-                    rate,
-                    amount: *amount,
-                    label: None,
-                }),
-            },
-            None if strict => {
-                return Err(unusable(format!(
-                    "the VAT rate of its deductible-VAT line on account {account} ({amount}) cannot be known: Sellsy books several taxes on that account (GET /taxes/accounting-codes) and the amounts do not tell which"
-                )));
-            }
-            None => notes.note(format!(
-                "the VAT rate of its line on account {account} is unknown; the journal's lines are booked as they are"
-            )),
-        }
-    }
+    let taxes = taxes_of(&vat_lines, excl, refs, strict, notes)?;
     if let [one] = taxes.as_slice() {
         for r in &mut rows {
             r.tax_rate = one.rate;
