@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use app::ports::Secret;
+use domain::config::Scope;
 use http_client::{Backoff, Jitter};
 
 /// research §1: the API base and the token endpoint of every flow.
@@ -83,12 +84,16 @@ pub struct SellsyConfig {
     /// Documents fetched in parallel (pacing still applies).
     pub concurrency: usize,
     /// Credit notes are listed by creation date, newest first, with no date filter (research
-    /// §2.3): listing stops once `created` is this many days before the window.
+    /// §2.3): listing stops once `created` is this many days before the window. The same
+    /// grace applies to incoming documents (`/ocr/pur-invoice/search` has no date filter).
     pub credit_note_grace_days: i64,
     /// Source name recorded on documents.
     pub source_name: String,
     /// Hosts the bearer token may be sent to when a PDF link refuses an anonymous download.
     pub trusted_pdf_hosts: Vec<String>,
+    /// Which documents a pull brings: the dossier's `scope` (sales invoices and credit notes,
+    /// purchase invoices and supplier credit notes, or both). Sales only by default.
+    pub scope: Scope,
 }
 
 impl SellsyConfig {
@@ -107,7 +112,24 @@ impl SellsyConfig {
             credit_note_grace_days: 7,
             source_name: "sellsy".into(),
             trusted_pdf_hosts: vec!["file.sellsy.com".into(), "api.sellsy.com".into()],
+            scope: Scope::Sales,
         }
+    }
+
+    /// The documents the dossier books (`scope` of its configuration).
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Whether pulls read sales invoices and credit notes.
+    pub fn pulls_sales(&self) -> bool {
+        matches!(self.scope, Scope::Sales | Scope::Both)
+    }
+
+    /// Whether pulls read the purchases journal and the incoming documents (OCR intake).
+    pub fn pulls_purchases(&self) -> bool {
+        matches!(self.scope, Scope::Purchases | Scope::Both)
     }
 
     /// Points the client at another server (tests, demo, simulator).

@@ -29,5 +29,5 @@ pub mod wire;
 pub use client::{ClientStats, SellsyClient};
 pub use config::{Pacing, RetryPolicy, SellsyConfig};
 pub use error::SellsyError;
-pub use pull::check_pdf;
+pub use pull::{check_file, check_pdf};
 pub use section::SellsySection;

@@ -4,7 +4,7 @@
 
 use app::dossiers::{ConnectError, read_secret};
 use app::ports::{Secret, SecretRef, SecretRefs, Secrets};
-use domain::config::ConfigIssue;
+use domain::config::{ConfigIssue, Scope};
 use serde::Deserialize;
 
 use crate::{SellsyClient, SellsyConfig};
@@ -90,11 +90,21 @@ impl SellsySection {
         !self.webhook_key().is_empty()
     }
 
-    /// The dossier's Sellsy client.
+    /// The dossier's Sellsy client, pulling sales only (see [`SellsySection::connect_for`]).
     pub async fn connect<S: Secrets>(
         &self,
         at: &str,
         secrets: &S,
+    ) -> Result<SellsyClient, ConnectError> {
+        self.connect_for(at, secrets, Scope::Sales).await
+    }
+
+    /// The dossier's Sellsy client, pulling what the dossier's `scope` books.
+    pub async fn connect_for<S: Secrets>(
+        &self,
+        at: &str,
+        secrets: &S,
+        scope: Scope,
     ) -> Result<SellsyClient, ConnectError> {
         let secret = read_secret(
             secrets,
@@ -102,7 +112,8 @@ impl SellsySection {
             &self.client_secret(),
         )
         .await?;
-        let mut cfg = SellsyConfig::new(self.client_id.clone().unwrap_or_default(), secret);
+        let mut cfg =
+            SellsyConfig::new(self.client_id.clone().unwrap_or_default(), secret).with_scope(scope);
         if let (Some(api), Some(token)) = (&self.api_base, &self.token_url) {
             cfg = cfg.with_base_urls(api.clone(), token.clone());
         }

@@ -20,6 +20,10 @@ impl SourceApi for SellsyClient {
         Ok(self.download_pdf(doc).await?)
     }
 
+    async fn linked_pdf(&self, doc: DocRef, link: &str) -> Result<Option<PdfFile>, SourceError> {
+        Ok(self.download_linked(doc, link).await?)
+    }
+
     async fn test_connection(&self) -> Result<ConnectionReport, SourceError> {
         Ok(self.check_connection().await?)
     }

@@ -59,7 +59,7 @@ where
         if let Some(section) = config.sellsy.get(&d.id) {
             let at = format!("dossier[{i}].sellsy");
             if needs.sources {
-                match section.connect(&at, secrets).await {
+                match section.connect_for(&at, secrets, d.scope).await {
                     Ok(client) => {
                         set.sources.insert(d.id.clone(), client);
                     }

@@ -38,6 +38,25 @@ fn the_demo_runs_end_to_end_and_its_fec_passes_the_independent_checker() {
     assert_eq!(checked["ok"], true, "{checked}");
     assert_eq!(checked["errors"].as_array().unwrap().len(), 0);
     assert_eq!(checked["stats"]["ecritures"], report["entries_booked"]);
+    // Issue 17: the demo dossier books sales and purchases; purchases land in journal HA.
+    let purchases = report["purchases_booked"].as_u64().unwrap();
+    assert!(purchases >= 5, "{report}");
+    let fec = std::fs::read_to_string(report["fec"].as_str().unwrap()).unwrap();
+    let ha = fec
+        .lines()
+        .filter(|l| l.starts_with("HA\t") || l.starts_with("HA|"))
+        .count();
+    assert!(
+        ha as u64 >= 3 * purchases,
+        "{ha} lines in journal HA for {purchases} purchases"
+    );
+    assert!(
+        warnings.iter().any(|w| w["message"]
+            .as_str()
+            .unwrap()
+            .contains("still pending in Sellsy")),
+        "incoming documents not yet purchases are listed: {warnings:?}"
+    );
 }
 
 /// A small simulated account, fast enough for the tests.

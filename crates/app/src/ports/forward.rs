@@ -126,6 +126,13 @@ impl<T: SourceApi + ?Sized> SourceApi for &T {
     ) -> impl Future<Output = Result<Option<PdfFile>, SourceError>> + Send {
         (**self).pdf(doc)
     }
+    fn linked_pdf(
+        &self,
+        doc: DocRef,
+        link: &str,
+    ) -> impl Future<Output = Result<Option<PdfFile>, SourceError>> + Send {
+        (**self).linked_pdf(doc, link)
+    }
     fn test_connection(
         &self,
     ) -> impl Future<Output = Result<ConnectionReport, SourceError>> + Send {

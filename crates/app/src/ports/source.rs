@@ -34,6 +34,10 @@ pub enum PullMode {
 pub enum DocRefKind {
     Invoice,
     CreditNote,
+    /// A supplier's invoice (Sellsy `purInvoice`).
+    PurchaseInvoice,
+    /// A supplier's credit note (Sellsy `purCreditNote`).
+    PurchaseCreditNote,
 }
 
 /// A document at the source, by kind and id (e.g. a webhook asks to re-fetch it).
@@ -273,6 +277,18 @@ pub trait SourceApi: Send + Sync {
     /// no PDF for it.
     fn pdf(&self, doc: DocRef)
     -> impl Future<Output = Result<Option<PdfFile>, SourceError>> + Send;
+
+    /// The document's file from the link the pull brought (`PdfRef::location` before the file
+    /// is stored), for documents the source cannot be asked for one by id (Sellsy purchases:
+    /// API v2 has no purchase-document route). By default, the same as [`SourceApi::pdf`].
+    fn linked_pdf(
+        &self,
+        doc: DocRef,
+        link: &str,
+    ) -> impl Future<Output = Result<Option<PdfFile>, SourceError>> + Send {
+        let _ = link;
+        self.pdf(doc)
+    }
 
     /// Checks the credentials, the scopes the pipeline needs and reads the quotas.
     fn test_connection(&self)

@@ -289,6 +289,9 @@ impl<Src: SourceApi> SourceApi for Capture<'_, Src> {
     async fn pdf(&self, doc: DocRef) -> Result<Option<PdfFile>, SourceError> {
         self.inner.pdf(doc).await
     }
+    async fn linked_pdf(&self, doc: DocRef, link: &str) -> Result<Option<PdfFile>, SourceError> {
+        self.inner.linked_pdf(doc, link).await
+    }
     async fn test_connection(&self) -> Result<ConnectionReport, SourceError> {
         self.inner.test_connection().await
     }

@@ -32,7 +32,8 @@ pub fn doc_ref(kind: DocumentKind, source_id: &str) -> Option<DocRef> {
     let kind = match kind {
         DocumentKind::SalesInvoice => DocRefKind::Invoice,
         DocumentKind::SalesCreditNote => DocRefKind::CreditNote,
-        _ => return None,
+        DocumentKind::PurchaseInvoice => DocRefKind::PurchaseInvoice,
+        DocumentKind::PurchaseCreditNote => DocRefKind::PurchaseCreditNote,
     };
     Some(DocRef { kind, id })
 }
@@ -40,6 +41,28 @@ pub fn doc_ref(kind: DocumentKind, source_id: &str) -> Option<DocRef> {
 /// Blob key of a document's PDF.
 pub fn pdf_key(dossier: &str, key: &str) -> String {
     format!("pdf/{dossier}/{key}.pdf")
+}
+
+/// The extension and media type of a document's file, from its first bytes: a PDF, or the
+/// image a supplier's invoice may be stored as in Sellsy (PNG, JPEG, TIFF).
+pub fn file_type(bytes: &[u8]) -> (&'static str, &'static str) {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        ("png", "image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        ("jpg", "image/jpeg")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        ("tiff", "image/tiff")
+    } else {
+        ("pdf", "application/pdf")
+    }
+}
+
+/// Blob key of a document's file: [`pdf_key`] for a PDF, the image's extension otherwise.
+pub fn document_file_key(dossier: &str, key: &str, bytes: &[u8]) -> String {
+    match file_type(bytes) {
+        ("pdf", _) => pdf_key(dossier, key),
+        (ext, _) => format!("pdf/{dossier}/{key}.{ext}"),
+    }
 }
 
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
@@ -162,12 +185,17 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         if document.pdf.is_some() && rec.pdf_key.is_none() {
             match doc_ref(document.source.kind, &document.source.source_id) {
                 Some(r) => {
-                    match source.pdf(r).await {
+                    // A purchase has no file route of its own: its file comes from the link
+                    // the pull brought (see `SourceApi::linked_pdf`).
+                    let downloaded = match (document.source.kind.is_sales(), &document.pdf) {
+                        (false, Some(link)) => source.linked_pdf(r, &link.location).await,
+                        _ => source.pdf(r).await,
+                    };
+                    match downloaded {
                         Ok(Some(pdf)) => {
-                            let key = pdf_key(&cfg.id, &rec.key);
-                            self.blobs
-                                .put_once(&key, &pdf.bytes, "application/pdf")
-                                .await?;
+                            let key = document_file_key(&cfg.id, &rec.key, &pdf.bytes);
+                            let (_, media_type) = file_type(&pdf.bytes);
+                            self.blobs.put_once(&key, &pdf.bytes, media_type).await?;
                             rec.pdf_key = Some(key);
                             rec.pdf_sha256 = Some(pdf.sha256.clone());
                         }
@@ -210,6 +238,15 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         let label = document.number.clone();
         Ok(match mapped {
             Ok(Mapped::Entry(mut entry)) => {
+                // The mapping names the file `<number>.pdf`; a supplier's image keeps its type.
+                for a in entry.attachments.iter_mut() {
+                    if rec.pdf_key.as_deref() == Some(a.location.as_str()) {
+                        let ext = attachment_extension(&a.location);
+                        if let Some((stem, _)) = a.file_name.rsplit_once('.') {
+                            a.file_name = format!("{stem}.{ext}");
+                        }
+                    }
+                }
                 if entry.attachments.is_empty()
                     && let Some(key) = &rec.pdf_key
                 {

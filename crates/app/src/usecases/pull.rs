@@ -67,6 +67,8 @@ fn doc_label(doc: DocRef) -> String {
     match doc.kind {
         DocRefKind::Invoice => format!("invoice {}", doc.id),
         DocRefKind::CreditNote => format!("credit note {}", doc.id),
+        DocRefKind::PurchaseInvoice => format!("purchase invoice {}", doc.id),
+        DocRefKind::PurchaseCreditNote => format!("purchase credit note {}", doc.id),
     }
 }
 

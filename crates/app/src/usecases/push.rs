@@ -203,7 +203,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                                 .unwrap_or_else(|| format!("{}.pdf", entry.piece_ref)),
                             content_type: match super::map::attachment_extension(key) {
                                 "xml" => "application/xml",
-                                _ => "application/pdf",
+                                _ => super::map::file_type(&bytes).1,
                             }
                             .into(),
                             bytes,

@@ -300,6 +300,8 @@ pub fn document(
             kind: match kind {
                 DocRefKind::Invoice => DocumentKind::SalesInvoice,
                 DocRefKind::CreditNote => DocumentKind::SalesCreditNote,
+                DocRefKind::PurchaseInvoice => DocumentKind::PurchaseInvoice,
+                DocRefKind::PurchaseCreditNote => DocumentKind::PurchaseCreditNote,
             },
             source_id: id.to_string(),
         },

@@ -7,9 +7,11 @@
 mod document;
 mod journal;
 mod outcome;
+mod purchase;
 mod refs;
 
 pub use document::{document, status};
 pub use journal::{currency, document_kind, journal_line};
 pub use outcome::{FIX_ACCOUNT, FIX_IN_SELLSY, Notes, Unusable};
+pub use purchase::{FIX_PURCHASE, PurchaseHead, purchase_document};
 pub use refs::Refs;

@@ -22,10 +22,23 @@ pub struct Refs {
     pub vat_collection: HashMap<i64, String>,
     /// tax id -> rate.
     pub tax_rates: HashMap<i64, Decimal>,
+    /// deductible-VAT account number -> the rates of the taxes booked on it (purchases).
+    pub deductible_rates: HashMap<String, Vec<Decimal>>,
     pub charts: Option<wire::AccountingCharts>,
 }
 
 impl Refs {
+    /// Notes that tax `rate` books its deductible VAT on `account`.
+    pub fn add_deductible(&mut self, account: &str, rate: Decimal) {
+        let rates = self
+            .deductible_rates
+            .entry(account.trim().to_string())
+            .or_default();
+        if !rates.contains(&rate.normalize()) {
+            rates.push(rate.normalize());
+        }
+    }
+
     /// The account number of a row's `accounting_code_id`: `Ok(None)` when the row names
     /// none (the dossier's defaults apply), `Err(reason)` when it names one that cannot be
     /// resolved (the row must not fall back on a default account silently).

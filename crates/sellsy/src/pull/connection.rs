@@ -59,6 +59,51 @@ pub const SCOPES: &[(&str, &str, bool)] = &[
     ),
 ];
 
+/// The scopes purchases need (scope `purchases` or `both`), checked instead of the sales ones
+/// they do not use: the purchases journal is where purchases are read (research §2.6).
+pub const PURCHASE_SCOPES: &[(&str, &str, bool)] = &[
+    (
+        "accounting-entry.read",
+        "the purchases journal cannot be read: purchases (supplier invoices and credit notes) cannot be pulled, every pull fails",
+        true,
+    ),
+    (
+        "ocr.read",
+        "Sellsy's incoming documents are not read: supplier files still pending or in error there are not listed in the log (purchases are booked all the same)",
+        false,
+    ),
+];
+
+/// The sales scopes purchases do not need (a dossier of scope `purchases` is not asked for them).
+const SALES_ONLY: &[&str] = &[
+    "invoices.read",
+    "credit-notes.read",
+    "companies.read",
+    "individuals.read",
+];
+
+/// The scopes a client of this scope is checked for, each with what its absence disables.
+pub fn scopes_for(sales: bool, purchases: bool) -> Vec<(&'static str, &'static str, bool)> {
+    let mut out: Vec<(&str, &str, bool)> = SCOPES
+        .iter()
+        .copied()
+        .filter(|(s, _, _)| sales || !SALES_ONLY.contains(s))
+        .filter(|(s, _, _)| !(purchases && *s == "accounting-entry.read"))
+        .collect();
+    if purchases {
+        out.extend(PURCHASE_SCOPES.iter().copied());
+    }
+    if sales && purchases {
+        for s in out
+            .iter_mut()
+            .filter(|(s, _, _)| *s == "accounting-entry.read")
+        {
+            s.1 = "the sales and purchases journals cannot be read: purchases cannot be pulled, every pull fails";
+        }
+    }
+    out
+}
+
 fn probe(scope: &str) -> Call {
     let filters = || json!({ "filters": {} });
     match scope {
@@ -75,6 +120,7 @@ fn probe(scope: &str) -> Call {
         "accounting-settings.read" => {
             Call::get("/settings/accounting-charts", "accounting-settings.read")
         }
+        "ocr.read" => Call::post("/ocr/pur-invoice/search", "ocr.read", filters()).q("limit", 1),
         "accounting-entry.read" => Call::post(
             "/accounting-journal/sells/search",
             "accounting-entry.read",
@@ -91,8 +137,9 @@ impl SellsyClient {
     /// an unreadable body) says nothing about the scope and is only logged.
     pub async fn check_connection(&self) -> Result<ConnectionReport, SellsyError> {
         let mut report = ConnectionReport::default();
-        for (scope, disables, blocks_pull) in SCOPES {
-            let outcome = if *scope == "accounts.read" {
+        let cfg = &self.inner.cfg;
+        for (scope, disables, blocks_pull) in scopes_for(cfg.pulls_sales(), cfg.pulls_purchases()) {
+            let outcome = if scope == "accounts.read" {
                 self.call_json::<wire::Quotas>(probe(scope)).await.map(|q| {
                     report.limit_per_second = q.api_rate_seconds.as_ref().and_then(|r| r.limit);
                     report.limit_per_minute = q.api_rate_minutes.as_ref().and_then(|r| r.limit);
@@ -112,7 +159,7 @@ impl SellsyClient {
                     report.disabled.push(MissingScope {
                         scope: scope.to_string(),
                         disables: disables.to_string(),
-                        blocks_pull: *blocks_pull,
+                        blocks_pull,
                     });
                 }
                 Err(e) if ends_the_pull(&e) => return Err(e),

@@ -16,31 +16,64 @@ use crate::error::SellsyError;
 use crate::wire;
 
 const LINE_ACTION: &str = "check the line in Sellsy's sales journal (Accounting > Sales journal); passerelle reads it again at every sync";
+pub(super) const PURCHASE_LINE_ACTION: &str = "check the line in Sellsy's purchases journal (Accounting > Purchases journal); passerelle reads it again at every sync";
+
+/// Which of Sellsy's journals a line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Book {
+    Sales,
+    Purchases,
+}
+
+impl Book {
+    pub(super) fn path(self) -> &'static str {
+        match self {
+            Book::Sales => "/accounting-journal/sells/search",
+            Book::Purchases => "/accounting-journal/purchases/search",
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Book::Sales => "sales-journal",
+            Book::Purchases => "purchases-journal",
+        }
+    }
+    pub(super) fn action(self) -> &'static str {
+        match self {
+            Book::Sales => LINE_ACTION,
+            Book::Purchases => PURCHASE_LINE_ACTION,
+        }
+    }
+}
 
 /// A line of a document that cannot be used.
-struct Trouble {
-    document: SourceRef,
-    line: String,
-    reason: String,
+pub(super) struct Trouble {
+    pub(super) document: SourceRef,
+    pub(super) line: String,
+    pub(super) reason: String,
+}
+
+/// What reading one of Sellsy's journals gave: the lines that can be used, with their raw
+/// JSON, and the troubles of the documents whose lines cannot be.
+pub(super) struct Read {
+    pub(super) lines: Vec<(SourceJournalLine, Value)>,
+    pub(super) troubles: Vec<Trouble>,
 }
 
 impl SellsyClient {
-    pub(super) async fn journal(
+    /// Every line of one of Sellsy's journals dated in the window.
+    pub(super) async fn read_journal(
         &self,
+        book: Book,
         w: PullWindow,
-        documents: &mut Vec<SourceDocument>,
         f: &mut Findings,
-    ) -> Result<Vec<SourceJournalLine>, SellsyError> {
+    ) -> Result<Read, SellsyError> {
         // research §2.5: the default of include_exported_entries is unconfirmed: always send it.
         let body = json!({ "filters": {
             "date": { "start": w.from.to_string(), "end": w.to.to_string() },
             "include_exported_entries": true,
         }});
-        let call = Call::post(
-            "/accounting-journal/sells/search",
-            "accounting-entry.read",
-            body,
-        );
+        let call = Call::post(book.path(), "accounting-entry.read", body);
         let mut raw = Vec::new();
         let listing = self
             .paginate(call, |l| {
@@ -50,19 +83,32 @@ impl SellsyClient {
             .await?;
         if let Some(why) = listing.incomplete {
             f.warn(
-                "POST /accounting-journal/sells/search",
+                format!("POST {}", book.path()),
                 format!("{why}; documents whose lines were not read are rejected as unbalanced"),
                 "run the sync again; if it persists, send this message to Sellsy support",
             );
         }
-        let mut lines = Vec::new();
-        let mut troubles = Vec::new();
+        let mut read = Read {
+            lines: Vec::new(),
+            troubles: Vec::new(),
+        };
         let mut stand_ins: HashMap<String, u32> = HashMap::new();
         for item in raw {
-            if let Some(line) = self.line(&item, w, &mut stand_ins, &mut troubles, f) {
-                lines.push(line);
+            if let Some(line) = self.line(book, &item, w, &mut stand_ins, &mut read.troubles, f) {
+                read.lines.push((line, item));
             }
         }
+        Ok(read)
+    }
+
+    pub(super) async fn journal(
+        &self,
+        w: PullWindow,
+        documents: &mut Vec<SourceDocument>,
+        f: &mut Findings,
+    ) -> Result<Vec<SourceJournalLine>, SellsyError> {
+        let Read { lines, troubles } = self.read_journal(Book::Sales, w, f).await?;
+        let mut lines: Vec<SourceJournalLine> = lines.into_iter().map(|(l, _)| l).collect();
         // A document with a line that cannot be used is held: its entry would be incomplete.
         for t in troubles {
             let key = t.document.key();
@@ -111,6 +157,7 @@ impl SellsyClient {
     /// One raw journal line: the line, or nothing (outside the window, a problem recorded).
     fn line(
         &self,
+        book: Book,
         item: &Value,
         w: PullWindow,
         stand_ins: &mut HashMap<String, u32>,
@@ -146,11 +193,31 @@ impl SellsyClient {
                 },
                 ProblemFate::Held,
                 "it names no document (document is null, and documents[] and related[] name no single invoice or credit note): it is not booked, and the entry of its document may be incomplete",
-                LINE_ACTION,
+                book.action(),
             );
             return None;
         };
-        let Some(doc_kind) = convert::document_kind(&kind) else {
+        let in_book = |k: domain::DocumentKind| k.is_sales() == (book == Book::Sales);
+        let doc_kind = convert::document_kind(&kind);
+        if book == Book::Purchases
+            && let Some(k) = doc_kind.filter(|k| !in_book(*k))
+        {
+            f.problem(
+                ProblemSubject::JournalLine {
+                    source: source.clone(),
+                    id,
+                    date,
+                },
+                ProblemFate::Skipped,
+                format!(
+                    "it belongs to a {}, not a purchase",
+                    k.as_str().replace('_', " ")
+                ),
+                "no action needed",
+            );
+            return None;
+        }
+        let Some(doc_kind) = doc_kind else {
             f.problem(
                 ProblemSubject::JournalLine {
                     source: source.clone(),
@@ -184,8 +251,11 @@ impl SellsyClient {
         };
         let mut notes = Notes::default();
         match convert::journal_line(&line, id.clone(), document.clone(), number, &mut notes) {
-            Ok(l) => {
-                f.notes(&format!("sales-journal line {id}"), notes);
+            Ok(mut l) => {
+                if book == Book::Purchases && line.journal_type.is_none() {
+                    l.journal = "PURCHASES".into();
+                }
+                f.notes(&format!("{} line {id}", book.name()), notes);
                 Some(l)
             }
             Err(reason) => {

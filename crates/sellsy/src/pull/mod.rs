@@ -12,6 +12,7 @@ mod findings;
 mod journal;
 mod paging;
 mod pdf;
+mod purchases;
 mod reference;
 mod routes;
 
@@ -26,7 +27,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use findings::{Findings, action_for, ends_the_pull};
-pub use pdf::check_pdf;
+pub use pdf::{check_file, check_pdf};
 use routes::{domain_kind, route};
 
 use crate::client::{Call, SellsyClient};
@@ -183,7 +184,7 @@ impl SellsyClient {
         }
         let linked = match doc.kind {
             DocRefKind::CreditNote => self.linked_invoice_number(doc.id, &mut notes).await?,
-            DocRefKind::Invoice => None,
+            _ => None,
         };
         let source = &self.inner.cfg.source_name;
         let fetched =
@@ -368,8 +369,9 @@ impl SellsyClient {
         Ok(documents)
     }
 
-    /// Every finalized invoice and credit note dated in `window`, each fetched once; what
-    /// cannot be used is in `problems`.
+    /// Every finalized invoice and credit note dated in `window` (sales, purchases or both:
+    /// the dossier's scope, `SellsyConfig::scope`), each once; what cannot be used is in
+    /// `problems`.
     pub async fn pull_window(
         &self,
         window: PullWindow,
@@ -385,22 +387,30 @@ impl SellsyClient {
         self.read_quotas(&mut f).await?;
         let refs = self.reference_data_noting(&mut f).await?;
         let mut skipped = 0;
-        let invoices = self.invoice_ids(window, &mut skipped, &mut f).await?;
-        let credit_notes = self.credit_note_ids(window, &mut skipped, &mut f).await?;
-        tracing::info!(
-            invoices = invoices.len(),
-            credit_notes = credit_notes.len(),
-            "sellsy: documents to fetch"
-        );
-        let mut listed = invoices;
-        listed.extend(credit_notes);
-        let mut documents = self
-            .fetch_all(listed, window, &refs, &mut skipped, &mut f)
-            .await?;
-        let journal = match mode {
-            PullMode::Journal => self.journal(window, &mut documents, &mut f).await?,
-            PullMode::Documents => Vec::new(),
-        };
+        let mut documents = Vec::new();
+        let mut journal = Vec::new();
+        if self.inner.cfg.pulls_sales() {
+            let invoices = self.invoice_ids(window, &mut skipped, &mut f).await?;
+            let credit_notes = self.credit_note_ids(window, &mut skipped, &mut f).await?;
+            tracing::info!(
+                invoices = invoices.len(),
+                credit_notes = credit_notes.len(),
+                "sellsy: documents to fetch"
+            );
+            let mut listed = invoices;
+            listed.extend(credit_notes);
+            documents = self
+                .fetch_all(listed, window, &refs, &mut skipped, &mut f)
+                .await?;
+            if mode == PullMode::Journal {
+                journal = self.journal(window, &mut documents, &mut f).await?;
+            }
+        }
+        if self.inner.cfg.pulls_purchases() {
+            let (purchases, lines) = self.purchases(window, mode, &refs, &mut f).await?;
+            documents.extend(purchases);
+            journal.extend(lines);
+        }
         let after = self.stats();
         Ok(Pulled {
             documents,
@@ -420,6 +430,15 @@ impl SellsyClient {
     /// One document, read again (e.g. after a webhook). `None` for a draft or an unknown id;
     /// a document that cannot be used is an error naming the reason.
     pub async fn fetch_document(&self, doc: DocRef) -> Result<Option<SourceDocument>, SellsyError> {
+        if matches!(
+            doc.kind,
+            DocRefKind::PurchaseInvoice | DocRefKind::PurchaseCreditNote
+        ) {
+            return Err(SellsyError::Decode {
+                what: format!("{} {}", route(doc.kind).0, doc.id),
+                reason: "Sellsy API v2 has no route to read one purchase; the nightly pull reads purchases from the purchases journal".into(),
+            });
+        }
         let refs = self.reference_data().await?;
         let listed = Listed {
             kind: doc.kind,

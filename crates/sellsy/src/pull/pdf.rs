@@ -1,6 +1,6 @@
 //! Downloading a document's PDF from a freshly read `pdf_link`, and checking it is one.
 
-use app::ports::{DocRef, PdfFile};
+use app::ports::{DocRef, DocRefKind, PdfFile};
 use sha2::{Digest, Sha256};
 
 use super::routes::route;
@@ -13,6 +13,15 @@ impl SellsyClient {
     /// regenerated after each edit, so never from a cached one), checks it is a PDF and
     /// records its SHA-256. `None` when the document has no PDF.
     pub async fn download_pdf(&self, doc: DocRef) -> Result<Option<PdfFile>, SellsyError> {
+        if matches!(
+            doc.kind,
+            DocRefKind::PurchaseInvoice | DocRefKind::PurchaseCreditNote
+        ) {
+            return Err(SellsyError::Decode {
+                what: format!("purchase {}", doc.id),
+                reason: "Sellsy API v2 has no file route for a purchase: its file comes from the link the pull read in the purchases journal".into(),
+            });
+        }
         let (base, scope) = route(doc.kind);
         let d: wire::Document = self
             .call_json(Call::get(format!("{base}/{}", doc.id), scope))
@@ -35,6 +44,28 @@ impl SellsyClient {
         })?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         tracing::info!(document = %what, size = bytes.len(), %sha256, "sellsy: PDF downloaded");
+        Ok(Some(PdfFile { bytes, sha256 }))
+    }
+
+    /// Downloads a purchase's file from the link the pull read (`document.public_link` of its
+    /// purchases-journal lines: research §2.6, v2 has no other): a PDF or an image, checked by
+    /// its content; a web page (what the link gives for sales documents) is refused.
+    pub async fn download_linked(
+        &self,
+        doc: DocRef,
+        link: &str,
+    ) -> Result<Option<PdfFile>, SellsyError> {
+        if link.trim().is_empty() {
+            return Ok(None);
+        }
+        let what = format!("purchase {}", doc.id);
+        let bytes = self.get_file(link, &what).await?;
+        check_file(&bytes).map_err(|reason| SellsyError::NotPdf {
+            what: what.clone(),
+            reason,
+        })?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        tracing::info!(document = %what, size = bytes.len(), %sha256, "sellsy: file downloaded");
         Ok(Some(PdfFile { bytes, sha256 }))
     }
 
@@ -113,6 +144,19 @@ impl SellsyClient {
             tokio::time::sleep(crate::client::backoff(&cfg.retry, attempt, None)).await;
         }
     }
+}
+
+/// A supplier's file as Sellsy may store it: a PDF (see [`check_pdf`]), or a PNG, JPEG or TIFF
+/// image, recognised by its signature.
+pub fn check_file(bytes: &[u8]) -> Result<(), String> {
+    let image = bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(&[0xff, 0xd8, 0xff])
+        || bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*");
+    if image && bytes.len() > 16 {
+        return Ok(());
+    }
+    check_pdf(bytes).map_err(|e| format!("neither a PDF nor an image: {e}"))
 }
 
 /// A PDF starts with `%PDF-` (within the first KiB, per the PDF spec's tolerance) and ends with

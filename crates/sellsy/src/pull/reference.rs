@@ -199,8 +199,20 @@ impl SellsyClient {
             };
             let Some(id) = t.id else { continue };
             let mut notes = Notes::default();
-            if let Some(r) = notes.dec("rate", &t.rate) {
+            let rate = notes.dec("rate", &t.rate);
+            if let Some(r) = rate {
                 refs.tax_rates.insert(id, r);
+            }
+            let deductible =
+                |p: &Option<wire::VatPair>| p.as_ref()?.deductible_vat.as_ref()?.code.clone();
+            for account in [deductible(&t.debit_vat), deductible(&t.collection_vat)]
+                .into_iter()
+                .flatten()
+                .filter(|a| !a.trim().is_empty())
+            {
+                if let Some(r) = rate {
+                    refs.add_deductible(&account, r);
+                }
             }
             f.notes(&format!("tax {id}"), notes);
             let code = |p: &Option<wire::VatPair>| p.as_ref()?.collected_vat.as_ref()?.code.clone();

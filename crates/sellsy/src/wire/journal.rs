@@ -39,12 +39,22 @@ pub struct JournalDocument {
     pub number: Option<String>,
     #[serde(default, deserialize_with = "lenient::de_text")]
     pub currency: Option<String>,
+    #[serde(default, deserialize_with = "lenient::de_text")]
+    pub subject: Option<String>,
+    /// Nullable `uri`: for a purchase, the only link to its file that v2 gives (research §2.6).
+    #[serde(default, deserialize_with = "lenient::de_text")]
+    pub public_link: Option<String>,
 }
 
+/// `companies[]` / `individuals[]` items: `{id, name, reference}`, none required.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JournalThird {
+    #[serde(default, deserialize_with = "lenient::de_int")]
+    pub id: Option<i64>,
     #[serde(default, deserialize_with = "lenient::de_text")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::de_text")]
+    pub reference: Option<String>,
 }
 
 /// `AccountingJournal` item (research §2.5).

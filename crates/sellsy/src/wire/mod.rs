@@ -13,10 +13,12 @@ mod document;
 mod journal;
 pub mod lenient;
 mod page;
+mod purchase;
 mod reference;
 
 pub use document::*;
 pub use journal::*;
 pub use lenient::{Dec, Presence, decode, parse_decimal};
 pub use page::{Page, Pagination};
+pub use purchase::Ocr;
 pub use reference::*;

@@ -39,6 +39,8 @@ pub struct CodeRef {
 pub struct VatPair {
     #[serde(default)]
     pub collected_vat: Option<CodeRef>,
+    #[serde(default)]
+    pub deductible_vat: Option<CodeRef>,
 }
 
 /// `GET /taxes/accounting-codes` item.

@@ -47,6 +47,10 @@ pub fn answer(r: &Req) -> Answer {
         ("POST", ["invoices", "search"]) => fixture("invoices_search"),
         ("POST", ["credit-notes", "search"]) => fixture("credit_notes_search"),
         ("POST", ["accounting-journal", "sells", "search"]) => fixture("journal_search"),
+        ("POST", ["accounting-journal", "purchases", "search"]) => {
+            fixture("purchases_journal_search")
+        }
+        ("POST", ["ocr", "pur-invoice", "search"]) => fixture("ocr_pur_invoice_search"),
         ("GET", ["credit-notes", "812"]) => fixture("credit_note_one"),
         ("GET", ["credit-notes", "812", "invoices"]) => fixture("credit_note_invoices"),
         ("GET", ["invoices", id]) if id.parse::<u64>().is_ok() => invoice(id.parse().unwrap()),

@@ -9,5 +9,7 @@ mod common;
 mod contract_spec;
 mod faults_errors;
 mod pull_sim;
+mod purchases;
+mod purchases_golden;
 mod spec_conformance;
 mod webhook;

@@ -50,7 +50,7 @@ fn fixtures() -> Vec<Fixture> {
             response: v["response"]["body"].clone(),
         });
     }
-    assert!(out.len() >= 13, "fixtures missing");
+    assert!(out.len() >= 15, "fixtures missing");
     out
 }
 
@@ -101,6 +101,14 @@ fn parse_like_the_client(f: &Fixture) -> Result<(), String> {
                 let line_id = l.id.unwrap().to_string();
                 convert::journal_line(&l, line_id, document, number, &mut notes)?;
             }
+        }
+        ("POST", "/ocr/pur-invoice/search") => {
+            let p: wire::Page<wire::Ocr> = serde_json::from_value(f.response.clone()).map_err(e)?;
+            assert!(
+                p.data
+                    .iter()
+                    .any(|o| o.state.as_deref() == Some("completed"))
+            );
         }
         ("GET", "/accounting-codes") => {
             serde_json::from_value::<wire::Page<wire::AccountingCode>>(f.response.clone())

@@ -34,6 +34,8 @@ pub struct SimConfig {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub draft_share: f64,
+    /// Purchase invoices and supplier credit notes in the purchases journal (0: none).
+    pub purchases: usize,
     pub per_second: u32,
     pub per_minute: u32,
     pub per_day: u32,
@@ -59,6 +61,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "taxes.read",
     "accounts.read",
     "scopes.read",
+    "ocr.read",
 ];
 
 impl Default for SimConfig {
@@ -72,6 +75,7 @@ impl Default for SimConfig {
             from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
             draft_share: 0.05,
+            purchases: 0,
             per_second: 5,
             per_minute: 150,
             per_day: 432_000,
@@ -97,6 +101,7 @@ impl SimConfig {
             from: self.from,
             to: self.to,
             draft_share: self.draft_share,
+            purchases: self.purchases,
         }
     }
 }

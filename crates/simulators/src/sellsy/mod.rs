@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 pub use config::{ALL_SCOPES, ErrorRule, Faults, SimConfig, SimStats};
 pub use data::Kind;
+pub use data::{PurFile, PurKind};
 
 /// A summary of one generated document, for tests to compare against what a client pulled.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,24 @@ pub struct DocSummary {
     pub vat_rates: Vec<rust_decimal::Decimal>,
     pub has_pdf: bool,
     pub linked_invoice: Option<u64>,
+}
+
+/// A summary of one generated purchase (purchases journal), for tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseSummary {
+    pub kind: PurKind,
+    pub id: u64,
+    pub number: String,
+    pub date: NaiveDate,
+    pub supplier: String,
+    pub supplier_aux: String,
+    pub total_excl_tax: rust_decimal::Decimal,
+    pub total_incl_tax: rust_decimal::Decimal,
+    /// (rate, VAT) per rate.
+    pub vat: Vec<(rust_decimal::Decimal, rust_decimal::Decimal)>,
+    pub file: PurFile,
+    /// Exported already (`recorded`): listed only with `include_exported_entries`.
+    pub sent_to_accounting: bool,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -222,6 +241,74 @@ impl Sim {
             Some(d) => s.data.journal_lines(d),
             None => vec![],
         }
+    }
+
+    /// The generated purchases.
+    pub fn purchases(&self) -> Vec<PurchaseSummary> {
+        let s = self.state.lock().unwrap();
+        s.data
+            .purchases
+            .iter()
+            .map(|p| {
+                let a = data::purchases::compute(p, &s.data.taxes);
+                let sup = &s.data.suppliers[p.supplier];
+                PurchaseSummary {
+                    kind: p.kind,
+                    id: p.id,
+                    number: p.number.clone(),
+                    date: p.date,
+                    supplier: sup.name.clone(),
+                    supplier_aux: sup.auxiliary_code.clone(),
+                    total_excl_tax: a.excl,
+                    total_incl_tax: a.incl,
+                    vat: a
+                        .per_rate
+                        .iter()
+                        .map(|(t, _, v)| (s.data.taxes[*t].rate, *v))
+                        .collect(),
+                    file: p.file,
+                    sent_to_accounting: p.sent_to_accounting,
+                }
+            })
+            .collect()
+    }
+
+    /// The incoming documents as `GET /ocr/pur-invoice` lists them.
+    pub fn intakes(&self) -> Vec<Value> {
+        let s = self.state.lock().unwrap();
+        s.data
+            .intakes
+            .iter()
+            .map(|i| s.data.intake_json(i))
+            .collect()
+    }
+
+    /// A purchase's lines as the purchases-journal search returns them.
+    pub fn purchase_lines(&self, kind: PurKind, id: u64) -> Vec<Value> {
+        let s = self.state.lock().unwrap();
+        match s.data.purchase(kind, id) {
+            Some(p) => s.data.purchase_lines(p, &s.base),
+            None => vec![],
+        }
+    }
+
+    /// "Modify a purchase after copy": its first line costs 10 more (VAT follows) and its file
+    /// link changes, as an edit in Sellsy does.
+    pub fn modify_purchase(&self, kind: PurKind, id: u64) -> bool {
+        let mut s = self.state.lock().unwrap();
+        let Some(p) = s
+            .data
+            .purchases
+            .iter_mut()
+            .find(|p| p.kind == kind && p.id == id)
+        else {
+            return false;
+        };
+        p.version += 1;
+        if let Some(l) = p.lines.first_mut() {
+            l.net += rust_decimal::Decimal::TEN;
+        }
+        true
     }
 
     pub fn summary(&self) -> Value {

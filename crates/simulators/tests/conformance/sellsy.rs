@@ -113,6 +113,80 @@ async fn every_simulated_route_answers_spec_shaped_json() {
     sim.stop().await;
 }
 
+/// Issue 17: the purchases journal, the incoming documents and the purchases' files.
+#[tokio::test]
+async fn purchases_routes_answer_spec_shaped_json() {
+    let sim = Sim::start(SimConfig {
+        per_second: 1000,
+        per_minute: 100_000,
+        purchases: 24,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    let tok = token(&c, &sim).await;
+    let api = sim.api_base();
+    let mut statuses = vec![];
+    let r = c.post(format!("{api}/accounting-journal/purchases/search")).query(&[("limit", "100")]).bearer_auth(&tok)
+        .json(&json!({"filters": {"date": {"start": "2026-01-01", "end": "2026-03-31"}, "include_exported_entries": true}}))
+        .send().await.unwrap();
+    statuses.push(("purchases journal".to_string(), r.status().as_u16()));
+    let j: Value = r.json().await.unwrap();
+    let lines = j["data"].as_array().unwrap();
+    assert!(lines.len() >= 24 * 3, "{}", lines.len());
+    assert!(lines.iter().all(|l| l["type"] == "PURCHASES"));
+    let links: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l["document"]["public_link"].as_str().map(str::to_string))
+        .collect();
+    assert!(!links.is_empty());
+    for link in links.iter().take(10) {
+        let r = c.get(link).send().await.unwrap();
+        statuses.push((link.clone(), r.status().as_u16()));
+        let bytes = r.bytes().await.unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-") || bytes.starts_with(b"\x89PNG"),
+            "{link}"
+        );
+    }
+    for (path, body) in [
+        ("/ocr/pur-invoice/search", json!({"filters": {}})),
+        (
+            "/ocr/pur-invoice/search",
+            json!({"filters": {"state": ["pending", "error"]}}),
+        ),
+    ] {
+        let r = c
+            .post(format!("{api}{path}"))
+            .query(&[
+                ("order", "created_at"),
+                ("direction", "desc"),
+                ("limit", "10"),
+            ])
+            .bearer_auth(&tok)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        statuses.push((path.to_string(), r.status().as_u16()));
+        let v: Value = r.json().await.unwrap();
+        assert!(!v["data"].as_array().unwrap().is_empty());
+    }
+    let r = c
+        .get(format!("{api}/ocr/pur-invoice"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    statuses.push(("GET /ocr/pur-invoice".into(), r.status().as_u16()));
+    for (p, s) in &statuses {
+        assert_eq!(*s, 200, "{p}");
+    }
+    assert_eq!(sim.violations(), Vec::<String>::new());
+    sim.stop().await;
+}
+
 #[tokio::test]
 async fn a_request_that_breaks_the_spec_is_refused_and_recorded() {
     let sim = Sim::start(SimConfig::default()).await.unwrap();

@@ -60,6 +60,7 @@ pub async fn run(
         credit_notes: (invoices / 8).max(1),
         companies: 25,
         individuals: 10,
+        purchases: 12,
         from: NaiveDate::from_ymd_opt(2026, 1, 1).context("date")?,
         to: NaiveDate::from_ymd_opt(2026, 6, 30).context("date")?,
         per_second: 400,
@@ -87,8 +88,9 @@ pub async fn run(
         .clone();
     sim.remove_pdf(Kind::Invoice, without_pdf.id);
 
-    // 2. The demo dossier: the documented example configuration.
+    // 2. The demo dossier: the documented example configuration, booking sales and purchases.
     let text = include_str!("../../../../../infra/dossiers.example.toml")
+        .replace("scope = \"sales\" ", "scope = \"both\"  ")
         .replace("id = \"acme\"", &format!("id = \"{DOSSIER}\""))
         .replace("slug = \"acme\"", &format!("slug = \"{DOSSIER}\""));
     let cfg = ConfigFile::from_toml(&text)
@@ -109,7 +111,8 @@ pub async fn run(
             sim.client_id(),
             app::ports::Secret::new(sim.client_secret()),
         )
-        .with_base_urls(sim.api_base(), sim.token_url()),
+        .with_base_urls(sim.api_base(), sim.token_url())
+        .with_scope(cfg.scope),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let fec = FecSink::new(files.clone(), SystemClock, fec_config);

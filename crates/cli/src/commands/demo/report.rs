@@ -20,6 +20,8 @@ use crate::print::print_warnings;
 pub struct Figures {
     states: BTreeMap<&'static str, usize>,
     entries_booked: usize,
+    /// Supplier invoices and credit notes booked (the FEC's purchases journal).
+    purchases_booked: usize,
     files_filed: usize,
     debit: rust_decimal::Decimal,
     fec_path: PathBuf,
@@ -40,13 +42,17 @@ pub async fn collect(
         .await?;
     let mut states: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut entries_booked, mut files_filed, mut debit) = (0, 0, rust_decimal::Decimal::ZERO);
+    let mut purchases_booked = 0;
     for r in &records {
         let doc = DocumentRecord::from_record(r)?;
         *states.entry(doc.state.as_str()).or_default() += 1;
         if doc.ledger_id.is_some() {
             match &doc.content {
-                Content::Source { .. } => {
+                Content::Source { document, .. } => {
                     entries_booked += 1;
+                    if !document.source.kind.is_sales() {
+                        purchases_booked += 1;
+                    }
                     debit += doc
                         .entry
                         .as_ref()
@@ -81,6 +87,7 @@ pub async fn collect(
     Ok(Figures {
         states,
         entries_booked,
+        purchases_booked,
         files_filed,
         debit,
         fec_path,
@@ -101,6 +108,7 @@ pub fn print(
     let Figures {
         states,
         entries_booked,
+        purchases_booked,
         files_filed,
         debit,
         fec_path,
@@ -123,6 +131,7 @@ pub fn print(
             "documents_pulled": run.pulled,
             "states": states,
             "entries_booked": entries_booked,
+            "purchases_booked": purchases_booked,
             "total_debit": format!("{debit:.2}"),
             "files_filed": files_filed,
             "second_run": {"pulled": second.pulled, "new": second.new, "modified_after_copy": second.modified_after_copy},
@@ -143,6 +152,7 @@ pub fn print(
         println!(
             "  entries booked (FEC)           {entries_booked:>6}   total debit = total credit = {debit:.2} EUR"
         );
+        println!("  of which purchases (journal HA){purchases_booked:>6}");
         println!("  mailed files filed             {files_filed:>6}");
         println!(
             "  second night                   {:>6} pulled, {} new, {} modified after booking",

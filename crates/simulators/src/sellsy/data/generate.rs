@@ -26,9 +26,17 @@ impl Dataset {
         let mut row_id = 1u64;
         let invoices = invoices(&mut rng, p, companies.len(), individuals.len(), &mut row_id);
         let credit_notes = credit_notes(&mut rng, p, &invoices, &mut row_id);
+        // Their own generator: the sales of a seed do not depend on the purchases.
+        let (suppliers, purchases, intakes) =
+            super::purchases::generate(p.seed, p.purchases, p.from, p.to);
+        let mut codes = codes;
+        codes.extend(super::purchases::chart());
         Dataset {
             taxes,
             codes,
+            suppliers,
+            purchases,
+            intakes,
             companies,
             individuals,
             invoices,

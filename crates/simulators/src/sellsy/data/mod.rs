@@ -6,6 +6,7 @@
 
 mod generate;
 mod json;
+pub mod purchases;
 mod tables;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -229,6 +230,78 @@ pub fn compute(doc: &Doc, taxes: &[Tax]) -> DocAmounts {
     a
 }
 
+// Purchases (see [`purchases`]): the types here, the generator and the JSON there.
+
+/// A purchase's kind, as the journal names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PurKind {
+    Invoice,
+    CreditNote,
+}
+
+impl PurKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurKind::Invoice => "purInvoice",
+            PurKind::CreditNote => "purCreditNote",
+        }
+    }
+}
+
+/// How Sellsy stores the supplier's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurFile {
+    Pdf,
+    Png,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Supplier {
+    pub id: u64,
+    pub name: String,
+    pub reference: String,
+    pub auxiliary_code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PurLine {
+    pub code_id: u64,
+    /// Amount excluding tax after the line's own discount.
+    pub net: Decimal,
+    pub tax: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    pub kind: PurKind,
+    pub id: u64,
+    pub number: String,
+    pub date: NaiveDate,
+    pub subject: String,
+    pub supplier: usize,
+    pub lines: Vec<PurLine>,
+    /// Discount obtained on the whole document, in percent (booked on 609000).
+    pub discount_pct: Option<Decimal>,
+    pub file: PurFile,
+    pub version: u32,
+    pub sent_to_accounting: bool,
+}
+
+/// An incoming document (spec `Ocr`).
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub id: u64,
+    pub file_name: String,
+    pub linked_id: Option<u64>,
+    pub state: &'static str,
+    pub error_code: Option<u64>,
+    pub source: &'static str,
+    pub supplier: Option<String>,
+    pub total_excl_tax: Option<Decimal>,
+    pub created: DateTime<FixedOffset>,
+}
+
 pub struct Dataset {
     pub taxes: Vec<Tax>,
     pub codes: Vec<Code>,
@@ -236,6 +309,10 @@ pub struct Dataset {
     pub individuals: Vec<Individual>,
     pub invoices: Vec<Doc>,
     pub credit_notes: Vec<Doc>,
+    /// Suppliers, purchases and incoming documents (see [`purchases`]).
+    pub suppliers: Vec<Supplier>,
+    pub purchases: Vec<Purchase>,
+    pub intakes: Vec<Intake>,
     pub seed: u64,
 }
 
@@ -256,6 +333,8 @@ pub struct GenParams {
     pub to: NaiveDate,
     /// Share of drafts among generated documents (never pulled).
     pub draft_share: f64,
+    /// Purchase invoices and supplier credit notes (one in six), dated over the same range.
+    pub purchases: usize,
 }
 
 impl Dataset {

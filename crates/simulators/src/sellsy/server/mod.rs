@@ -300,6 +300,18 @@ fn file(state: &Shared, query: &[(String, String)]) -> Response {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    if let Some(bytes) = purchase_file(&s, &q) {
+        s.stats.pdf_downloads += 1;
+        let ctype = if bytes.starts_with(b"\x89PNG") {
+            "image/png"
+        } else {
+            "application/pdf"
+        };
+        let mut r = Response::new(Body::from(bytes));
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static(ctype));
+        return r;
+    }
     let found = q.get("id").and_then(|id| {
         let (kind, id) = id.split_once('-')?;
         let kind = match kind {
@@ -328,4 +340,29 @@ fn file(state: &Shared, query: &[(String, String)]) -> Response {
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/pdf"));
     r
+}
+
+/// The file of a purchase (`/file?id=purInvoice-<id>&key=…`): its PDF or image.
+fn purchase_file(s: &Inner, q: &HashMap<&str, &str>) -> Option<Vec<u8>> {
+    use super::data::purchases::png;
+    use super::data::{PurFile, PurKind};
+    let (kind, id) = q.get("id")?.split_once('-')?;
+    let kind = match kind {
+        "purInvoice" => PurKind::Invoice,
+        "purCreditNote" => PurKind::CreditNote,
+        _ => return None,
+    };
+    let p = s.data.purchase(kind, id.parse().ok()?)?;
+    if q.get("key") != Some(&s.data.purchase_file_key(p).as_str()) {
+        return None;
+    }
+    let supplier = &s.data.suppliers[p.supplier].name;
+    match p.file {
+        PurFile::None => None,
+        PurFile::Png => Some(png(&format!("{} {}", supplier, p.number))),
+        PurFile::Pdf => Some(super::pdf::render(
+            &format!("Facture {supplier}"),
+            &[format!("N° {}", p.number), format!("Date {}", p.date)],
+        )),
+    }
 }

@@ -20,6 +20,7 @@ fn scope_for(path: &str) -> Option<&'static str> {
         "settings" => "accounting-settings.read",
         "quotas" | "fiscal-years" => "accounts.read",
         "scopes" => "scopes.read",
+        "ocr" => "ocr.read",
         "companies" => "companies.read",
         "individuals" => "individuals.read",
         _ => return None,
@@ -97,6 +98,8 @@ pub(super) fn route(
             }
         }
         ["accounting-journal", t, "search"] if post => journal(s, t, q, body),
+        ["ocr", "pur-invoice", "search"] if post => incoming(s, q, body),
+        ["ocr", "pur-invoice"] if get => incoming(s, q, None),
         [..] if get => reference(s, &parts, q).unwrap_or_else(unsimulated),
         _ => unsimulated(),
     }
@@ -143,12 +146,13 @@ fn reference(s: &Inner, parts: &[&str], q: &[(String, String)]) -> Option<(u16, 
             paged_ids(items, q)
         }
         ["taxes", "accounting-codes"] => {
-            let items: Vec<Value> = s.data.taxes.iter().map(|t| {
+            let items: Vec<Value> = s.data.taxes.iter().enumerate().map(|(i, t)| {
                 let code = s.data.code(t.account_id).unwrap();
+                let ded = s.data.code(data::purchases::deductible_code(i)).unwrap();
                 json!({
                     "id": t.id, "rate": t.rate.to_string().parse::<f64>().unwrap(), "label": t.label,
-                    "debit_vat": { "collected_vat": { "id": code.id, "code": code.code }, "deductible_vat": { "id": 7023, "code": "445660" } },
-                    "collection_vat": { "collected_vat": { "id": code.id, "code": code.code }, "deductible_vat": { "id": 7023, "code": "445660" } }
+                    "debit_vat": { "collected_vat": { "id": code.id, "code": code.code }, "deductible_vat": { "id": ded.id, "code": ded.code } },
+                    "collection_vat": { "collected_vat": { "id": code.id, "code": code.code }, "deductible_vat": { "id": ded.id, "code": ded.code } }
                 })
             }).collect();
             paged_ids(items, q)
@@ -277,6 +281,21 @@ fn journal(s: &Inner, t: &str, q: &[(String, String)], body: Option<&Value>) -> 
         .as_bool()
         .unwrap_or(false);
     let mut keyed = Vec::new();
+    if t == "purchases" {
+        let base = s.base.clone();
+        for p in &s.data.purchases {
+            if from.is_some_and(|f| p.date < f) || to.is_some_and(|x| p.date > x) {
+                continue;
+            }
+            if p.sent_to_accounting && !include_exported {
+                continue;
+            }
+            for l in s.data.purchase_lines(p, &base) {
+                let id = l["id"].as_u64().unwrap();
+                keyed.push((format!("{id:020}"), id, l));
+            }
+        }
+    }
     if t == "sells" {
         for kind in [Kind::Invoice, Kind::CreditNote] {
             for d in s.data.docs(kind) {
@@ -297,4 +316,36 @@ fn journal(s: &Inner, t: &str, q: &[(String, String)], body: Option<&Value>) -> 
         }
     }
     seek(keyed, q, false)
+}
+
+/// `GET /ocr/pur-invoice` and its search (filters `state[]`, `staff_id[]`; order `created_at`,
+/// `state`, …).
+fn incoming(s: &Inner, q: &[(String, String)], body: Option<&Value>) -> (u16, Value) {
+    let filters = body.map(|b| b["filters"].clone()).unwrap_or(json!({}));
+    let states: Option<Vec<String>> = filters["state"].as_array().map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    });
+    let order = qget(q, "order").unwrap_or("created_at");
+    let desc = qget(q, "direction") == Some("desc");
+    let keyed: Vec<(String, u64, Value)> = s
+        .data
+        .intakes
+        .iter()
+        .filter(|i| {
+            states
+                .as_ref()
+                .is_none_or(|st| st.iter().any(|x| x == i.state))
+        })
+        .map(|i| {
+            let key = match order {
+                "state" => i.state.to_string(),
+                "source" => i.source.to_string(),
+                _ => format!("{:020}", i.created.timestamp()),
+            };
+            (key, i.id, s.data.intake_json(i))
+        })
+        .collect();
+    seek(keyed, q, desc)
 }
