@@ -79,6 +79,11 @@ impl RowSide {
         }
     }
 
+    /// Reductions of the side's own amounts (PCG): 709 "Rabais, remises et ristournes accordés
+    /// par l'entreprise"; 609, 619, 629 "Rabais, remises et ristournes obtenus".
+    const SALES_REDUCTIONS: &[&str] = &["709"];
+    const PURCHASES_REDUCTIONS: &[&str] = &["609", "619", "629"];
+
     fn allows(self, number: &str) -> bool {
         let (yes, no) = match self {
             RowSide::Sales => (Self::SALES, Self::SALES_NOT),
@@ -86,12 +91,26 @@ impl RowSide {
         };
         yes.iter().any(|p| number.starts_with(p)) && !no.iter().any(|p| number.starts_with(p))
     }
+
+    fn allows_reduction(self, number: &str) -> bool {
+        let reductions = match self {
+            RowSide::Sales => Self::SALES_REDUCTIONS,
+            RowSide::Purchases => Self::PURCHASES_REDUCTIONS,
+        };
+        reductions.iter().any(|p| number.starts_with(p))
+    }
 }
 
 /// Why `account` cannot take a row of this side, if it cannot: it must be written as digits
 /// (then letters or digits, 32 characters at most), fall under an account of the PCG, and be of
 /// the class the side needs.
 pub fn row_account_problem(account: &str, side: RowSide) -> Option<String> {
+    row_account_problem_of(account, side, false)
+}
+
+/// As [`row_account_problem`], for a row that reduces the document (a negative amount, such as
+/// a Sellsy purchases-journal line on 609000): the side's discount accounts are right for it.
+pub fn row_account_problem_of(account: &str, side: RowSide, reduction: bool) -> Option<String> {
     let digits = account.bytes().take_while(u8::is_ascii_digit).count();
     if account.len() > 32 || !account.chars().all(|c| c.is_ascii_alphanumeric()) || digits < 3 {
         return Some(format!(
@@ -102,6 +121,7 @@ pub fn row_account_problem(account: &str, side: RowSide) -> Option<String> {
         None => Some(format!(
             "'{account}' is not an account of the French chart of accounts (PCG)"
         )),
+        Some((number, _)) if reduction && side.allows_reduction(number) => None,
         Some((number, name)) if !side.allows(number) => Some(format!(
             "'{account}' is account {number} \"{name}\" of the PCG, not {}",
             side.what()
@@ -113,6 +133,22 @@ pub fn row_account_problem(account: &str, side: RowSide) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reduction_row_may_use_its_sides_discount_accounts() {
+        // Sellsy's purchases journal books a discount obtained on 609000: a credit, right there.
+        assert_eq!(
+            row_account_problem_of("609000", RowSide::Purchases, true),
+            None
+        );
+        assert!(row_account_problem_of("609000", RowSide::Purchases, false).is_some());
+        assert_eq!(row_account_problem_of("709700", RowSide::Sales, true), None);
+        assert!(row_account_problem_of("709700", RowSide::Sales, false).is_some());
+        // A reduction is still not a stock change nor the other side's discount.
+        assert!(row_account_problem_of("603100", RowSide::Purchases, true).is_some());
+        assert!(row_account_problem_of("709000", RowSide::Purchases, true).is_some());
+        assert!(row_account_problem_of("609000", RowSide::Sales, true).is_some());
+    }
 
     #[test]
     fn longest_prefix_of_the_pcg_names_an_account() {

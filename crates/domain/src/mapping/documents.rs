@@ -10,7 +10,7 @@ use super::labels::{
 };
 use super::outcome::{Mapped, MappingError, NotBooked};
 use crate::auxcode::AuxCodes;
-use crate::chart::{RowSide, row_account_problem};
+use crate::chart::{RowSide, row_account_problem_of};
 use crate::config::DossierConfig;
 use crate::document::{DocumentKind, DocumentStatus, Nature, SourceDocument};
 use crate::entry::{AttachmentRef, Auxiliary, EntryHeader, EntryLine, LedgerEntry};
@@ -252,7 +252,8 @@ fn row_account_hold(doc: &SourceDocument, cfg: &DossierConfig) -> Option<NotBook
         .filter(|r| r.kind.carries_money() && !r.optional)
         .find_map(|row| {
             let account = row_account(cfg, row.account.as_deref(), sales)?;
-            let problem = row_account_problem(&account, side)?;
+            let reduction = row.amount_excl_tax.is_sign_negative();
+            let problem = row_account_problem_of(&account, side, reduction)?;
             Some(NotBooked::RowAccount {
                 row: clean(&row.description),
                 account: row

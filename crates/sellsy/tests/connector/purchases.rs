@@ -338,3 +338,64 @@ async fn test_connection_checks_the_scopes_purchases_need() {
 }
 
 const ALL: &[&str] = simulators::sellsy::ALL_SCOPES;
+
+/// Issue 17: the same idempotency and change detection after booking as sales. A second night
+/// over an unchanged account books nothing again; a purchase modified in Sellsy after it was
+/// booked is reported and held, and the ledger never gets it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purchase_modified_after_booking_is_detected_and_never_booked_twice() {
+    let sim = sim().await;
+    let mut cfg = domain::testkit::example_config();
+    cfg.scope = Scope::Purchases;
+    cfg.start_date = d("2026-01-01");
+    let client = SellsyClient::new(client_for(&sim).with_scope(Scope::Purchases)).unwrap();
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let pipeline = Pipeline::new(&store, &blobs, &queue, SystemClock).with_settings(Settings {
+        retry_delay: Duration::from_millis(50),
+        ..Settings::default()
+    });
+    let ledger = FakeLedger::new(0, 1);
+    let one = One {
+        cfg: cfg.clone(),
+        source: &client,
+        sink: &ledger,
+    };
+    let night = |run: &'static str| pipeline.pull(&cfg, &client, window(), Some(run));
+    let first = night("night-1").await.unwrap();
+    assert!(first.new > 20, "{first:?}");
+    pipeline
+        .run_until_idle(&one, Duration::from_millis(200), Duration::from_secs(120))
+        .await
+        .unwrap();
+    let (booked, duplicates) = ledger.counts();
+    assert!(booked > 20 && duplicates == 0, "{booked} booked");
+
+    let second = night("night-2").await.unwrap();
+    assert_eq!(
+        (second.new, second.modified_after_copy),
+        (0, 0),
+        "{second:?}"
+    );
+
+    let prefix = "sellsy:purchase_invoice:";
+    let pushed = store
+        .query("DOC#acme", None, None, usize::MAX)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| DocumentRecord::from_record(r).unwrap())
+        .find(|d| d.state == DocState::Pushed && d.key.starts_with(prefix))
+        .expect("a booked purchase invoice");
+    let id: u64 = pushed.key[prefix.len()..].parse().unwrap();
+    assert!(sim.modify_purchase(PurKind::Invoice, id));
+    let third = night("night-3").await.unwrap();
+    assert_eq!(third.modified_after_copy, 1, "{third:?}");
+    assert_eq!(third.new, 0, "{third:?}");
+    pipeline
+        .run_until_idle(&one, Duration::from_millis(200), Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert_eq!(ledger.counts(), (booked, 0), "booked again after a change");
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    sim.stop().await;
+}
