@@ -14,22 +14,28 @@ use rust_decimal::Decimal;
 use super::fakes::{FakeLedger, FakeSource, FaultyQueue, FaultyStore};
 use super::unique_prefix;
 use crate::ports::{
-    BlobStore, IntegrationLog, PullWindow, Queue, RecordStore, Severity, SystemClock,
+    BlobStore, IntegrationLog, LedgerSink, PullWindow, Queue, RecordStore, Severity, SourceApi,
+    SystemClock,
 };
 use crate::usecases::records::{DocState, DocumentRecord, doc_pk};
 use crate::usecases::worker::Dossiers;
 use crate::usecases::{Pipeline, Settings};
 
-/// One dossier, its source and its ledger.
-pub struct OneDossier<'a> {
+/// One dossier, its source and its ledger: the fakes by default, or any source and sink (the
+/// Sellsy client against the simulator, a real sink against its mock).
+pub struct OneDossier<'a, S = FakeSource, K = FakeLedger> {
     pub cfg: DossierConfig,
-    pub source: &'a FakeSource,
-    pub sink: &'a FakeLedger,
+    pub source: &'a S,
+    pub sink: &'a K,
 }
 
-impl<'a> Dossiers for OneDossier<'a> {
-    type Source = &'a FakeSource;
-    type Sink = &'a FakeLedger;
+impl<'a, S: Sync, K: Sync> Dossiers for OneDossier<'a, S, K>
+where
+    &'a S: SourceApi,
+    &'a K: LedgerSink,
+{
+    type Source = &'a S;
+    type Sink = &'a K;
     fn config(&self, id: &str) -> Option<&DossierConfig> {
         (id == self.cfg.id).then_some(&self.cfg)
     }

@@ -9,36 +9,16 @@ use std::time::Duration;
 use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
 use app::ports::{PullMode, PullWindow, RecordStore, SourceApi, SystemClock};
 use app::testing::fakes::FakeLedger;
+use app::testing::pipeline::OneDossier as One;
 use app::usecases::records::{DocState, DocumentRecord};
-use app::usecases::worker::Dossiers;
 use app::usecases::{Pipeline, Settings};
 use domain::DocumentKind;
-use domain::config::{DossierConfig, Mode, Scope};
+use domain::config::{Mode, Scope};
 use rust_decimal::Decimal;
 use sellsy::SellsyClient;
 use simulators::sellsy::{PurFile, PurKind, Sim, SimConfig};
 
 use crate::common::*;
-
-struct One<'a> {
-    cfg: DossierConfig,
-    source: &'a SellsyClient,
-    sink: &'a FakeLedger,
-}
-
-impl<'a> Dossiers for One<'a> {
-    type Source = &'a SellsyClient;
-    type Sink = &'a FakeLedger;
-    fn config(&self, id: &str) -> Option<&DossierConfig> {
-        (id == self.cfg.id).then_some(&self.cfg)
-    }
-    fn source(&self, id: &str) -> Option<&Self::Source> {
-        (id == self.cfg.id).then_some(&self.source)
-    }
-    fn sink(&self, id: &str) -> Option<&Self::Sink> {
-        (id == self.cfg.id).then_some(&self.sink)
-    }
-}
 
 fn window() -> PullWindow {
     PullWindow {
