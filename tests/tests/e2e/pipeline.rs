@@ -305,3 +305,84 @@ async fn test_connection_lists_each_missing_scope_with_what_it_disables() {
     assert!(text.contains("every pull fails"), "{text}");
     sim.stop().await;
 }
+
+/// Issue 14, defect 9: in mode `journal`, two Sellsy journals whose names give one code
+/// ("Ventes France", "Ventes export" → VENT) are found by `test-connection` before anything is
+/// booked, with the `[dossier.journal_codes]` fix; once mapped, the check passes and names each
+/// journal's code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_finds_two_sellsy_journals_that_would_share_one_code() {
+    use simulators::sellsy::Kind;
+    let sim = small_sim(4, 0).await;
+    let ids: Vec<u64> = sim
+        .documents(Kind::Invoice)
+        .iter()
+        .filter(|d| d.status != "draft")
+        .map(|d| d.id)
+        .collect();
+    assert!(ids.len() >= 2, "the simulator made too few invoices");
+    for (i, id) in ids.iter().enumerate() {
+        let name = if i % 2 == 0 {
+            "Ventes France"
+        } else {
+            "Ventes export"
+        };
+        assert!(sim.set_journal(Kind::Invoice, *id, name));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sim);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let journal_mode = text.replacen("mode = \"documents\"", "mode = \"journal\"", 1);
+    assert_ne!(journal_mode, text, "the example dossier has no mode line");
+    std::fs::write(&cfg, &journal_mode).unwrap();
+    let secret = sim.client_secret();
+    let check = |cfg: PathBuf| {
+        let mut c = with_config(&["test-connection", "acme", "--json"], &cfg, &secret);
+        tokio::task::spawn_blocking(move || run(&mut c))
+    };
+
+    let out = check(cfg.clone()).await.unwrap();
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let line = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "journal code VENT")
+        .unwrap_or_else(|| panic!("no journal-code line: {report}"));
+    assert_eq!(line["severity"], "error", "{line}");
+    let detail = line["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Ventes France") && detail.contains("Ventes export"),
+        "{line}"
+    );
+    assert!(
+        line["action"]
+            .as_str()
+            .unwrap()
+            .contains("[dossier.journal_codes]"),
+        "{line}"
+    );
+
+    let mapped = journal_mode.replacen(
+        "[dossier.journals]",
+        "[dossier.journal_codes]\n\"Ventes France\" = \"VTFR\"\n\"Ventes export\" = \"VTEX\"\n\n[dossier.journals]",
+        1,
+    );
+    std::fs::write(&cfg, &mapped).unwrap();
+    let out = check(cfg.clone()).await.unwrap();
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let line = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "journal codes")
+        .unwrap_or_else(|| panic!("no journal-codes line: {report}"));
+    let detail = line["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("\"Ventes France\" → VTFR") && detail.contains("\"Ventes export\" → VTEX"),
+        "{line}"
+    );
+    sim.stop().await;
+}

@@ -206,6 +206,13 @@ pub struct ConnectionReport {
     pub limit_per_minute: Option<u64>,
     pub limit_per_day: Option<u64>,
     pub used_today: Option<u64>,
+    /// The names of the source journals seen in the most recent lines of the journals the
+    /// dossier reads (sales journal, purchases journal), for the journal-code check: two names
+    /// that give one code would be one number series under two labels.
+    #[serde(default)]
+    pub sales_journals: Vec<String>,
+    #[serde(default)]
+    pub purchase_journals: Vec<String>,
 }
 
 /// A scope the API client lacks and what the pipeline cannot do without it.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use app::ports::{LedgerSink, SourceApi};
+use domain::config::{DossierConfig, Mode};
 use serde_json::json;
 
 use crate::context;
@@ -82,7 +83,13 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
             "no [dossier.sellsy] section".into(),
             "add client_id and client_secret_env to [dossier.sellsy] (see infra/dossiers.example.toml)".into(),
         )),
-        Some(source) => checks.extend(source_checks(source.test_connection().await)),
+        Some(source) => {
+            let report = source.test_connection().await;
+            if let Ok(r) = &report {
+                checks.extend(journal_code_checks(&cfg, r));
+            }
+            checks.extend(source_checks(report));
+        }
     }
     if let Some(sink) = dossiers.sinks.get(dossier) {
         checks.push(match sink.test_connection(&cfg).await {
@@ -164,6 +171,65 @@ fn source_checks(
         }
     }
     checks
+}
+
+/// The journal names read from the source that the dossier would book under one code: one
+/// EcritureNum series under two labels (issue 14, defect 9), held at booking until mapped.
+/// Mode `journal` only: mode `documents` books sales and purchases in the dossier's own
+/// `[dossier.journals]`, whatever Sellsy's journals are called.
+fn journal_code_checks(cfg: &DossierConfig, r: &app::ports::ConnectionReport) -> Vec<Check> {
+    if cfg.mode != Mode::Journal {
+        return Vec::new();
+    }
+    let names: Vec<&str> = r
+        .sales_journals
+        .iter()
+        .chain(&r.purchase_journals)
+        .map(String::as_str)
+        .collect();
+    let clashes = cfg.journal_code_clashes(names.iter().copied());
+    if clashes.is_empty() {
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let codes: Vec<String> = names
+            .iter()
+            .map(|n| match cfg.journal_code_of(n) {
+                Some(code) => format!("\"{n}\" → {code}"),
+                None => format!("\"{n}\" → (no code)"),
+            })
+            .collect();
+        return vec![Check::new(
+            "journal codes",
+            Verdict::Ok,
+            codes.join(", "),
+            String::new(),
+        )];
+    }
+    clashes
+        .into_iter()
+        .map(|(code, journals)| {
+            // Codes have 2 to 4 characters: three of the shared code and a digit.
+            let stem: String = code.chars().take(3).collect();
+            let example: Vec<String> = journals
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("\"{n}\" = \"{stem}{}\"", i + 1))
+                .collect();
+            Check::new(
+                format!("journal code {code}"),
+                Verdict::Failed,
+                format!(
+                    "the Sellsy journals \"{}\" would all be booked as {code}: one number series under two labels; their documents are held",
+                    journals.join("\", \"")
+                ),
+                format!(
+                    "give each its own code in [dossier.journal_codes], e.g. {}",
+                    example.join(", ")
+                ),
+            )
+        })
+        .collect()
 }
 
 fn print(dossier: &str, ok: bool, checks: &[Check], json_out: bool) -> Result<()> {

@@ -2,9 +2,10 @@
 //! 403 means the scope is missing) with what its absence disables, and the account's quotas.
 
 use app::ports::{ConnectionReport, MissingScope};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::findings::ends_the_pull;
+use super::journal::Book;
 use crate::client::{Call, SellsyClient};
 use crate::error::SellsyError;
 use crate::wire;
@@ -121,12 +122,6 @@ fn probe(scope: &str) -> Call {
             Call::get("/settings/accounting-charts", "accounting-settings.read")
         }
         "ocr.read" => Call::post("/ocr/pur-invoice/search", "ocr.read", filters()).q("limit", 1),
-        "accounting-entry.read" => Call::post(
-            "/accounting-journal/sells/search",
-            "accounting-entry.read",
-            filters(),
-        )
-        .q("limit", 1),
         _ => Call::get("/quotas", "accounts.read"),
     }
 }
@@ -149,6 +144,8 @@ impl SellsyClient {
                         .pacer
                         .set_limits(report.limit_per_second, report.limit_per_minute);
                 })
+            } else if scope == "accounting-entry.read" {
+                self.journal_names(&mut report).await
             } else {
                 self.call(probe(scope)).await.map(|_| ())
             };
@@ -169,4 +166,45 @@ impl SellsyClient {
         tracing::info!(missing_scopes = ?report.missing_scopes, "sellsy: connection checked");
         Ok(report)
     }
+
+    /// Probes `accounting-entry.read` on each journal the dossier reads (the sales journal for
+    /// sales, the purchases journal for purchases) and notes the journal names of its most
+    /// recent lines (one page), so that `test-connection` can tell two journals that would share
+    /// one code before any is booked (issue 14, defect 9).
+    async fn journal_names(&self, report: &mut ConnectionReport) -> Result<(), SellsyError> {
+        let cfg = &self.inner.cfg;
+        let books = [
+            (Book::Sales, cfg.pulls_sales()),
+            (Book::Purchases, cfg.pulls_purchases()),
+        ];
+        for (book, read) in books {
+            if !read {
+                continue;
+            }
+            let body = json!({ "filters": { "include_exported_entries": true } });
+            let call = Call::post(book.path(), "accounting-entry.read", body)
+                .q("limit", JOURNAL_PROBE_LINES)
+                .q("direction", "desc");
+            let page: wire::Page<Value> = self.call_json(call).await?;
+            let names = match book {
+                Book::Sales => &mut report.sales_journals,
+                Book::Purchases => &mut report.purchase_journals,
+            };
+            for line in &page.data {
+                let name = line
+                    .get("type")
+                    .and_then(|t| wire::lenient::text_of(t).ok().flatten());
+                if let Some(name) = name.map(|n| n.trim().to_string())
+                    && !name.is_empty()
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+            }
+        }
+        Ok(())
+    }
 }
+
+/// How many of a journal's latest lines `test-connection` reads for their journal names.
+const JOURNAL_PROBE_LINES: u32 = 100;

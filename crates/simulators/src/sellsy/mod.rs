@@ -175,6 +175,17 @@ impl Sim {
         }
         true
     }
+    /// Puts a document in another sales journal (its lines' `type`, e.g. "Ventes export").
+    pub fn set_journal(&self, kind: Kind, id: u64, journal: &str) -> bool {
+        let mut s = self.state.lock().unwrap();
+        match s.data.docs_mut(kind).iter_mut().find(|d| d.id == id) {
+            Some(d) => {
+                d.journal = Some(journal.to_string());
+                true
+            }
+            None => false,
+        }
+    }
     /// Makes a document have no PDF (`pdf_link: null`).
     pub fn remove_pdf(&self, kind: Kind, id: u64) -> bool {
         let mut s = self.state.lock().unwrap();

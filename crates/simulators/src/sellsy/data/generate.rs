@@ -174,6 +174,7 @@ fn invoices(
             linked_invoice: None,
             sent_to_accounting: rng.random_bool(0.3),
             fiscal_year_id: 18934,
+            journal: None,
         });
     }
     invoices
@@ -354,6 +355,7 @@ fn credit_notes(rng: &mut StdRng, p: &GenParams, invoices: &[Doc], row_id: &mut 
             linked_invoice: Some(inv.id),
             sent_to_accounting: false,
             fiscal_year_id: inv.fiscal_year_id,
+            journal: inv.journal.clone(),
         });
     }
     credit_notes

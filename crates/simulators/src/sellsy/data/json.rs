@@ -274,7 +274,7 @@ impl Dataset {
                 "analytic_code": null,
                 "amount": { "direction": direction, "value": money(amount) },
                 "code": { "label": code.label, "value": code.code },
-                "type": "SALES",
+                "type": doc.journal.as_deref().unwrap_or("SALES"),
                 "date": doc.date.to_string(),
                 "label": label,
                 "recorded": doc.sent_to_accounting,

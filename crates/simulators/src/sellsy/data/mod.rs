@@ -122,6 +122,8 @@ pub struct Doc {
     pub linked_invoice: Option<u64>,
     pub sent_to_accounting: bool,
     pub fiscal_year_id: u64,
+    /// The name of its journal (`AccountingJournal.type`): `None` is Sellsy's default "SALES".
+    pub journal: Option<String>,
 }
 
 impl Doc {
