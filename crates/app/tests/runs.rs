@@ -371,6 +371,14 @@ async fn refetch_goes_through_the_same_change_detection_as_pull() {
     .await
     .unwrap();
     assert_eq!(ledger.counts(), (1, 0), "the ledger was touched");
+    // "Relancer" on it is refused: mapping a booked document again could book it twice.
+    let retried = p.retry(&cfg.id, &key0, "alice").await.unwrap();
+    assert!(
+        matches!(&retried, app::usecases::recovery::Retried::Refused { reason, .. } if reason.contains("could book it twice")),
+        "{retried:?}"
+    );
+    assert_eq!(doc_state(&p, &cfg.id, &key0).await.state, DocState::Held);
+    assert_eq!(p.queue.depth(QueueName::Map), 0);
 
     // Gone or draft at the source: nothing to do.
     let missing = DocRef {

@@ -127,6 +127,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Maps again and pushes held or rejected documents once their cause is fixed ("Relancer").
+    #[command(
+        after_help = "Examples:\n  passerelle retry acme sellsy:sales_invoice:4711\n  passerelle retry acme --all --json\n\nA document that reached the ledger (or may have) is never mapped again: it is refused with the reason.\nExit codes: 0 every retried document is booked; 1 one is still not booked or was refused; 3 invalid configuration."
+    )]
+    Retry {
+        dossier: String,
+        /// Document keys (`passerelle log` and `status` show them).
+        keys: Vec<String>,
+        /// Every held and rejected document of the dossier.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "dossiers.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Checks a dossier's Sellsy credentials, scopes and quotas, and its ledger.
     #[command(
         after_help = "Example:\n  ACME_SELLSY_SECRET=... passerelle test-connection acme --config dossiers.toml\n\nExit codes: 0 every check passed; 1 a check failed (the line says what to do); 3 invalid configuration."
@@ -230,6 +246,13 @@ fn main() -> ExitCode {
                 config,
                 json,
             } => commands::push::run(&config, dossier.as_deref(), json).await,
+            Command::Retry {
+                dossier,
+                keys,
+                all,
+                config,
+                json,
+            } => commands::retry::run(&config, &dossier, &keys, all, json).await,
             Command::TestConnection {
                 dossier,
                 config,

@@ -307,28 +307,13 @@ async fn test_connection_lists_each_missing_scope_with_what_it_disables() {
 }
 
 /// Issue 14, defect 9: in mode `journal`, two Sellsy journals whose names give one code
-/// ("Ventes France", "Ventes export" → VENT) are found by `test-connection` before anything is
-/// booked, with the `[dossier.journal_codes]` fix; once mapped, the check passes and names each
-/// journal's code.
+/// ("Ventes France", "Ventes export" → VENT) never share one number series: a sync books the
+/// first journal's documents under VENT and holds the other's, whatever run they come in;
+/// `test-connection` finds the clash with the `[dossier.journal_codes]` fix; once mapped, the
+/// held documents are booked under their own code and the check passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn test_connection_finds_two_sellsy_journals_that_would_share_one_code() {
-    use simulators::sellsy::Kind;
-    let sim = small_sim(4, 0).await;
-    let ids: Vec<u64> = sim
-        .documents(Kind::Invoice)
-        .iter()
-        .filter(|d| d.status != "draft")
-        .map(|d| d.id)
-        .collect();
-    assert!(ids.len() >= 2, "the simulator made too few invoices");
-    for (i, id) in ids.iter().enumerate() {
-        let name = if i % 2 == 0 {
-            "Ventes France"
-        } else {
-            "Ventes export"
-        };
-        assert!(sim.set_journal(Kind::Invoice, *id, name));
-    }
+async fn two_sellsy_journals_that_would_share_one_code_are_found_and_never_mixed() {
+    let sim = sim_with_two_sales_journals().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &sim);
     let text = std::fs::read_to_string(&cfg).unwrap();
@@ -336,12 +321,49 @@ async fn test_connection_finds_two_sellsy_journals_that_would_share_one_code() {
     assert_ne!(journal_mode, text, "the example dossier has no mode line");
     std::fs::write(&cfg, &journal_mode).unwrap();
     let secret = sim.client_secret();
-    let check = |cfg: PathBuf| {
-        let mut c = with_config(&["test-connection", "acme", "--json"], &cfg, &secret);
+    let command = |args: &'static [&'static str]| {
+        let mut c = with_config(args, &cfg, &secret);
         tokio::task::spawn_blocking(move || run(&mut c))
     };
+    let sync: &[&str] = &[
+        "sync",
+        "acme",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--json",
+    ];
 
-    let out = check(cfg.clone()).await.unwrap();
+    let out = command(sync).await.unwrap();
+    let synced = json(&out);
+    let held = synced["states"]["held"].as_u64().unwrap_or(0);
+    let pushed = synced["states"]["pushed"].as_u64().unwrap_or(0);
+    assert!(
+        held >= 1 && pushed >= 1,
+        "one journal booked, the other held: {synced}"
+    );
+    let log = json(&command(&["log", "acme", "--json"]).await.unwrap());
+    let clash = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .find(|m| m.contains("the code already booked for"))
+        .unwrap_or_else(|| panic!("no journal-code hold in the log: {log}"))
+        .to_string();
+    let first = if clash.ends_with(
+        "booked for \"Ventes France\": one number series under two labels; it is not booked",
+    ) {
+        "Ventes France"
+    } else {
+        "Ventes export"
+    };
+    assert!(clash.contains(first), "{clash}");
+
+    let out = command(&["test-connection", "acme", "--json"])
+        .await
+        .unwrap();
     let report = json(&out);
     assert_eq!(out.status.code(), Some(1), "{report}");
     let line = report["checks"]
@@ -364,13 +386,56 @@ async fn test_connection_finds_two_sellsy_journals_that_would_share_one_code() {
         "{line}"
     );
 
+    // The journal booked first keeps VENT (its entries are validated); the other gets VEXP.
+    let other = if first == "Ventes France" {
+        "Ventes export"
+    } else {
+        "Ventes France"
+    };
     let mapped = journal_mode.replacen(
         "[dossier.journals]",
-        "[dossier.journal_codes]\n\"Ventes France\" = \"VTFR\"\n\"Ventes export\" = \"VTEX\"\n\n[dossier.journals]",
+        &format!("[dossier.journal_codes]\n\"{first}\" = \"VENT\"\n\"{other}\" = \"VEXP\"\n\n[dossier.journals]"),
         1,
     );
     std::fs::write(&cfg, &mapped).unwrap();
-    let out = check(cfg.clone()).await.unwrap();
+    // A sync alone does not map unchanged documents again: "Relancer" does.
+    let out = command(sync).await.unwrap();
+    assert_eq!(
+        json(&out)["states"]["held"].as_u64(),
+        Some(held),
+        "still held until retried"
+    );
+    let out = command(&["retry", "acme", "--all", "--json"])
+        .await
+        .unwrap();
+    let retried = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{retried}");
+    let rows = retried.as_array().unwrap();
+    assert_eq!(rows.len() as u64, held, "{retried}");
+    assert!(
+        rows.iter()
+            .all(|r| r["retried"] == true && r["state"] == "pushed"),
+        "{retried}"
+    );
+    let status = json(&command(&["status", "--json"]).await.unwrap());
+    assert_eq!(
+        status[0]["states"]["pushed"].as_u64().unwrap(),
+        pushed + held,
+        "{status}"
+    );
+    assert!(status[0]["states"]["held"].is_null(), "{status}");
+    let log = json(&command(&["log", "acme", "--json"]).await.unwrap());
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("retry asked by")),
+        "the retry and who asked it are in the log: {log}"
+    );
+    a_booked_document_is_never_retried(&cfg, &secret, rows[0]["key"].as_str().unwrap()).await;
+    let out = command(&["test-connection", "acme", "--json"])
+        .await
+        .unwrap();
     let report = json(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     let line = report["checks"]
@@ -381,8 +446,52 @@ async fn test_connection_finds_two_sellsy_journals_that_would_share_one_code() {
         .unwrap_or_else(|| panic!("no journal-codes line: {report}"));
     let detail = line["detail"].as_str().unwrap();
     assert!(
-        detail.contains("\"Ventes France\" → VTFR") && detail.contains("\"Ventes export\" → VTEX"),
+        detail.contains(&format!("\"{first}\" → VENT"))
+            && detail.contains(&format!("\"{other}\" → VEXP")),
         "{line}"
     );
     sim.stop().await;
+}
+
+/// `retry` on a booked document is refused with the reason, exit 1.
+async fn a_booked_document_is_never_retried(cfg: &Path, secret: &str, booked: &str) {
+    let out = tokio::task::spawn_blocking({
+        let mut c = with_config(&["retry", "acme", booked, "--json"], cfg, secret);
+        move || run(&mut c)
+    })
+    .await
+    .unwrap();
+    let refused = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{refused}");
+    assert_eq!(refused[0]["retried"], false, "{refused}");
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only held and rejected"),
+        "{refused}"
+    );
+}
+
+/// A small simulated account whose invoices alternate between the Sellsy journals "Ventes
+/// France" and "Ventes export".
+async fn sim_with_two_sales_journals() -> Sim {
+    use simulators::sellsy::Kind;
+    let sim = small_sim(6, 0).await;
+    let ids: Vec<u64> = sim
+        .documents(Kind::Invoice)
+        .iter()
+        .filter(|d| d.status != "draft")
+        .map(|d| d.id)
+        .collect();
+    assert!(ids.len() >= 2, "the simulator made too few invoices");
+    for (i, id) in ids.iter().enumerate() {
+        let name = if i % 2 == 0 {
+            "Ventes France"
+        } else {
+            "Ventes export"
+        };
+        assert!(sim.set_journal(Kind::Invoice, *id, name));
+    }
+    sim
 }

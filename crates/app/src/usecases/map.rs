@@ -9,7 +9,8 @@ use domain::{
 };
 
 use super::records::{
-    Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, num_pk,
+    Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, journal_code_pk,
+    num_pk,
 };
 use super::{Pipeline, PipelineError};
 use crate::ports::{
@@ -260,6 +261,24 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                         sha256: rec.pdf_sha256.clone(),
                     });
                 }
+                if let Some(first) = self.claim_journal_code(cfg, document, &entry).await? {
+                    rec.entry = None;
+                    return Ok((
+                        DocState::Held,
+                        Severity::Error,
+                        format!(
+                            "{label}: the Sellsy journal \"{}\" would be booked as {code}, the code already booked for \"{first}\": one number series under two labels; it is not booked",
+                            entry.journal_label,
+                            code = entry.journal_code
+                        ),
+                        format!(
+                            "give \"{}\" its own code in [dossier.journal_codes] (2 to 4 letters or digits, e.g. \"{}\" = \"{}X\"), then retry the document",
+                            entry.journal_label,
+                            entry.journal_label,
+                            entry.journal_code.chars().take(3).collect::<String>()
+                        ),
+                    ));
+                }
                 match self
                     .claim_number(cfg, &entry, &number_claim(document, &entry), &rec.key)
                     .await?
@@ -417,6 +436,45 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             }
         }
         Ok(true)
+    }
+
+    /// Mode `journal`: claims the entry's journal code for its source journal, across runs
+    /// (a pull only sees some of the journals). `Some(first journal)` when the code already
+    /// numbers another source journal's entries: issue 14, defect 9.
+    async fn claim_journal_code(
+        &self,
+        cfg: &DossierConfig,
+        document: &SourceDocument,
+        entry: &LedgerEntry,
+    ) -> Result<Option<String>, PipelineError> {
+        if cfg.mode != Mode::Journal || document.source.source == einvoice::map::SOURCE {
+            return Ok(None);
+        }
+        let pk = journal_code_pk(&cfg.id);
+        let journal = entry.journal_label.trim().to_string();
+        let claim = Record::new(
+            &pk,
+            &entry.journal_code,
+            serde_json::json!({ "journal": journal }),
+        );
+        match self.store.create(&claim).await {
+            Ok(()) => Ok(None),
+            Err(StoreError::Conflict { .. }) => {
+                let holder = self
+                    .store
+                    .get(&pk, &entry.journal_code)
+                    .await?
+                    .and_then(|r| r.data.get("journal")?.as_str().map(str::to_string));
+                match holder {
+                    Some(h) if h.eq_ignore_ascii_case(&journal) => Ok(None),
+                    Some(h) => Ok(Some(h)),
+                    None => Err(PipelineError::Retryable(
+                        "journal code claim vanished".into(),
+                    )),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Claims the entry's piece number in its journal. `Some(other key)` when another document

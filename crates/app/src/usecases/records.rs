@@ -36,6 +36,11 @@ pub fn num_pk(dossier: &str, journal: &str) -> String {
     format!("NUM#{dossier}#{journal}")
 }
 
+/// The source journal each journal code was first booked for (mode `journal`).
+pub fn journal_code_pk(dossier: &str) -> String {
+    format!("JCODE#{dossier}")
+}
+
 pub fn aux_pk(dossier: &str) -> String {
     format!("AUX#{dossier}")
 }

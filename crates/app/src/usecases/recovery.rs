@@ -8,7 +8,18 @@ use std::time::Duration;
 use super::records::{DocState, DocumentRecord, StepMessage, doc_pk};
 use super::worker::{Dossiers, WorkStats};
 use super::{Pipeline, PipelineError};
-use crate::ports::{BlobStore, Clock, Queue, QueueName, RecordStore};
+use crate::ports::{
+    BlobStore, Clock, ObjectKind, Queue, QueueName, RecordStore, Severity, StoreError,
+};
+
+/// What a retry did to one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retried {
+    /// Back to the mapper: it is mapped again with today's configuration.
+    Queued,
+    /// Not retried, and why (with what to do instead).
+    Refused { reason: String, action: String },
+}
 
 /// How long a drain may run before it gives up (the work stays in the outbox).
 const DRAIN_DEADLINE: Duration = Duration::from_secs(3600);
@@ -43,6 +54,86 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             }
         }
         Ok(n)
+    }
+
+    /// "Relancer": a held or rejected document is mapped again (then pushed) with the
+    /// configuration as it is now, after its cause was fixed; `who` is written to the log. A
+    /// document that was booked, or may have been (a change after copy, a hold after a push
+    /// attempt started), is refused: mapping it again could book it twice.
+    pub async fn retry(
+        &self,
+        dossier: &str,
+        key: &str,
+        who: &str,
+    ) -> Result<Retried, PipelineError> {
+        let pk = doc_pk(dossier);
+        for _ in 0..8 {
+            let Some(stored) = self.store.get(&pk, key).await? else {
+                return Ok(Retried::Refused {
+                    reason: format!("no document {key} in dossier {dossier}"),
+                    action: "check the document key (passerelle status, passerelle log)".into(),
+                });
+            };
+            let mut rec = DocumentRecord::from_record(&stored)?;
+            if !matches!(rec.state, DocState::Held | DocState::Rejected) {
+                return Ok(Retried::Refused {
+                    reason: format!(
+                        "{} is {}: only held and rejected documents are retried",
+                        rec.label(),
+                        rec.state.as_str()
+                    ),
+                    action: "nothing to do".into(),
+                });
+            }
+            // A rejection is the ledger's definitive "no" to the last attempt; its attempts stay
+            // counted, so the next push asks the ledger first (`find_entry`). A hold with a push
+            // attempt started may have reached the ledger.
+            let maybe_booked = rec.ledger_id.is_some()
+                || rec.changed_hash.is_some()
+                || (rec.state == DocState::Held && rec.outbox.attempts > 0);
+            if maybe_booked {
+                return Ok(Retried::Refused {
+                    reason: format!(
+                        "{} was sent to the ledger already; mapping it again could book it twice",
+                        rec.label()
+                    ),
+                    action: rec.action.clone().unwrap_or_else(|| {
+                        "issue a credit note in Sellsy, or correct the entry in the ledger".into()
+                    }),
+                });
+            }
+            let label = rec.label();
+            rec.state = DocState::Received;
+            rec.reason = None;
+            rec.action = None;
+            rec.entry = None;
+            rec.updated_at = self.now();
+            match self.store.update(&stored.next(rec.to_data())).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let msg = StepMessage {
+                dossier: dossier.to_string(),
+                key: key.to_string(),
+                run: None,
+            };
+            self.queue.send(QueueName::Map, &[msg.body()]).await?;
+            self.event(
+                dossier,
+                ObjectKind::Document,
+                key,
+                Severity::Info,
+                format!("{label}: retry asked by {who}; mapped again with the current settings"),
+                "no action needed",
+                None,
+            )
+            .await;
+            return Ok(Retried::Queued);
+        }
+        Err(PipelineError::Retryable(format!(
+            "{key}: too many concurrent writes"
+        )))
     }
 
     /// Works the queues until they stay quiet for three retry delays (a failed step comes back

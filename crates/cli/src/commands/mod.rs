@@ -7,6 +7,7 @@ pub mod export_fec;
 pub mod ingest;
 pub mod log;
 pub mod push;
+pub mod retry;
 pub mod serve;
 pub mod status;
 pub mod sync;
