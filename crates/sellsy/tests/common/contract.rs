@@ -46,6 +46,8 @@ pub struct Served {
     pub invoice_items: Vec<Value>,
     /// (kind, id) -> the first search item served for it.
     pub listed: BTreeMap<(String, u64), Value>,
+    /// Lines served by `POST /accounting-journal/purchases/search`.
+    pub purchase_lines: Vec<Value>,
 }
 
 pub struct Night {
@@ -283,6 +285,12 @@ impl Night {
                 if kind == "invoice" {
                     served.invoice_items.extend(items);
                 }
+            }
+            "/accounting-journal/{type}/search"
+                if vars.get("type").map(String::as_str) == Some("purchases") =>
+            {
+                let items = v["data"].as_array().cloned().unwrap_or_default();
+                served.purchase_lines.extend(items);
             }
             _ => {}
         }
