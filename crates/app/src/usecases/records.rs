@@ -41,6 +41,11 @@ pub fn journal_code_pk(dossier: &str) -> String {
     format!("JCODE#{dossier}")
 }
 
+/// When each lasting reference problem was last logged (see `pull::problems`).
+pub fn told_pk(dossier: &str) -> String {
+    format!("TOLD#{dossier}")
+}
+
 pub fn aux_pk(dossier: &str) -> String {
     format!("AUX#{dossier}")
 }

@@ -379,3 +379,32 @@ async fn a_purchase_modified_after_booking_is_detected_and_never_booked_twice() 
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
     sim.stop().await;
 }
+
+/// An incoming document that stays pending is told once in the log, not at every night (then
+/// again when its state changes, or a week later while it lasts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lasting_incoming_document_is_told_once_not_every_night() {
+    let sim = sim().await;
+    let mut cfg = domain::testkit::example_config();
+    cfg.scope = Scope::Purchases;
+    cfg.start_date = d("2026-01-01");
+    let client = SellsyClient::new(client_for(&sim).with_scope(Scope::Purchases)).unwrap();
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let pipeline = Pipeline::new(&store, &blobs, &queue, SystemClock);
+    for night in ["night-1", "night-2", "night-3"] {
+        pipeline
+            .pull(&cfg, &client, window(), Some(night))
+            .await
+            .unwrap();
+    }
+    let messages: Vec<String> = store
+        .query("LOG#acme", None, None, usize::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.data["message"].as_str().unwrap_or_default().to_string())
+        .filter(|m| m.starts_with("incoming document"))
+        .collect();
+    assert_eq!(messages.len(), 3, "each of the 3 told once: {messages:#?}");
+    sim.stop().await;
+}

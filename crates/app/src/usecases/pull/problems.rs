@@ -8,7 +8,10 @@ use crate::ports::{
     BlobStore, Clock, ObjectKind, ProblemFate, ProblemSubject, PullProblem, PullWarning, Queue,
     Record, RecordStore, Severity, StoreError,
 };
-use crate::usecases::records::{Content, DocState, DocumentRecord, Outbox, doc_pk};
+use crate::usecases::records::{Content, DocState, DocumentRecord, Outbox, doc_pk, told_pk};
+
+/// How long a reference problem that lasts stays untold in the log after it was told.
+const RETELL_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
 use crate::usecases::{Pipeline, PipelineError, sha256_hex};
 
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
@@ -28,6 +31,9 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             let label = p.subject.label();
             if let ProblemSubject::Reference { .. } = p.subject {
                 let message = format!("{label}: {}", p.reason);
+                if self.told_recently(cfg, &p.subject.key(), &message).await? {
+                    continue;
+                }
                 self.event(
                     &cfg.id,
                     ObjectKind::Run,
@@ -115,6 +121,50 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
             )
             .await;
         }
+    }
+
+    /// Whether this reference problem (an incoming document still pending at the source, a
+    /// reference item that cannot be read) was logged with the same message less than
+    /// [`RETELL_AFTER`] ago: the log tells it once, then again when it changes or weekly while
+    /// it lasts, not at every run. Records the telling otherwise.
+    async fn told_recently(
+        &self,
+        cfg: &DossierConfig,
+        key: &str,
+        message: &str,
+    ) -> Result<bool, PipelineError> {
+        let pk = told_pk(&cfg.id);
+        let hash = sha256_hex(message.as_bytes());
+        let now = self.now();
+        let data = serde_json::json!({ "hash": hash, "at": now.to_rfc3339() });
+        for _ in 0..8 {
+            let written = match self.store.get(&pk, key).await? {
+                None => {
+                    self.store
+                        .create(&Record::new(&pk, key, data.clone()))
+                        .await
+                }
+                Some(stored) => {
+                    let same = stored.data.get("hash").and_then(|h| h.as_str()) == Some(&hash);
+                    let at = stored
+                        .data
+                        .get("at")
+                        .and_then(|a| a.as_str())
+                        .and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok());
+                    let recent = at.is_some_and(|at| now.signed_duration_since(at) < RETELL_AFTER);
+                    if same && recent {
+                        return Ok(true);
+                    }
+                    self.store.update(&stored.next(data.clone())).await
+                }
+            };
+            match written {
+                Ok(()) => return Ok(false),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(false)
     }
 
     /// Creates or updates the record of a problem, retrying when another worker wrote it.
