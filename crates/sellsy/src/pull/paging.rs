@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::client::{Call, SellsyClient};
 use crate::error::SellsyError;
@@ -28,11 +29,15 @@ pub(crate) struct Listing {
     pub incomplete: Option<String>,
 }
 
-/// The identity of a list item, to notice a page that repeats an earlier one.
+/// The identity of a list item, to notice a page that repeats an earlier one: its id and its
+/// content. Two different items under one id (a broken answer, or an item changed between two
+/// pages) are both given to the caller, which decides (documents are read once by id); dropping
+/// the second would lose what it names without a trace.
 fn identity(item: &Value) -> String {
+    let digest = hex::encode(&Sha256::digest(item.to_string().as_bytes())[..12]);
     match item.get("id") {
-        Some(id @ (Value::Number(_) | Value::String(_))) => format!("id:{id}"),
-        _ => format!("item:{item}"),
+        Some(id @ (Value::Number(_) | Value::String(_))) => format!("id:{id}:{digest}"),
+        _ => format!("item:{digest}"),
     }
 }
 

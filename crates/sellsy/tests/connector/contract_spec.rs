@@ -177,16 +177,9 @@ fn check(o: &Outcome) -> Vec<String> {
             continue;
         }
         let key = format!("sellsy:{kind}:{id}");
-        // A line whose document cannot be trusted (its deprecated `document` and its
-        // `related[]` disagree) is held on its own, with the reason.
-        let line_key = line
-            .get("id")
-            .and_then(positive_id)
-            .map(|l| format!("sellsy:journal_line:{l}"));
-        let line_held = line_key.is_some_and(|k| keys.contains_key(k.as_str()));
-        if !keys.contains_key(key.as_str()) && !line_held {
+        if !keys.contains_key(key.as_str()) {
             bad.push(format!(
-                "{name}: {key} is in the purchases journal but neither it nor the line has a fate: {line}"
+                "{name}: {key} is in the purchases journal but has no fate: {line}"
             ));
         }
     }
