@@ -100,6 +100,9 @@ macro_rules! ledger_kinds {
             async fn find_document(&self, d: &DossierConfig, doc: &DocumentToPush) -> Result<Option<Booked>, SinkError> {
                 match self { $(AnySink::$variant(s) => s.find_document(d, doc).await,)+ }
             }
+            async fn chart(&self, d: &DossierConfig) -> Result<Option<Vec<app::ports::ChartAccount>>, SinkError> {
+                match self { $(AnySink::$variant(s) => s.chart(d).await,)+ }
+            }
             async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
                 match self { $(AnySink::$variant(s) => s.test_connection(d).await,)+ }
             }
