@@ -24,10 +24,10 @@ impl PennylaneSink {
     ) -> Result<i64, SinkError> {
         let chart = self.ledger_chart().await?;
         let numbers: Vec<&str> = chart.iter().map(|a| a.number.as_str()).collect();
-        if let Some((number, _)) = counterpart(&line.account, &numbers, &dossier.accounts_map) {
-            if let Some(a) = chart.iter().find(|a| a.number == number) {
-                return Ok(a.id);
-            }
+        if let Some((number, _)) = counterpart(&line.account, &numbers, &dossier.accounts_map)
+            && let Some(a) = chart.iter().find(|a| a.number == number)
+        {
+            return Ok(a.id);
         }
         if !self.create_missing_accounts {
             return Err(SinkError::permanent(
