@@ -116,3 +116,76 @@ fn check_config_and_serve_refuse_drafts_with_the_fec_ledger() {
         );
     }
 }
+
+/// `test-connection` against the Pennylane simulator: every account the dossier books on with
+/// its counterpart in the chart (exact, padding, `[dossier.accounts_map]`), each missing one
+/// failed with the fix, in text and in `--json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_connection_lists_the_accounts_and_the_missing_ones_against_pennylane() {
+    let mock = simulators::pennylane::start().await;
+    {
+        let mut st = mock.state();
+        st.add_account("60700000", "Achats de marchandises");
+        st.add_account("44566", "TVA déductible");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    let text = format!(
+        "[service]\ndata_dir = \"{}\"\n{}\n[dossier.accounts_map]\n\"445660\" = \"44566\"\n\n[dossier.ledger]\nkind = \"pennylane\"\ntoken_env = \"CLI_TEST_PL_TOKEN\"\nbase_url = \"{}\"\n",
+        dir.path().join("data").display(),
+        example,
+        mock.api_base()
+    );
+    let path = dir.path().join("dossiers.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = move |json: bool| {
+        let mut c = bin();
+        c.args(["test-connection", "acme", "--config"]).arg(&path);
+        if json {
+            c.arg("--json");
+        }
+        c.env("CLI_TEST_PL_TOKEN", simulators::pennylane::API_TOKEN)
+            .env("NO_COLOR", "1");
+        c.output().unwrap()
+    };
+    let out = tokio::task::spawn_blocking(move || (run(false), run(true)))
+        .await
+        .unwrap();
+    let (text_out, json_out) = out;
+    let stdout = String::from_utf8_lossy(&text_out.stdout);
+    println!("{stdout}");
+    assert_eq!(
+        text_out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&text_out.stderr)
+    );
+    assert!(
+        stdout.contains("→ 706000 (exact; accounts.sales_services)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("→ 60700000 (padding; accounts.purchases)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("→ 44566 (accounts_map;"), "{stdout}");
+    assert!(stdout.contains("account 4011DIVERS"), "{stdout}");
+    assert!(
+        stdout.contains("missing in the ledger's chart (accounts.supplier_fallback)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("create 4011DIVERS in the ledger, or map it in [dossier.accounts_map]"),
+        "{stdout}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    let missing: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["check"].as_str().unwrap().starts_with("account ") && c["ok"] == false)
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert!(missing.contains(&"account 4011DIVERS"), "{missing:?}");
+    assert!(!missing.contains(&"account 706000"), "{missing:?}");
+    println!("missing accounts (json): {missing:?}");
+}

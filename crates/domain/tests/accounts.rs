@@ -413,3 +413,35 @@ fn a_purchase_row_must_name_a_charge_or_fixed_asset_account() {
     let e = entry(&doc, &cfg, &mut AuxCodes::new(8));
     assert!(e.lines().iter().any(|l| l.account == "218300"));
 }
+
+#[test]
+fn the_ledger_accounts_map_is_read_and_checked() {
+    let text = with(&[(
+        "[dossier.vat.sales]",
+        "[dossier.accounts_map]\n\"445711\" = \"44571\"\n\"706000\" = \"706\"\n\n[dossier.vat.sales]",
+    )]);
+    let cfg = ConfigFile::from_toml(&text).unwrap().dossiers[0].clone();
+    assert_eq!(
+        cfg.accounts_map.get("445711").map(String::as_str),
+        Some("44571")
+    );
+    assert_eq!(cfg.accounts_map.len(), 2);
+
+    let bad = with(&[(
+        "[dossier.vat.sales]",
+        "[dossier.accounts_map]\n\"VENTES\" = \"706\"\n\"706000\" = \"70 6\"\n\n[dossier.vat.sales]",
+    )]);
+    let all = refused(&bad);
+    let i = issue(&all, "dossier[0].accounts_map.\"VENTES\"");
+    assert!(
+        i.problem
+            .contains("not an account number of the French chart"),
+        "{i:?}"
+    );
+    let i = issue(&all, "dossier[0].accounts_map.\"706000\"");
+    assert!(
+        i.problem.contains("'70 6' is not an account number"),
+        "{i:?}"
+    );
+    assert!(i.fix.contains("\"445711\" = \"44571\""), "{i:?}");
+}

@@ -80,6 +80,9 @@ macro_rules! ledger_kinds {
         }
 
         /// A dossier's ledger, whichever kind its configuration names.
+        // One sink per dossier, built once and never moved in a loop: the size gap between
+        // kinds costs nothing worth a Box.
+        #[allow(clippy::large_enum_variant)]
         pub enum AnySink<B: BlobStore + 'static, C: Clock + Clone + 'static> {
             $($variant(<$section as SinkSection>::Sink<B, C>),)+
         }
@@ -99,6 +102,9 @@ macro_rules! ledger_kinds {
             }
             async fn find_document(&self, d: &DossierConfig, doc: &DocumentToPush) -> Result<Option<Booked>, SinkError> {
                 match self { $(AnySink::$variant(s) => s.find_document(d, doc).await,)+ }
+            }
+            async fn chart(&self, d: &DossierConfig) -> Result<Option<Vec<app::ports::ChartAccount>>, SinkError> {
+                match self { $(AnySink::$variant(s) => s.chart(d).await,)+ }
             }
             async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
                 match self { $(AnySink::$variant(s) => s.test_connection(d).await,)+ }

@@ -172,6 +172,12 @@ impl<T: LedgerSink + ?Sized> LedgerSink for &T {
     ) -> impl Future<Output = Result<Option<Booked>, SinkError>> + Send {
         (**self).find_document(dossier, document)
     }
+    fn chart(
+        &self,
+        dossier: &DossierConfig,
+    ) -> impl Future<Output = Result<Option<Vec<ChartAccount>>, SinkError>> + Send {
+        (**self).chart(dossier)
+    }
     fn test_connection(
         &self,
         dossier: &DossierConfig,

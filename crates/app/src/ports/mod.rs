@@ -20,7 +20,8 @@ pub use notifier::{Notifier, NotifyError};
 pub use queue::{Queue, QueueError, QueueName, Received};
 pub use secrets::{Secret, SecretError, SecretRef, SecretRefs, Secrets};
 pub use sink::{
-    Attachment, Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError, SinkErrorKind,
+    Attachment, Booked, ChartAccount, DocumentToPush, EntryToPush, LedgerSink, SinkError,
+    SinkErrorKind,
 };
 pub use source::{
     ConnectionReport, DocRef, DocRefKind, MissingScope, PdfFile, ProblemFate, ProblemSubject,

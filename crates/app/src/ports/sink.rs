@@ -53,6 +53,13 @@ pub struct Booked {
     pub ledger_id: String,
 }
 
+/// One account of a ledger's own chart, as the ledger writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartAccount {
+    pub number: String,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkErrorKind {
     /// 429, 5xx, timeouts: try again later (after `retry_after` when given).
@@ -138,4 +145,12 @@ pub trait LedgerSink: Send + Sync {
         &self,
         dossier: &DossierConfig,
     ) -> impl Future<Output = Result<(), SinkError>> + Send;
+
+    /// The ledger's chart of general accounts, to map the dossier's accounts onto
+    /// (`domain::chart::ledger`). `None`: this ledger has no chart of its own (the FEC file:
+    /// every PCG account is valid).
+    fn chart(
+        &self,
+        dossier: &DossierConfig,
+    ) -> impl Future<Output = Result<Option<Vec<ChartAccount>>, SinkError>> + Send;
 }

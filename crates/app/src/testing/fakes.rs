@@ -290,6 +290,14 @@ impl LedgerSink for FakeLedger {
         Ok(self.find(&document.external_id))
     }
 
+    /// The fake ledger has no chart of its own: every account is valid.
+    async fn chart(
+        &self,
+        _: &DossierConfig,
+    ) -> Result<Option<Vec<crate::ports::ChartAccount>>, SinkError> {
+        Ok(None)
+    }
+
     async fn test_connection(&self, _dossier: &DossierConfig) -> Result<(), SinkError> {
         Ok(())
     }

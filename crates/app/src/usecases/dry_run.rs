@@ -341,6 +341,14 @@ impl LedgerSink for Recorder {
     ) -> Result<Option<Booked>, SinkError> {
         Ok(None)
     }
+    /// A dry run reads no ledger: no chart to map onto.
+    async fn chart(
+        &self,
+        _: &DossierConfig,
+    ) -> Result<Option<Vec<crate::ports::ChartAccount>>, SinkError> {
+        Ok(None)
+    }
+
     async fn test_connection(&self, _: &DossierConfig) -> Result<(), SinkError> {
         Ok(())
     }

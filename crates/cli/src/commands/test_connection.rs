@@ -106,6 +106,7 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
                 e.action.clone(),
             ),
         });
+        checks.extend(account_checks(&cfg, sink.chart(&cfg).await));
     } else if checks.is_empty() {
         bail!("the dossier has no ledger");
     }
@@ -116,6 +117,52 @@ pub async fn run(config: &Path, dossier: &str, json_out: bool) -> Result<ExitCod
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One line per account the dossier books on with its counterpart in the ledger's chart, and
+/// each missing one as a failure with the fix; a ledger without a chart (FEC) says so.
+fn account_checks(
+    cfg: &domain::config::DossierConfig,
+    chart: Result<Option<Vec<app::ports::ChartAccount>>, app::ports::SinkError>,
+) -> Vec<Check> {
+    let chart = match chart {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return vec![Check::new(
+                "accounts",
+                Verdict::Ok,
+                "this ledger has no chart of its own: every PCG account is valid".into(),
+                String::new(),
+            )];
+        }
+        Err(e) => {
+            return vec![Check::new(
+                "accounts",
+                Verdict::Failed,
+                format!("the chart of accounts could not be read: {}", e.message),
+                e.action,
+            )];
+        }
+    };
+    let numbers: Vec<&str> = chart.iter().map(|a| a.number.as_str()).collect();
+    let wanted = domain::chart::ledger::dossier_accounts(cfg);
+    let rows = domain::chart::ledger::map_accounts(&wanted, &numbers, &cfg.accounts_map);
+    rows.iter()
+        .map(|r| match (&r.ledger, &r.found) {
+            (Some(l), Some(how)) => Check::new(
+                format!("account {}", r.account),
+                Verdict::Ok,
+                format!("→ {l} ({}; {})", how.as_str(), r.used_for),
+                String::new(),
+            ),
+            _ => Check::new(
+                format!("account {}", r.account),
+                Verdict::Failed,
+                format!("missing in the ledger's chart ({})", r.used_for),
+                r.action(),
+            ),
+        })
+        .collect()
 }
 
 /// The credentials and quotas, then one line per missing scope with what its absence disables:

@@ -2,6 +2,7 @@
 //! name of an account for the FEC's CompteLib, and whether an account a source names is one of
 //! the chart's, of the class its use needs.
 
+pub mod ledger;
 mod pcg2025;
 
 use rust_decimal::Decimal;

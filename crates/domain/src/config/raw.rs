@@ -36,6 +36,9 @@ pub(super) struct RawDossier {
     pub(super) journals: RawJournals,
     #[serde(default)]
     pub(super) accounts: RawAccounts,
+    /// `[dossier.accounts_map]`: a dossier account → the ledger's number for it.
+    #[serde(default)]
+    pub(super) accounts_map: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) vat: RawVat,
     #[serde(default)]

@@ -168,6 +168,10 @@ pub struct DossierConfig {
     pub mode: Mode,
     pub journals: Journals,
     pub accounts: Accounts,
+    /// `[dossier.accounts_map]`: a dossier account → the number the ledger's own chart holds it
+    /// under, when neither the same number nor another padding of it is there (`"445711" =
+    /// "44571"`). API ledgers only (Inqom, Pennylane, Chift); see `chart::ledger`.
+    pub accounts_map: BTreeMap<String, String>,
     pub vat: VatAccounts,
     pub auxiliary: AuxiliaryRules,
     pub labels: LabelOption,

@@ -392,6 +392,14 @@ impl<B: BlobStore, C: Clock> LedgerSink for FecSink<B, C> {
             .map(|_| Booked { ledger_id: key }))
     }
 
+    /// A FEC file has no chart of its own: every PCG account is valid.
+    async fn chart(
+        &self,
+        _: &DossierConfig,
+    ) -> Result<Option<Vec<app::ports::ChartAccount>>, SinkError> {
+        Ok(None)
+    }
+
     async fn test_connection(&self, dossier: &DossierConfig) -> Result<(), SinkError> {
         if !domain::config::is_valid_siren(&dossier.siren) {
             return Err(bad_siren(dossier));

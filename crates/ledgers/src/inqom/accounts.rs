@@ -1,7 +1,9 @@
-//! A line's account in Inqom: a general account as it is (it must exist in the chart), or the
+//! A line's account in Inqom: a general account mapped onto the folder's chart
+//! (`domain::chart::ledger`), or the
 //! third party's auxiliary account, matched (auxiliary code, then name) or created.
 
 use app::ports::SinkError;
+use domain::chart::ledger::{counterpart, missing_action};
 use domain::config::DossierConfig;
 use domain::{Auxiliary, EntryLine};
 use serde_json::{Value, json};
@@ -11,7 +13,7 @@ use super::wire::{Account, cut};
 use crate::parties::{Candidate, MatchRule, Wanted, collective_root, find_match};
 
 impl InqomSink {
-    /// The Inqom account number of a line: the general account as is (it must exist), or the
+    /// The Inqom account number of a line: the general account mapped onto the chart, or the
     /// third party's auxiliary account, matched (auxiliary code, then name) or created.
     pub async fn account_for(
         &self,
@@ -20,20 +22,7 @@ impl InqomSink {
     ) -> Result<(String, Option<MatchRule>), SinkError> {
         let root = collective_root(&line.account);
         let Some(aux) = &line.auxiliary else {
-            let chart = self.accounts_with_prefix(&root).await?;
-            if chart
-                .iter()
-                .any(|a| a.number.eq_ignore_ascii_case(&line.account))
-            {
-                return Ok((line.account.clone(), None));
-            }
-            return Err(SinkError::permanent(
-                format!("the account {} does not exist in Inqom", line.account),
-                format!(
-                    "create account {} ({}) in Inqom or change the dossier's account",
-                    line.account, line.account_label
-                ),
-            ));
+            return Ok((self.general_account(dossier, line).await?, None));
         };
         let key: AuxKey = (root.clone(), aux.code.clone());
         if let Some(found) = self.resolved.lock().await.get(&key) {
@@ -65,6 +54,43 @@ impl InqomSink {
         };
         self.resolved.lock().await.insert(key, found.clone());
         Ok(found)
+    }
+
+    /// The Inqom number of a general account: the dossier's number found in the folder's chart
+    /// (the same, another padding, or `[dossier.accounts_map]`), else the entry is held with the
+    /// action. Inqom refuses an entry on an account outside its chart.
+    async fn general_account(
+        &self,
+        dossier: &DossierConfig,
+        line: &EntryLine,
+    ) -> Result<String, SinkError> {
+        let target = dossier
+            .accounts_map
+            .get(&line.account)
+            .unwrap_or(&line.account);
+        let mut chart = Vec::new();
+        for class in [&line.account, target] {
+            let class: String = class.chars().take(1).collect();
+            if !chart.iter().any(|(c, _): &(String, _)| *c == class) {
+                let list = self.accounts_with_prefix(&class).await?;
+                chart.push((class, list));
+            }
+        }
+        let numbers: Vec<&str> = chart
+            .iter()
+            .flat_map(|(_, l)| l.iter())
+            .map(|a| a.number.as_str())
+            .collect();
+        match counterpart(&line.account, &numbers, &dossier.accounts_map) {
+            Some((number, _)) => Ok(number),
+            None => Err(SinkError::permanent(
+                format!(
+                    "the account {} ({}) is not in the Inqom folder's chart of accounts",
+                    line.account, line.account_label
+                ),
+                missing_action(&line.account),
+            )),
+        }
     }
 
     /// Creates the auxiliary account `root` + code and returns the number Inqom gave it.

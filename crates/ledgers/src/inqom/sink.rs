@@ -1,6 +1,6 @@
 //! [`LedgerSink`] for Inqom.
 
-use app::ports::{Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError};
+use app::ports::{Booked, ChartAccount, DocumentToPush, EntryToPush, LedgerSink, SinkError};
 use domain::Category;
 use domain::config::DossierConfig;
 use reqwest::multipart::Form;
@@ -181,6 +181,26 @@ impl LedgerSink for InqomSink {
             .map(|d| Booked {
                 ledger_id: d.id.to_string(),
             }))
+    }
+
+    /// The folder's general accounts, class by class (the API lists accounts by number
+    /// prefix); auxiliary accounts (with a parent) are left out.
+    async fn chart(
+        &self,
+        _dossier: &DossierConfig,
+    ) -> Result<Option<Vec<ChartAccount>>, SinkError> {
+        let mut out = Vec::new();
+        for class in 1..=8 {
+            for a in self.accounts_with_prefix(&class.to_string()).await? {
+                if a.parent_account_number.is_none() {
+                    out.push(ChartAccount {
+                        number: a.number,
+                        label: a.name,
+                    });
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     async fn test_connection(&self, dossier: &DossierConfig) -> Result<(), SinkError> {

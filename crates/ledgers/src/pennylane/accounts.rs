@@ -1,7 +1,9 @@
-//! A line's ledger account in Pennylane: a general account found or created by number; a third
+//! A line's ledger account in Pennylane: a general account found in the chart (created only when
+//! configured to); a third
 //! party's account matched (auxiliary code, VAT number, SIRET/SIREN, name) or created.
 
 use app::ports::SinkError;
+use domain::chart::ledger::{counterpart, missing_action};
 use domain::config::DossierConfig;
 use domain::{Auxiliary, EntryLine};
 use reqwest::Method;
@@ -12,18 +14,44 @@ use super::wire::ThirdPartyItem;
 use crate::parties::{Candidate, MatchRule, PartyIds, Wanted, collective_root, find_match};
 
 impl PennylaneSink {
-    async fn general_account(&self, line: &EntryLine) -> Result<i64, SinkError> {
-        match self.find_account(&line.account).await? {
-            Some(id) => Ok(id),
-            None => {
-                let label = if line.account_label.trim().is_empty() {
-                    line.account.clone()
-                } else {
-                    line.account_label.clone()
-                };
-                self.create_account(&line.account, &label).await
-            }
+    /// The Pennylane account of a general line: the dossier's number found in the chart (the
+    /// same, another padding, or `[dossier.accounts_map]`); created only when the section says
+    /// `create_missing_accounts = true`, else the entry is held with the action.
+    pub(super) async fn general_account(
+        &self,
+        dossier: &DossierConfig,
+        line: &EntryLine,
+    ) -> Result<i64, SinkError> {
+        let chart = self.ledger_chart().await?;
+        let numbers: Vec<&str> = chart.iter().map(|a| a.number.as_str()).collect();
+        if let Some((number, _)) = counterpart(&line.account, &numbers, &dossier.accounts_map)
+            && let Some(a) = chart.iter().find(|a| a.number == number)
+        {
+            return Ok(a.id);
         }
+        if !self.create_missing_accounts {
+            return Err(SinkError::permanent(
+                format!(
+                    "the account {} ({}) is not in the Pennylane chart of accounts",
+                    line.account, line.account_label
+                ),
+                format!(
+                    "{}; or set create_missing_accounts = true in [dossier.ledger] to let passerelle create it",
+                    missing_action(&line.account)
+                ),
+            ));
+        }
+        let number = dossier
+            .accounts_map
+            .get(&line.account)
+            .unwrap_or(&line.account)
+            .clone();
+        let label = if line.account_label.trim().is_empty() {
+            number.clone()
+        } else {
+            line.account_label.clone()
+        };
+        self.create_account(&number, &label).await
     }
 
     async fn candidates(&self, root: &str) -> Result<Vec<Candidate>, SinkError> {
@@ -66,7 +94,7 @@ impl PennylaneSink {
         line: &EntryLine,
     ) -> Result<(i64, Option<MatchRule>), SinkError> {
         let Some(aux) = &line.auxiliary else {
-            return Ok((self.general_account(line).await?, None));
+            return Ok((self.general_account(dossier, line).await?, None));
         };
         let root = collective_root(&line.account);
         let key = (root.clone(), aux.code.clone());

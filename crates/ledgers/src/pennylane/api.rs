@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 
 use super::config::{PennylaneAuth, PennylaneConfig};
 use super::errors::refused;
-use super::wire::{IdOnly, JournalItem, Page};
+use super::wire::{AccountItem, IdOnly, JournalItem, Page};
 use crate::client::{Auth, Core, Grant};
 use crate::http::{self, Answer};
 use crate::parties::{Candidate, MatchRule, PartyBook};
@@ -25,6 +25,9 @@ pub struct PennylaneSink {
     pub(super) parties: Arc<PartyBook>,
     journals: Mutex<HashMap<String, i64>>,
     accounts: Mutex<HashMap<String, i64>>,
+    /// The chart of accounts, read once (with the accounts this process created).
+    chart: Mutex<Option<Vec<AccountItem>>>,
+    pub(super) create_missing_accounts: bool,
     /// Customers (root 411) or suppliers (root 401), loaded once.
     pub(super) third_parties: Mutex<HashMap<String, Vec<Candidate>>>,
     /// (root, auxiliary code) → ledger account id, matched or created.
@@ -68,6 +71,8 @@ impl PennylaneSink {
             parties,
             journals: Mutex::new(HashMap::new()),
             accounts: Mutex::new(HashMap::new()),
+            chart: Mutex::new(None),
+            create_missing_accounts: config.create_missing_accounts,
             third_parties: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             documents: Mutex::new(HashMap::new()),
@@ -168,6 +173,19 @@ impl PennylaneSink {
         Ok(id)
     }
 
+    /// The chart of accounts (every ledger account), read once.
+    pub(super) async fn ledger_chart(&self) -> Result<Vec<AccountItem>, SinkError> {
+        let mut chart = self.chart.lock().await;
+        if let Some(c) = chart.as_ref() {
+            return Ok(c.clone());
+        }
+        let items: Vec<AccountItem> = self
+            .list_all("/ledger_accounts", None, "chart of accounts")
+            .await?;
+        *chart = Some(items.clone());
+        Ok(items)
+    }
+
     pub(super) async fn create_account(&self, number: &str, label: &str) -> Result<i64, SinkError> {
         let body = json!({"number": number, "label": label});
         let a = self
@@ -178,6 +196,13 @@ impl PennylaneSink {
             .lock()
             .await
             .insert(number.to_string(), created.id);
+        if let Some(chart) = self.chart.lock().await.as_mut() {
+            chart.push(AccountItem {
+                id: created.id,
+                number: number.to_string(),
+                label: label.to_string(),
+            });
+        }
         tracing::info!(account = number, "ledger account created in Pennylane");
         Ok(created.id)
     }

@@ -36,6 +36,10 @@ pub struct PennylaneConfig {
     /// 25 requests per 5 s per token by default.
     pub rate: RateLimit,
     pub retry: RetryPolicy,
+    /// Create a general account the chart lacks (and no padding or `[dossier.accounts_map]`
+    /// finds) instead of holding the entries that need it. Off by default: Pennylane would
+    /// otherwise get a duplicate `706000` beside its `706`.
+    pub create_missing_accounts: bool,
 }
 
 impl PennylaneConfig {
@@ -54,6 +58,7 @@ impl PennylaneConfig {
             company_id: None,
             rate: Self::RATE,
             retry: RetryPolicy::default(),
+            create_missing_accounts: false,
         }
     }
 }

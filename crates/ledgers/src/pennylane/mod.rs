@@ -1,6 +1,6 @@
 //! Pennylane Company API v2 (research notes §2): bearer token (a company API token, or OAuth 2.0
-//! refreshed on a 401), journal and ledger-account ids resolved from their numbers and created
-//! when missing, third parties matched before any is created, `POST /ledger_entries` with string
+//! refreshed on a 401), journal ids resolved from their codes, general accounts mapped onto the chart
+//! (`domain::chart::ledger`; created only with `create_missing_accounts`), third parties matched before any is created, `POST /ledger_entries` with string
 //! amounts and `piece_number`, the PDF uploaded to `/file_attachments` then referenced by
 //! `file_attachment_id`. 25 requests per 5 s per token; `retry-after` and `ratelimit-*` honoured.
 //!

@@ -19,6 +19,9 @@ pub struct PennylaneSection {
     pub company_id: Option<u64>,
     /// Override of the API base.
     pub base_url: Option<String>,
+    /// Create a general account the Pennylane chart lacks instead of holding its entries
+    /// (default false).
+    pub create_missing_accounts: Option<bool>,
 }
 
 impl PennylaneSection {
@@ -51,6 +54,7 @@ impl SinkSection for PennylaneSection {
         let token = read_secret(secrets, &format!("{at}.token"), &self.token()).await?;
         let mut cfg = PennylaneConfig::with_token(token);
         cfg.company_id = self.company_id;
+        cfg.create_missing_accounts = self.create_missing_accounts.unwrap_or(false);
         if let Some(u) = &self.base_url {
             cfg.base_url = u.clone();
         }

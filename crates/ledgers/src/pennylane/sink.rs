@@ -1,6 +1,6 @@
 //! [`LedgerSink`] for Pennylane.
 
-use app::ports::{Booked, DocumentToPush, EntryToPush, LedgerSink, SinkError};
+use app::ports::{Booked, ChartAccount, DocumentToPush, EntryToPush, LedgerSink, SinkError};
 use domain::config::DossierConfig;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -117,6 +117,22 @@ impl LedgerSink for PennylaneSink {
             .map(|id| Booked {
                 ledger_id: id.clone(),
             }))
+    }
+
+    async fn chart(
+        &self,
+        _dossier: &DossierConfig,
+    ) -> Result<Option<Vec<ChartAccount>>, SinkError> {
+        Ok(Some(
+            self.ledger_chart()
+                .await?
+                .into_iter()
+                .map(|a| ChartAccount {
+                    number: a.number,
+                    label: a.label,
+                })
+                .collect(),
+        ))
     }
 
     async fn test_connection(&self, dossier: &DossierConfig) -> Result<(), SinkError> {

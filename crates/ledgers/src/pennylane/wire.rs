@@ -21,6 +21,15 @@ pub(super) struct IdOnly {
     pub id: i64,
 }
 
+/// A ledger account of the chart.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct AccountItem {
+    pub id: i64,
+    pub number: String,
+    #[serde(default)]
+    pub label: String,
+}
+
 #[derive(Deserialize)]
 pub(super) struct JournalItem {
     pub id: i64,

@@ -509,3 +509,75 @@ async fn requests_are_paced_to_25_per_5_seconds() {
     assert!(took >= Duration::from_millis(950), "{took:?}");
     assert_eq!(mock.state().file_attachments.len(), 30);
 }
+
+/// A Pennylane chart holding `706` (not `706000`): the entry books on `706`, no duplicate
+/// `706000` is created; an account the chart lacks holds the entry with the action, and is
+/// created only when the section says `create_missing_accounts = true`.
+#[tokio::test]
+async fn general_accounts_map_onto_the_chart_and_are_never_created_unless_configured() {
+    let mock = pennylane_mock::start().await;
+    let id_706 = {
+        let mut st = mock.state();
+        st.ledger_accounts
+            .retain(|a| a.1 != "706000" && a.1 != "707000");
+        st.add_account("706", "Prestations de services")
+    };
+    let book = Arc::new(PartyBook::new());
+    let items = entries(6, 11, &book);
+    let s = sink(&mock, book.clone());
+    let r = s.push_entries(&config(), &items).await;
+    let general_created = |st: &simulators::pennylane::PennylaneState| {
+        st.accounts_created
+            .iter()
+            .filter(|n| !n.starts_with("411") && !n.starts_with("401"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    {
+        let st = mock.state();
+        assert_eq!(
+            general_created(&st),
+            Vec::<String>::new(),
+            "no general account created"
+        );
+    }
+    let held: Vec<_> = r.iter().filter_map(|x| x.as_ref().err()).collect();
+    assert!(
+        !held.is_empty(),
+        "goods entries need 707000, which the chart lacks"
+    );
+    for e in &held {
+        assert_eq!(e.kind, SinkErrorKind::Permanent);
+        assert!(e.message.contains("707000"), "{e:?}");
+        assert!(
+            e.action
+                .contains("create 707000 in the ledger, or map it in [dossier.accounts_map]"),
+            "{e:?}"
+        );
+    }
+    // Opt-in creation: the held entries now book, 707000 created once.
+    let mut cfg = mock.config();
+    cfg.create_missing_accounts = true;
+    let s = PennylaneSink::new(cfg, book).unwrap();
+    let retry: Vec<_> = items
+        .iter()
+        .zip(&r)
+        .filter(|(_, x)| x.is_err())
+        .map(|(i, _)| i.clone())
+        .collect();
+    let r2 = s.push_entries(&config(), &retry).await;
+    assert!(r2.iter().all(Result::is_ok), "{r2:?}");
+    let st = mock.state();
+    assert_eq!(general_created(&st), vec!["707000".to_string()]);
+    let on_706 = st
+        .entries
+        .iter()
+        .flat_map(|e| e["ledger_entry_lines"].as_array().unwrap().clone())
+        .filter(|l| l["ledger_account_id"] == json!(id_706))
+        .count();
+    assert!(on_706 > 0, "service lines book on 706");
+    assert!(
+        !st.ledger_accounts.iter().any(|a| a.1 == "706000"),
+        "no duplicate 706000"
+    );
+}

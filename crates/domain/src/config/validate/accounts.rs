@@ -237,3 +237,43 @@ fn vat_map(
     }
     map
 }
+
+/// `[dossier.accounts_map]`: a dossier account (a PCG number) → the ledger's number for it
+/// (letters and digits, as the ledger's chart writes it).
+pub(super) fn ledger_map(
+    raw: BTreeMap<String, String>,
+    report: &mut Report,
+) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (ours, theirs) in raw {
+        let f = report.field(&format!("accounts_map.\"{ours}\""));
+        let (ours, theirs) = (ours.trim(), theirs.trim());
+        let well_written = |s: &str| {
+            !s.is_empty() && s.len() <= 30 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        };
+        let problem = if crate::chart::pcg_account(ours).is_none() || !well_written(ours) {
+            Some(format!(
+                "'{ours}' is not an account number of the French chart (PCG)"
+            ))
+        } else if !well_written(theirs) {
+            Some(format!(
+                "'{theirs}' is not an account number (letters and digits, 30 at most)"
+            ))
+        } else if ours == theirs {
+            Some(format!("maps {ours} to itself"))
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => report.push(ConfigIssue::new(
+                f,
+                p,
+                "write the dossier's account as the key and the ledger's number for it as the value, e.g. \"445711\" = \"44571\"",
+            )),
+            None => {
+                map.insert(ours.to_string(), theirs.to_string());
+            }
+        }
+    }
+    map
+}

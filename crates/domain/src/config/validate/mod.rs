@@ -41,6 +41,7 @@ pub(super) fn dossier(
     );
     let accounts = accounts::accounts(raw.accounts, &mut report);
     let vat = accounts::vat(raw.vat, &mut report);
+    let accounts_map = accounts::ledger_map(raw.accounts_map, &mut report);
     let policies = policies::validate(
         raw.auxiliary,
         raw.rounding,
@@ -64,6 +65,7 @@ pub(super) fn dossier(
         mode: choices.mode?,
         journals,
         accounts,
+        accounts_map,
         vat,
         auxiliary: policies.auxiliary,
         labels: choices.labels?,
