@@ -256,7 +256,7 @@ async fn read_only_sees_but_cannot_sync() {
 async fn login_attempts_are_rate_limited() {
     let world = World::new();
     let mut c = Client::default();
-    for _ in 0..console::limiter::MAX_FAILURES {
+    for _ in 0..web_console::limiter::MAX_FAILURES {
         assert_eq!(c.login(&world, "alice", "guess").await.status, 401);
     }
     // Even the right password is refused now, from anywhere.

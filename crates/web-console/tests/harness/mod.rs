@@ -1,12 +1,13 @@
 //! What the console's tests share: two dossiers over the memory adapters, three users (one per
 //! role), a launcher that records what it is asked, and a client that keeps cookies.
+#![allow(dead_code)] // each test binary uses part of the harness
 
 use std::sync::Mutex;
 
 use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
 use app::ports::SystemClock;
 use app::usecases::Pipeline;
-use console::{DossierInfo, Request, Response, Role, Site, User, Users, hash_password};
+use web_console::{DossierInfo, Request, Response, Role, Site, User, Users, hash_password};
 use webhook::{Launch, Launcher};
 
 pub type TestPipeline = Pipeline<MemoryStore, MemoryBlobs, MemoryQueue, SystemClock>;
@@ -79,7 +80,7 @@ impl World {
     }
 
     pub async fn send(&self, req: Request) -> Response {
-        console::handle(&self.site, &self.pipeline, &self.launcher, None, req).await
+        web_console::handle(&self.site, &self.pipeline, &self.launcher, None, req).await
     }
 
     pub fn launches(&self) -> usize {

@@ -155,3 +155,54 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn users_are_read_and_checked() {
+        let hash = hash_password("long enough password").unwrap();
+        let ids = vec!["acme".to_string()];
+        let ok = format!(
+            "[[users]]\nname = \"alice\"\npassword_hash = \"{hash}\"\nrole = \"admin\"\n[[users]]\nname = \"colette\"\npassword_hash = \"{hash}\"\nrole = \"collaborator\"\ndossiers = [\"acme\"]\n"
+        );
+        let users = Users::parse(&table(&ok), &ids).unwrap();
+        assert_eq!(users.0.len(), 2);
+        assert!(
+            users
+                .authenticate("alice", "long enough password")
+                .is_some()
+        );
+        assert!(
+            users
+                .authenticate("alice", "long enough passwort")
+                .is_none()
+        );
+        assert!(!users.get("colette").unwrap().sees("globex"));
+        let bad = format!(
+            "[[users]]\nname = \"alice\"\npassword_hash = \"plain\"\nrole = \"admin\"\n[[users]]\nname = \"bob\"\npassword_hash = \"{hash}\"\nrole = \"collaborator\"\ndossiers = [\"globex\"]\n[[users]]\nname = \"ro\"\npassword_hash = \"{hash}\"\nrole = \"read_only\"\ndossiers = [\"acme\"]\n"
+        );
+        let problems = Users::parse(&table(&bad), &ids).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("hash-password"));
+        assert!(problems[1].contains("globex"));
+        assert!(problems[2].contains("only limits a collaborator"));
+        let unknown = Users::parse(
+            &table("[[users]]\nname = \"a\"\npassword = \"x\"\nrole = \"admin\"\n"),
+            &ids,
+        );
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn the_dummy_hash_is_well_formed_and_matches_nothing() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!verify_password(DUMMY_HASH, ""));
+        assert!(!verify_password(DUMMY_HASH, "somesaltsomesalt"));
+    }
+}
