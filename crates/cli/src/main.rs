@@ -80,6 +80,12 @@ enum Command {
         #[arg(long, default_value = "dossiers.toml")]
         config: PathBuf,
     },
+    /// Prints the Argon2id hash of a password read from standard input, for a
+    /// `[[console.users]]` entry's `password_hash` (the password never goes on the command line).
+    #[command(
+        after_help = "Example:\n  passerelle hash-password        (type the password, then Enter)\n  printf '%s' \"$PASSWORD\" | passerelle hash-password"
+    )]
+    HashPassword,
     /// Synchronises one dossier now: pull from Sellsy, map, push to its ledger.
     #[command(
         after_help = "Examples:\n  passerelle sync acme --config dossiers.toml\n  passerelle sync acme --from 2026-01-01 --to 2026-03-31 --dry-run"
@@ -219,6 +225,7 @@ fn main() -> ExitCode {
                 variant,
             } => commands::demo::run(&dir, invoices, json, variant.get()).await,
             Command::Serve { config } => commands::serve::run(&config).await,
+            Command::HashPassword => commands::hash_password::run(),
             Command::CheckConfig { config } => commands::check_config::run(&config),
             Command::Sync {
                 dossier,

@@ -1,13 +1,15 @@
 //! The HTTP listener of `serve`: the cloud webhook's routes (`POST /sync`, `GET /runs/{id}`,
-//! `POST /sellsy/{dossier}`), served by axum. Routing, signatures and answers are the `webhook`
+//! `POST /sellsy/{dossier}`) and the web console under `/console` (crate `web-console`), served by
+//! axum. Routing, signatures and answers are the `webhook`
 //! crate's; this only translates requests and responses and starts what a route launches.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use app::ports::PullWindow;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use tokio::net::TcpListener;
@@ -16,6 +18,7 @@ use webhook::{HttpRequest, HttpResponse, Launch, Launcher, ViaDossiers};
 
 use crate::events::event;
 use crate::runs::pull_run;
+use crate::schedule::next_night;
 use crate::service::Service;
 
 /// Starts what a route asked for in a task of its own; the worker maps and pushes what it pulls.
@@ -89,7 +92,70 @@ fn json_response(r: &HttpResponse) -> Response {
     response
 }
 
-async fn route(State(service): State<Arc<Service>>, request: Request) -> Response {
+/// The console's answer in axum's terms.
+fn console_response(r: web_console::Response) -> Response {
+    let mut response = Response::new(Body::from(r.body));
+    *response.status_mut() =
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in r.headers {
+        if let (Ok(k), Ok(v)) = (
+            header::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            response.headers_mut().append(k, v);
+        }
+    }
+    response
+}
+
+/// `/console…`: the web console, when the configuration has users.
+async fn console_route(service: Arc<Service>, peer: SocketAddr, request: Request) -> Response {
+    let Some(site) = &service.console else {
+        return console_response(web_console::Response::text(
+            404,
+            "the web console is off: add [[console.users]] to the configuration (see the README)",
+        ));
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, web_console::http::MAX_BODY).await else {
+        return console_response(web_console::Response::text(413, "request too large"));
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string());
+    let req = web_console::Request {
+        method: parts.method.to_string(),
+        path,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+        peer: peer.ip().to_string(),
+    };
+    let (at, tz) = service.config.service.nightly();
+    let next = next_night(service.pipeline.now(), at, tz);
+    let launcher = TaskLauncher(service.clone());
+    console_response(web_console::handle(site, &service.pipeline, &launcher, Some(next), req).await)
+}
+
+async fn route(
+    State(service): State<Arc<Service>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let p = request.uri().path();
+    if p == web_console::BASE || p.starts_with(&format!("{}/", web_console::BASE)) {
+        return console_route(service, peer, request).await;
+    }
     let (parts, body) = request.into_parts();
     let path = parts
         .uri
@@ -150,9 +216,12 @@ pub async fn serve(listener: TcpListener, service: Arc<Service>, mut stop: watch
     let shutdown = async move {
         let _ = stop.changed().await;
     };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    if let Err(e) = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
     {
         event("http", &format!("listener stopped: {e}"));
     }

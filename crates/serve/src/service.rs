@@ -18,4 +18,6 @@ pub struct Service {
     pub config: wiring::Config,
     /// The keys the HTTP routes check signatures with.
     pub secrets: webhook::Secrets,
+    /// The web console under `/console` (`None`: no `[[console.users]]` in the configuration).
+    pub console: Option<web_console::Site>,
 }

@@ -49,6 +49,53 @@ async fn secrets(config: &wiring::Config, dossiers: &LocalDossiers) -> webhook::
     }
 }
 
+/// The web console when the configuration has `[[console.users]]`; a wrong user entry stops
+/// the start with what to correct.
+pub fn console_site(
+    config: &wiring::Config,
+    dossiers: &LocalDossiers,
+) -> Result<Option<web_console::Site>> {
+    let table = &config.file.console;
+    if table.is_empty() {
+        event(
+            "start",
+            "no [[console.users]] in the configuration: the web console is off (see the README, \"The console\")",
+        );
+        return Ok(None);
+    }
+    let ids: Vec<String> = config.file.dossiers.iter().map(|d| d.id.clone()).collect();
+    let users = web_console::Users::parse(table, &ids)
+        .map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?;
+    let infos = config
+        .file
+        .dossiers
+        .iter()
+        .map(|d| web_console::DossierInfo {
+            config: d.clone(),
+            ledger: config
+                .ledgers
+                .get(&d.id)
+                .map_or("fec", |l| l.kind())
+                .to_string(),
+            has_source: dossiers.sources.contains_key(&d.id),
+        })
+        .collect();
+    event(
+        "start",
+        &format!(
+            "web console on {}{} for {} user(s)",
+            config.service.http_listen,
+            web_console::BASE,
+            users.0.len()
+        ),
+    );
+    Ok(Some(web_console::Site::new(
+        users,
+        infos,
+        config.service.mail_domains.clone(),
+    )))
+}
+
 /// Resolves when the process is asked to stop (Ctrl-C, SIGTERM).
 async fn shutdown_signal() {
     #[cfg(unix)]
@@ -96,6 +143,7 @@ pub async fn run(config: wiring::Config) -> Result<()> {
         event("start", &problem.to_string());
     }
     let secrets = secrets(&config, &dossiers).await;
+    let console = console_site(&config, &dossiers)?;
     let http_listener = http::bind(&config.service.http_listen).await?;
     let smtp_listener = smtp::bind(&config.service.smtp_listen).await?;
     let pipeline = Pipeline::new(data.records, data.files, InProcessQueue::new(), SystemClock)
@@ -108,6 +156,7 @@ pub async fn run(config: wiring::Config) -> Result<()> {
         dossiers,
         config,
         secrets,
+        console,
     });
     // Work a previous process left half done (the in-process queue died with it): the records
     // are the outbox.

@@ -4,6 +4,7 @@
 pub mod check_config;
 pub mod demo;
 pub mod export_fec;
+pub mod hash_password;
 pub mod ingest;
 pub mod log;
 pub mod push;

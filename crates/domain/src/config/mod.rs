@@ -37,6 +37,8 @@ pub struct ConfigFile {
     pub connections: BTreeMap<String, Connections>,
     /// `[service]`: settings of the runtime (data directory, collection domains, listeners).
     pub service: toml::Table,
+    /// `[console]`: the web console's users (read by the `web-console` crate; empty: no console).
+    pub console: toml::Table,
 }
 
 impl DossierConfig {
@@ -94,6 +96,7 @@ impl ConfigFile {
                 dossiers,
                 connections,
                 service: raw.service.unwrap_or_default(),
+                console: raw.console.unwrap_or_default(),
             })
         } else {
             Err(ConfigErrors(errors))

@@ -12,6 +12,7 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub(super) dossier: Vec<RawDossier>,
     pub(super) service: Option<toml::Table>,
+    pub(super) console: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Default)]
