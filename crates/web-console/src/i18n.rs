@@ -115,6 +115,12 @@ const WORDS: &[(&str, &str, &str)] = &[
         "No held or rejected document.",
     ),
     ("sync_now", "Synchroniser maintenant", "Synchronise now"),
+    ("retry", "Relancer", "Retry"),
+    (
+        "retried",
+        "Document relancé : il est de nouveau traité avec les réglages actuels.",
+        "Document retried: it is processed again with the current settings.",
+    ),
     (
         "period_hint",
         "Période facultative (par défaut : celle de la nuit).",

@@ -121,6 +121,7 @@ where
         ("GET", []) => dossiers(ctx, user, &viewer).await,
         ("GET", ["dossiers", id]) => dossier(ctx, user, &viewer, id, req, None).await,
         ("POST", ["dossiers", id, "sync"]) => sync(ctx, user, &viewer, id, req).await,
+        ("POST", ["dossiers", id, "retry"]) => retry(ctx, user, &viewer, id, req).await,
         ("GET", ["dossiers", id, "runs", run]) => run_page(ctx, user, &viewer, id, run).await,
         _ => error(ctx, Some(&viewer), 404, words(ctx.lang)["not_found"]),
     }
@@ -278,6 +279,7 @@ where
                 dossier => context! { id => d.config.id, name => d.config.name, ledger => d.ledger, has_source => d.has_source },
                 can_act => user.acts_on(id),
                 notice => notice.map(|n| n.1),
+                notice_class => if notice.is_some_and(|n| n.0 < 300) { "info" } else { "error" },
                 filter, log_shown => log.len(), log_total, log, docs, runs, mails,
                 mail => views::mail_settings(d, &ctx.site.mail_domains),
             },
@@ -385,6 +387,43 @@ where
         let _ = ctx.pipeline.abandon_run(&run_id, &reason).await;
     }
     Response::redirect(&format!("{BASE}/dossiers/{id}/runs/{run_id}"))
+}
+
+/// `POST /dossiers/{id}/retry` ("Relancer"): a held or rejected document is mapped again with
+/// the current settings (`Pipeline::retry`, which refuses one that reached the ledger), and who
+/// asked is logged.
+async fn retry<S, B, Q, C, L>(
+    ctx: &Ctx<'_, S, B, Q, C, L>,
+    user: &User,
+    viewer: &Viewer<'_>,
+    id: &str,
+    req: &Request,
+) -> Response
+where
+    S: RecordStore,
+    B: BlobStore,
+    Q: Queue,
+    C: Clock,
+    L: Launcher,
+{
+    let t = words(ctx.lang);
+    let Some(d) = ctx.site.dossier(id).filter(|_| user.acts_on(id)) else {
+        return error(ctx, Some(viewer), 403, t["forbidden"]);
+    };
+    let Some(key) = req.form("key").filter(|k| !k.is_empty()) else {
+        return dossier(ctx, user, viewer, id, req, Some((400, t["not_found"]))).await;
+    };
+    let who = format!("{} ({}) in the console", user.name, user.role.as_str());
+    match ctx.pipeline.retry(&d.config.id, &key, &who).await {
+        Ok(app::usecases::recovery::Retried::Queued) => {
+            dossier(ctx, user, viewer, id, req, Some((200, t["retried"]))).await
+        }
+        Ok(app::usecases::recovery::Retried::Refused { reason, action }) => {
+            let text = format!("{reason} — {action}");
+            dossier(ctx, user, viewer, id, req, Some((409, &text))).await
+        }
+        Err(e) => error(ctx, Some(viewer), 503, &e.to_string()),
+    }
 }
 
 async fn run_page<S, B, Q, C, L>(

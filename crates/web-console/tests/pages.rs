@@ -209,3 +209,101 @@ async fn a_message_is_escaped() {
     assert!(!page.body.contains("<script>alert"), "not escaped");
     assert!(page.body.contains("&lt;script&gt;"));
 }
+
+/// "Relancer": a held document is mapped again with the current settings and the log says who
+/// asked; a read-only user cannot; a document the source could not be read for is refused with
+/// what to do instead.
+#[tokio::test]
+async fn relancer_retries_a_held_document_and_logs_who_asked() {
+    let world = World::new();
+    let source = domain::testkit::invoices(1, 1, 3).remove(0);
+    let key = source.key();
+    let held = DocumentRecord {
+        dossier: "acme".into(),
+        key: key.clone(),
+        state: DocState::Held,
+        reason: Some("no VAT account for the 5.5 % rate".into()),
+        action: Some("map the rate in [dossier.vat.sales]".into()),
+        content_hash: "00".into(),
+        content: Content::Source {
+            document: source,
+            journal: Vec::new(),
+        },
+        changed_hash: None,
+        entry: None,
+        pdf_key: None,
+        pdf_sha256: None,
+        outbox: Outbox::default(),
+        ledger_id: None,
+        updated_at: Utc::now(),
+    };
+    let store = &world.pipeline.store;
+    store
+        .create(&Record::new(doc_pk("acme"), &key, held.to_data()))
+        .await
+        .unwrap();
+    document(
+        &world,
+        "acme",
+        "sellsy:journal_line:7",
+        DocState::Held,
+        "no date",
+    )
+    .await;
+
+    let mut romain = Client::logged_in(&world, "romain").await;
+    let page = romain.get(&world, "/console/dossiers/acme").await;
+    assert!(
+        !page.body.contains("/retry\""),
+        "read-only users get no Relancer button"
+    );
+    let token = romain.csrf(&world).await;
+    let refused = romain
+        .post(
+            &world,
+            "/console/dossiers/acme/retry",
+            &[("csrf", &token), ("key", &key)],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let mut alice = Client::logged_in(&world, "alice").await;
+    let page = alice.get(&world, "/console/dossiers/acme").await;
+    assert!(page.body.contains("Relancer") && page.body.contains(&key));
+    let token = alice.csrf(&world).await;
+    let done = alice
+        .post(
+            &world,
+            "/console/dossiers/acme/retry",
+            &[("csrf", &token), ("key", &key)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Document relancé"), "{}", done.body);
+    let rec = store.get(&doc_pk("acme"), &key).await.unwrap().unwrap();
+    assert_eq!(
+        DocumentRecord::from_record(&rec).unwrap().state,
+        DocState::Received
+    );
+    let log = alice.get(&world, "/console/dossiers/acme").await;
+    assert!(
+        log.body
+            .contains("retry asked by alice (admin) in the console"),
+        "{}",
+        log.body
+    );
+
+    let unread = alice
+        .post(
+            &world,
+            "/console/dossiers/acme/retry",
+            &[("csrf", &token), ("key", "sellsy:journal_line:7")],
+        )
+        .await;
+    assert_eq!(unread.status, 409);
+    assert!(
+        unread.body.contains("every sync reads it again"),
+        "{}",
+        unread.body
+    );
+}

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::records::{DocState, DocumentRecord, StepMessage, doc_pk};
+use super::records::{Content, DocState, DocumentRecord, StepMessage, doc_pk};
 use super::worker::{Dossiers, WorkStats};
 use super::{Pipeline, PipelineError};
 use crate::ports::{
@@ -101,6 +101,24 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                         "issue a credit note in Sellsy, or correct the entry in the ledger".into()
                     }),
                 });
+            }
+            match &rec.content {
+                Content::Source { .. } => {}
+                Content::Unread(_) => {
+                    return Ok(Retried::Refused {
+                        reason: format!(
+                            "{} could not be read from the source: there is nothing to map again",
+                            rec.label()
+                        ),
+                        action: "correct it at the source: every sync reads it again (Synchroniser maintenant)".into(),
+                    });
+                }
+                Content::Collected(_) => {
+                    return Ok(Retried::Refused {
+                        reason: format!("{} is a file collected by mail, not an entry to map", rec.label()),
+                        action: "send the corrected file by mail again (a copy already filed is recognised and not filed twice)".into(),
+                    });
+                }
             }
             let label = rec.label();
             rec.state = DocState::Received;
