@@ -41,6 +41,7 @@ pub(super) fn dossier(
     );
     let accounts = accounts::accounts(raw.accounts, &mut report);
     let vat = accounts::vat(raw.vat, &mut report);
+    let einvoice = accounts::einvoice(raw.einvoice, &mut report);
     let policies = policies::validate(
         raw.auxiliary,
         raw.rounding,
@@ -76,6 +77,7 @@ pub(super) fn dossier(
             .map(|w| w.trim().to_string())
             .collect(),
         mail: policies.mail,
+        einvoice,
     };
     let sections = Connections {
         sellsy: raw.sellsy,
