@@ -12,6 +12,7 @@ use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};
 use app::ports::{IntegrationLog, LogEvent, RecordStore, Severity, SystemClock};
 use app::testing::fakes::{FakeLedger, FakeSource};
 use app::testing::pipeline::OneDossier;
+use app::usecases::einvoice::EInvoiceOutcome;
 use app::usecases::records::{Content, DocState, DocumentRecord, doc_pk};
 use app::usecases::{Pipeline, Settings, sha256_hex};
 use base64::Engine;
@@ -307,4 +308,85 @@ async fn an_einvoice_for_another_company_is_held_and_one_with_wrong_totals_is_re
             .any(|e| e.message.contains("BR-CO-15") && e.action.contains("re-issue")),
         "{log:#?}"
     );
+}
+
+/// The auxiliary code of the party line of a mapped document.
+async fn party_code(store: &MemoryStore, key: &str) -> String {
+    let record = store.get(&doc_pk("acme"), key).await.unwrap();
+    let record = DocumentRecord::from_record(&record.expect("recorded")).unwrap();
+    let entry = record
+        .entry
+        .unwrap_or_else(|| panic!("{key} not mapped: {:?}", record.reason));
+    let line = entry.lines().iter().find_map(|l| l.auxiliary.clone());
+    line.expect("a party line").code
+}
+
+async fn ingest_code(
+    p: &Pipeline<&MemoryStore, &MemoryBlobs, &MemoryQueue, SystemClock>,
+    store: &MemoryStore,
+    cfg: &DossierConfig,
+    spec: &Spec,
+) -> String {
+    let xml = xmlout::write(spec);
+    let outcome = p
+        .ingest_einvoice(cfg, domain::Category::Purchase, "f.xml", xml.as_bytes())
+        .await
+        .unwrap();
+    let EInvoiceOutcome::Booked { key, .. } = outcome else {
+        panic!("{}: {outcome:?}", spec.number);
+    };
+    party_code(store, &key).await
+}
+
+#[tokio::test]
+async fn an_einvoice_seller_gets_the_code_of_the_supplier_of_its_siren() {
+    let cfg = dossier();
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = Pipeline::new(&store, &blobs, &queue, SystemClock).with_settings(Settings {
+        retry_delay: Duration::from_millis(50),
+        ..Settings::default()
+    });
+    let spec = addressed_to(&cfg);
+    // A Sellsy supplier of the seller's SIREN, under another name, mapped first.
+    let mut purchase = domain::testkit::sellsy_example_invoice();
+    purchase.source.kind = domain::DocumentKind::PurchaseInvoice;
+    purchase.source.source_id = "501".into();
+    purchase.party.source_id = "77".into();
+    purchase.party.name = "Zénith Papeterie".into();
+    purchase.party.auxiliary_code = None;
+    purchase.party.siren = Some(spec.seller.siren.clone());
+    purchase.rows.iter_mut().for_each(|r| r.account = None);
+    let source = FakeSource::new(vec![purchase.clone()], 0, 1);
+    let window = app::ports::PullWindow {
+        from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    };
+    p.pull(&cfg, &source, window, None).await.unwrap();
+    let ledger = FakeLedger::new(0, 1);
+    let one = OneDossier {
+        cfg: cfg.clone(),
+        source: &source,
+        sink: &ledger,
+    };
+    p.run_until_idle(&one, Duration::from_millis(150), Duration::from_secs(20))
+        .await
+        .unwrap();
+    let sellsy = party_code(&store, &purchase.key()).await;
+    assert!(sellsy.starts_with("ZENITH"), "{sellsy}");
+
+    // The e-invoice of that SIREN, named otherwise: the supplier's code, not one from its name.
+    assert_eq!(ingest_code(&p, &store, &cfg, &spec).await, sellsy);
+    // Another e-invoice of the seller, its name spelt otherwise: the same code.
+    let mut again = spec.clone();
+    again.number = "FA-2026-0200".into();
+    again.seller.name = "DUPONT FOURNITURES".into();
+    assert_eq!(ingest_code(&p, &store, &cfg, &again).await, sellsy);
+    // Another company of the same name as the Sellsy supplier: a code of its own.
+    let mut other = spec.clone();
+    other.number = "FA-2026-0300".into();
+    other.seller = Party::french("Zénith Papeterie", "552081317");
+    let code = ingest_code(&p, &store, &cfg, &other).await;
+    // (derived from the name, with the suffix of its own key as the name's code is taken).
+    assert_ne!(code, sellsy);
+    assert!(code.starts_with("ZENIT"), "{code}");
 }

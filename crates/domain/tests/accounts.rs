@@ -445,3 +445,37 @@ fn the_ledger_accounts_map_is_read_and_checked() {
     );
     assert!(i.fix.contains("\"445711\" = \"44571\""), "{i:?}");
 }
+
+#[test]
+fn an_einvoice_supplier_account_is_checked_by_the_pcg_rule() {
+    let good = with(&[(
+        "[dossier.vat.sales]",
+        "[dossier.einvoice.suppliers.\"552 081 317\"]\nexpense_account = \"606100\"\n\n[dossier.einvoice.suppliers.\"fr40552081318\"]\nexpense_account = \"215400\"\n\n[dossier.vat.sales]",
+    )]);
+    let cfg = ConfigFile::from_toml(&good).unwrap().dossiers[0].clone();
+    let s = &cfg.einvoice;
+    assert_eq!(s.supplier_account(Some("552081317"), None), Some("606100"));
+    assert_eq!(
+        s.supplier_account(Some("999999999"), Some("FR40 552081318")),
+        Some("215400")
+    );
+    assert_eq!(s.supplier_account(None, Some("FR00999999999")), None);
+
+    let bad = with(&[(
+        "[dossier.vat.sales]",
+        "[dossier.einvoice.suppliers.\"552081317\"]\nexpense_account = \"706000\"\n\n[dossier.einvoice.suppliers.\"ACME\"]\nexpense_account = \"606100\"\n\n[dossier.einvoice.suppliers.\"FR40552081318\"]\n\n[dossier.vat.sales]",
+    )]);
+    let all = refused(&bad);
+    let i = issue(
+        &all,
+        "dossier[0].einvoice.suppliers.\"552081317\".expense_account",
+    );
+    assert!(i.problem.contains("not a class 6 charge account"), "{i:?}");
+    let i = issue(&all, "dossier[0].einvoice.suppliers.\"ACME\"");
+    assert!(i.problem.contains("neither a SIREN"), "{i:?}");
+    let i = issue(
+        &all,
+        "dossier[0].einvoice.suppliers.\"FR40552081318\".expense_account",
+    );
+    assert_eq!(i.problem, "is missing");
+}

@@ -96,6 +96,7 @@ fn run(case: &str) {
     cfg.sync_without_pdf = true;
     let options = MapOptions {
         known_rates: cfg.vat.purchases.keys().copied().collect(),
+        suppliers: cfg.einvoice.clone(),
     };
     let mut times = Vec::with_capacity(iterations);
     for _ in 0..iterations {

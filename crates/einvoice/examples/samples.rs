@@ -42,6 +42,7 @@ fn main() {
     cfg.scope = domain::config::Scope::Both;
     let options = MapOptions {
         known_rates: cfg.vat.purchases.keys().copied().collect(),
+        suppliers: cfg.einvoice.clone(),
     };
     println!("| file | detected | profile | type | outcome |");
     println!("|---|---|---|---|---|");

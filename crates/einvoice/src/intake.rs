@@ -147,9 +147,13 @@ pub fn assess(
     }
 }
 
-/// The known rates for [`MapOptions`] from a dossier's VAT accounts.
-pub fn options_for(rates: impl IntoIterator<Item = Decimal>) -> MapOptions {
+/// [`MapOptions`] from a dossier's VAT rates and its `[dossier.einvoice]` settings.
+pub fn options_for(
+    rates: impl IntoIterator<Item = Decimal>,
+    suppliers: &domain::config::EInvoiceSettings,
+) -> MapOptions {
     MapOptions {
         known_rates: rates.into_iter().collect(),
+        suppliers: suppliers.clone(),
     }
 }

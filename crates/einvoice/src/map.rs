@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use domain::chart::{RowSide, row_account_problem};
+use domain::config::EInvoiceSettings;
 use domain::money::round_cents;
 use domain::{
     DocumentKind, DocumentStatus, Party, PartyKind, Row, RowKind, SourceDocument, SourceRef,
@@ -37,6 +38,9 @@ pub struct MapOptions {
     /// configured rates (`vat.purchases` or `vat.sales` keys). Its single rate is used only
     /// when exactly one of them gives the stated VAT to the cent.
     pub known_rates: Vec<Decimal>,
+    /// `[dossier.einvoice.suppliers]`: the expense account of a seller (by SIREN, else VAT
+    /// id) for purchase lines that name no valid expense account of their own.
+    pub suppliers: EInvoiceSettings,
 }
 
 /// A source document, and what a person should know about how it was built.
@@ -115,7 +119,7 @@ pub fn to_source_document(
         Side::Purchase => &inv.seller,
         Side::Sales => &inv.buyer,
     };
-    let (rows, taxes, discount) = if inv.profile.has_lines() && !inv.lines.is_empty() {
+    let (mut rows, taxes, discount) = if inv.profile.has_lines() && !inv.lines.is_empty() {
         let (rows, discount) = rows_from_lines(inv, side, &mut notes);
         (rows, breakdown_taxes(inv), discount)
     } else if !inv.vat_breakdown.is_empty() {
@@ -137,6 +141,9 @@ pub fn to_source_document(
                 row.basis.unwrap_or_default().normalize()
             ));
         }
+    }
+    if side == Side::Purchase {
+        supplier_account(&mut rows, &inv.seller, &options.suppliers, &mut notes);
     }
     let key = duplicate_key(inv);
     let document = SourceDocument {
@@ -180,6 +187,33 @@ fn row(description: String, amount: Decimal, rate: Decimal, account: Option<Stri
     }
 }
 
+/// Precedence of a purchase row's account: the buyer's accounting reference (BT-133 on the
+/// line, else BT-19) when it is a valid expense account ([`expense_account`]), else the
+/// seller's account in `[dossier.einvoice.suppliers]` (set here), else `accounts.purchases`
+/// (the row keeps no account and `domain::mapping` uses the dossier's).
+fn supplier_account(
+    rows: &mut [Row],
+    seller: &TradeParty,
+    suppliers: &EInvoiceSettings,
+    notes: &mut Vec<String>,
+) {
+    let (siren, vat) = (seller.siren(), seller.vat_normalized());
+    let Some(account) = suppliers.supplier_account(siren.as_deref(), vat.as_deref()) else {
+        return;
+    };
+    let mut used = false;
+    for row in rows.iter_mut().filter(|r| r.account.is_none()) {
+        row.account = Some(account.to_string());
+        used = true;
+    }
+    if used {
+        let id = siren.or(vat).unwrap_or_default();
+        notes.push(format!(
+            "lines without an expense account of their own booked on {account}, the account of supplier {id} in [dossier.einvoice.suppliers]"
+        ));
+    }
+}
+
 /// The buyer's accounting reference (BT-133 on the line, else BT-19) as an expense account:
 /// only on purchases, and only when it is an account number a purchase row may use (class 6
 /// expense or class 2 fixed asset of the PCG, digits only), not a cost centre or a project code.
@@ -205,7 +239,7 @@ fn expense_account(
         Some(candidate.to_string())
     } else {
         let note = format!(
-            "buyer accounting reference '{candidate}' is not an expense account number ({}); the dossier's purchase account is used",
+            "buyer accounting reference '{candidate}' is not an expense account number ({}); the supplier's account in [dossier.einvoice.suppliers], else the dossier's purchase account, is used",
             problem.unwrap_or_default()
         );
         if !notes.contains(&note) {

@@ -163,6 +163,7 @@ fn exercise(bytes: &[u8], name: &str) {
         let _ = einvoice::check(&inv);
         let options = MapOptions {
             known_rates: vec![Decimal::from(20), Decimal::new(55, 1)],
+            ..MapOptions::default()
         };
         for side in [Side::Purchase, Side::Sales] {
             if let Ok(m) = einvoice::to_source_document(&inv, side, &options) {

@@ -135,14 +135,16 @@ pub fn classify(data: &[u8], name: Option<&str>) -> Result<Classified, Rejection
             None if matches!(sniffed, Sniffed::Unknown) => Rejection::new(
                 ReasonCode::UnknownFormat,
                 format!(
-                    "“{shown}” is not a recognised document (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."
+                    "“{shown}” is not a recognised document ({}).",
+                    FileType::accepted_list()
                 ),
                 "Ask the sender to resend the document as PDF.",
             ),
             None => Rejection::new(
                 ReasonCode::UnsupportedFormat,
                 format!(
-                    "“{shown}” is {what}, which is not an accepted format (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)."
+                    "“{shown}” is {what}, which is not an accepted format ({}).",
+                    FileType::accepted_list()
                 ),
                 "Ask the sender to resend the document as PDF.",
             ),

@@ -20,6 +20,34 @@ pub enum FileType {
 }
 
 impl FileType {
+    /// Every accepted format, in the order messages list them.
+    pub const ALL: [FileType; 10] = [
+        FileType::Pdf,
+        FileType::Png,
+        FileType::Jpeg,
+        FileType::Doc,
+        FileType::Docx,
+        FileType::Xls,
+        FileType::Xlsx,
+        FileType::Txt,
+        FileType::Csv,
+        FileType::Xml,
+    ];
+
+    /// The accepted formats as messages name them: "pdf, png, jpeg, …, xml (e-invoice)",
+    /// built from [`FileType::ALL`] so that a message never omits one.
+    pub fn accepted_list() -> String {
+        FileType::ALL
+            .iter()
+            .map(|t| match t {
+                FileType::Jpeg => "jpeg",
+                FileType::Xml => "xml (e-invoice CII or UBL)",
+                t => t.extension(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Canonical extension (without the dot).
     pub fn extension(self) -> &'static str {
         match self {
@@ -92,4 +120,40 @@ impl FileType {
 pub enum TextEncoding {
     Utf8,
     Windows1252,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileType;
+
+    #[test]
+    fn the_accepted_list_names_every_format_an_extension_claims() {
+        let list = FileType::accepted_list();
+        for t in FileType::ALL {
+            assert_eq!(FileType::from_extension(t.extension()), Some(t));
+            let name = if t == FileType::Jpeg {
+                "jpeg"
+            } else {
+                t.extension()
+            };
+            assert!(
+                list.split(", ").any(|n| n.starts_with(name)),
+                "{name} in {list}"
+            );
+        }
+        assert!(list.contains("xml (e-invoice"), "{list}");
+    }
+
+    #[test]
+    fn a_refused_format_is_told_every_accepted_one_xml_included() {
+        // Unrecognised data under an unknown extension: the message lists the formats.
+        let refused =
+            crate::classify::classify(&[0x8f, 0x01, 0x02, 0x03, 0x00, 0xfe], Some("x.bin"))
+                .expect_err("refused");
+        assert!(
+            refused.message.contains(", csv, xml"),
+            "{}",
+            refused.message
+        );
+    }
 }

@@ -19,9 +19,9 @@
 //!    Return-Path never authorize. `Sender:` is ignored: DMARC binds the From domain only.
 //! 3. **parse** with mail-parser 0.11.9, walking every part (forwarded messages up to depth
 //!    [`MAX_NESTING`]); signatures, calendar invites and `cid:`-referenced inline logos are skipped.
-//! 4. **classify by content** ([`classify::classify`]): pdf, png, jpeg, doc, docx, xls, xlsx,
-//!    txt, csv; everything else is rejected with a [`Rejection`] (stable [`ReasonCode`], plain
-//!    message, action to take).
+//! 4. **classify by content** ([`classify::classify`]): [`FileType::ALL`] (pdf, png, jpeg,
+//!    doc, docx, xls, xlsx, txt, csv, and xml as an e-invoice only); everything else is
+//!    rejected with a [`Rejection`] (stable [`ReasonCode`], plain message, action to take).
 //!
 //! ## Contract with the pipeline
 //! - The pipeline **stores the raw message before calling [`intake`]** (S3 object written by
@@ -514,7 +514,10 @@ pub fn intake(
             if delivery.documents.is_empty() {
                 delivery.rejection = Some(Rejection::new(
                     ReasonCode::NoAcceptedAttachment,
-                    "no attachment in an accepted format (pdf, png, jpeg, doc, docx, xls, xlsx, txt, csv)",
+                    format!(
+                        "no attachment in an accepted format ({})",
+                        FileType::accepted_list()
+                    ),
                     "Ask the sender to attach the document as a PDF file and resend.",
                 ));
             }

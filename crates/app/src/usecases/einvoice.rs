@@ -69,7 +69,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                 return Ok(EInvoiceOutcome::NotEInvoice);
             }
         };
-        let options = einvoice::intake::options_for(known_rates(cfg, side));
+        let options = einvoice::intake::options_for(known_rates(cfg, side), &cfg.einvoice);
         let assessment = einvoice::assess(file.bytes, file.file_name, side, &cfg.siren, &options);
         let file_key = format!("einvoice-file:{}", file.sha256);
         match assessment {

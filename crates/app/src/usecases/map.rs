@@ -8,6 +8,7 @@ use domain::{
     AttachmentRef, DocumentKind, LedgerEntry, Party, PdfRef, SourceDocument, SourceJournalLine,
 };
 
+use super::aliases::alias_keys;
 use super::records::{
     Content, DocState, DocumentRecord, StepMessage, aux_pk, auxcode_pk, doc_pk, journal_code_pk,
     num_pk,
@@ -136,6 +137,7 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         if !self.save_aux_codes(cfg, &known, &aux).await? {
             return Ok(None);
         }
+        self.save_aliases(cfg, &document.party, &aux).await?;
 
         let (state, severity, message, action) =
             self.outcome(cfg, &mut rec, &document, mapped).await?;
@@ -377,6 +379,16 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         let assigned = code_of(self.store.get(&aux_pk(&cfg.id), &key).await?, "code");
         if let Some(code) = assigned.clone().filter(|_| !has_own_code) {
             return Ok(AuxCodes::with_assignments(length, [(key, code)]));
+        }
+        // A company already registered under its SIREN or VAT id (by another source, or an
+        // e-invoice of another name spelling) keeps the code it has there.
+        if assigned.is_none() && !has_own_code {
+            for alias in alias_keys(party) {
+                if let Some(code) = code_of(self.store.get(&aux_pk(&cfg.id), &alias).await?, "code")
+                {
+                    return Ok(AuxCodes::with_assignments(length, [(key, code)]));
+                }
+            }
         }
         let mut owners: Vec<(String, String)> = assigned
             .map(|code| (key.clone(), code))

@@ -7,6 +7,7 @@
 //! already there before anything is sent again; queue deliveries may be duplicated or reordered
 //! and change nothing.
 
+mod aliases;
 pub mod dry_run;
 pub mod einvoice;
 pub mod intake;

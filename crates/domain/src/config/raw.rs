@@ -48,6 +48,8 @@ pub(super) struct RawDossier {
     pub(super) rounding: RawRounding,
     #[serde(default)]
     pub(super) mail: RawMail,
+    #[serde(default)]
+    pub(super) einvoice: RawEInvoice,
     pub(super) sellsy: Option<toml::Table>,
     pub(super) ledger: Option<toml::Table>,
 }
@@ -100,6 +102,19 @@ pub(super) struct RawAccountMap {
     pub(super) sales: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) purchases: BTreeMap<String, String>,
+}
+
+/// `[dossier.einvoice]`: settings only e-invoices (Factur-X, CII, UBL) use.
+#[derive(Deserialize, Default)]
+pub(super) struct RawEInvoice {
+    /// `[dossier.einvoice.suppliers."<SIREN or VAT id>"]`.
+    #[serde(default)]
+    pub(super) suppliers: BTreeMap<String, RawEInvoiceSupplier>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct RawEInvoiceSupplier {
+    pub(super) expense_account: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -97,6 +97,40 @@ pub struct AccountMap {
     pub purchases: BTreeMap<String, String>,
 }
 
+/// `[dossier.einvoice]`: what only e-invoices use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EInvoiceSettings {
+    /// A supplier's id (a SIREN of 9 digits, or a VAT id upper-case without spaces) → the
+    /// expense account its e-invoice lines are booked on when a line names no valid expense
+    /// account of its own (BT-133 / BT-19); `accounts.purchases` otherwise.
+    pub supplier_accounts: BTreeMap<String, String>,
+}
+
+impl EInvoiceSettings {
+    /// The account set for a supplier of this SIREN, else of this VAT id.
+    pub fn supplier_account(&self, siren: Option<&str>, vat_id: Option<&str>) -> Option<&str> {
+        let by = |id: Option<&str>| id.and_then(|id| self.supplier_accounts.get(&supplier_id(id)?));
+        by(siren).or_else(|| by(vat_id)).map(String::as_str)
+    }
+}
+
+/// A supplier id as `[dossier.einvoice.suppliers]` keys it: a SIREN (9 digits, spaces dropped)
+/// or a VAT id (2 letters then 2 to 13 letters or digits, one a digit at least; upper-cased,
+/// spaces dropped).
+pub fn supplier_id(raw: &str) -> Option<String> {
+    let id: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let siren = id.len() == 9 && id.bytes().all(|b| b.is_ascii_digit());
+    let vat = (4..=15).contains(&id.len())
+        && id.bytes().take(2).all(|b| b.is_ascii_uppercase())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric())
+        && id.bytes().skip(2).any(|b| b.is_ascii_digit());
+    (siren || vat).then_some(id)
+}
+
 impl Accounts {
     pub fn sales(&self, nature: Nature) -> &str {
         match nature {
@@ -181,6 +215,7 @@ pub struct DossierConfig {
     /// A document whose subject contains one of these words (any case) is skipped.
     pub exclusion_words: Vec<String>,
     pub mail: MailPolicy,
+    pub einvoice: EInvoiceSettings,
 }
 
 impl DossierConfig {

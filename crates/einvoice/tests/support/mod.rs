@@ -26,6 +26,7 @@ pub fn dossier() -> DossierConfig {
 pub fn options(cfg: &DossierConfig) -> MapOptions {
     MapOptions {
         known_rates: cfg.vat.purchases.keys().copied().collect(),
+        suppliers: cfg.einvoice.clone(),
     }
 }
 

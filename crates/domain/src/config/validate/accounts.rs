@@ -8,9 +8,9 @@ use rust_decimal::Decimal;
 use super::report::Report;
 use crate::chart::{RowSide, row_account_problem};
 use crate::config::issues::ConfigIssue;
-use crate::config::raw::{RawAccountMap, RawAccounts, RawVat};
+use crate::config::raw::{RawAccountMap, RawAccounts, RawEInvoice, RawVat};
 use crate::config::rules::{AccountRule, account_problem, parse_rate};
-use crate::config::types::{AccountMap, Accounts, VatAccounts};
+use crate::config::types::{AccountMap, Accounts, EInvoiceSettings, VatAccounts, supplier_id};
 
 /// Default VAT accounts: 4457x per rate for sales (subdivision used by django-accounting-fr's
 /// chart; practice, not PCG-mandated), 44566 for purchases.
@@ -180,6 +180,47 @@ fn account_map(raw: RawAccountMap, report: &mut Report) -> AccountMap {
         sales: side(raw.sales, "sales", RowSide::Sales, "706000"),
         purchases: side(raw.purchases, "purchases", RowSide::Purchases, "607000"),
     }
+}
+
+/// `[dossier.einvoice.suppliers."<SIREN or VAT id>"]`: each key a SIREN or a VAT id, each
+/// `expense_account` a PCG account a purchase row may be booked on (class 6, or 2 for assets).
+pub(super) fn einvoice(raw: RawEInvoice, report: &mut Report) -> EInvoiceSettings {
+    let mut supplier_accounts = BTreeMap::new();
+    for (key, supplier) in raw.suppliers {
+        let f = format!("einvoice.suppliers.\"{key}\"");
+        let Some(id) = supplier_id(&key) else {
+            report.err(
+                &f,
+                format!("'{key}' is neither a SIREN (9 digits) nor a VAT id"),
+                "key the supplier by its SIREN, e.g. \"552081317\", or its VAT id, e.g. \"FR40552081317\"",
+            );
+            continue;
+        };
+        let Some(account) = supplier.expense_account.map(|a| a.trim().to_string()) else {
+            report.err(
+                &format!("{f}.expense_account"),
+                "is missing",
+                "set expense_account = \"606100\" (the account this supplier's e-invoices are booked on), or remove the table",
+            );
+            continue;
+        };
+        if let Some(problem) = row_account_problem(&account, RowSide::Purchases) {
+            report.err(
+                &format!("{f}.expense_account"),
+                problem,
+                format!("set {}, e.g. \"606100\"", RowSide::Purchases.what()),
+            );
+            continue;
+        }
+        if supplier_accounts.insert(id.clone(), account).is_some() {
+            report.err(
+                &f,
+                format!("supplier {id} is set twice"),
+                "keep one table per supplier",
+            );
+        }
+    }
+    EInvoiceSettings { supplier_accounts }
 }
 
 pub(super) fn vat(raw: RawVat, report: &mut Report) -> VatAccounts {

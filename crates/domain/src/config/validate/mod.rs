@@ -42,6 +42,7 @@ pub(super) fn dossier(
     let accounts = accounts::accounts(raw.accounts, &mut report);
     let vat = accounts::vat(raw.vat, &mut report);
     let accounts_map = accounts::ledger_map(raw.accounts_map, &mut report);
+    let einvoice = accounts::einvoice(raw.einvoice, &mut report);
     let policies = policies::validate(
         raw.auxiliary,
         raw.rounding,
@@ -78,6 +79,7 @@ pub(super) fn dossier(
             .map(|w| w.trim().to_string())
             .collect(),
         mail: policies.mail,
+        einvoice,
     };
     let sections = Connections {
         sellsy: raw.sellsy,
