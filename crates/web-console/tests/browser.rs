@@ -61,18 +61,7 @@ async fn log_in_open_a_dossier_and_filter_its_log_on_errors() {
     );
     b.screenshot("dossiers").await;
 
-    b.client
-        .find(Locator::LinkText("ACME SARL"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Id("log"))
-        .await
-        .unwrap();
+    b.click_and_load(Locator::LinkText("ACME SARL")).await;
     assert_eq!(
         b.client.current_url().await.unwrap().path(),
         "/console/dossiers/acme"
@@ -86,18 +75,11 @@ async fn log_in_open_a_dossier_and_filter_its_log_on_errors() {
         .click()
         .await
         .unwrap();
+    b.click_and_load(Locator::Id("filter")).await;
     b.client
-        .find(Locator::Id("filter"))
+        .find(Locator::Css("#f-sev option[value=error][selected]"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("#f-sev option[value=error][selected]"))
-        .await
-        .unwrap();
+        .expect("the filter kept on the new page");
     let url = b.client.current_url().await.unwrap();
     assert!(
         url.query().unwrap_or("").contains("severity=error"),
@@ -230,18 +212,11 @@ async fn relancer_a_held_document_after_fixing_its_cause() {
         .sales
         .insert("VENTES".into(), "706000".into());
     let button = format!("form[action$='/retry']:has(input[name=key][value='{key}']) button");
+    b.click_and_load(Locator::Css(&button)).await;
     b.client
-        .find(Locator::Css(&button))
+        .find(Locator::Css("p.notice"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("p.notice"))
-        .await
-        .unwrap();
+        .expect("on the page after the click");
     assert_eq!(b.status().await, 200);
     assert!(
         b.text().await.contains("Document relancé"),
@@ -325,18 +300,11 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(removed, 0);
+    b.click_and_load(Locator::Id("sync-now")).await;
     b.client
-        .find(Locator::Id("sync-now"))
+        .find(Locator::Css("p.notice.error"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("p.notice.error"))
-        .await
-        .unwrap();
+        .expect("on the page after the click");
     assert_eq!(b.status().await, 403);
     let text = b.text().await;
     assert!(text.contains("Le formulaire a expiré"), "{text}");

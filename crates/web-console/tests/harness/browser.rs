@@ -367,13 +367,36 @@ impl Driver {
             .send_keys(password)
             .await
             .unwrap();
-        c.find(Locator::Css("form[action$='/login'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
+        self.click_and_load(Locator::Css("form[action$='/login'] button[type=submit]"))
+            .await;
+    }
+
+    /// Clicks what `locator` finds and returns once the *next* page has loaded. Waiting for an
+    /// element is not enough when the old page has it too (the login page re-rendered with its
+    /// error has the same `h1`): the page is marked first and the wait is for an unmarked one.
+    pub async fn click_and_load(&self, locator: Locator<'_>) {
+        let c = &self.client;
+        c.execute("window.__passerelle_old_page = true;", vec![])
             .await
             .unwrap();
-        c.wait().for_element(Locator::Css("h1")).await.unwrap();
+        c.find(locator).await.unwrap().click().await.unwrap();
+        for _ in 0..200 {
+            let loaded = c
+                .execute(
+                    "return window.__passerelle_old_page !== true \
+                     && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page after the click did not load within 10 s");
     }
 
     /// Signs in with the harness's password and checks that the dossiers page opened.
