@@ -1,4 +1,4 @@
-//! The handlers of passerelle's five Lambda functions. Each function (`functions/<name>`) is a
+//! The handlers of passerelle's six Lambda functions. Each function (`functions/<name>`) is a
 //! small binary whose `main` builds everything once ([`Cloud::from_env`]: SDK clients, the
 //! dossiers' configuration, their Sellsy clients and ledgers) and then serves invocations with one
 //! handler of this crate; the end-to-end tests call the same handlers in-process.
@@ -10,6 +10,7 @@
 //! | ledger-sink | SQS push queue, partial batch failures | [`steps::push_batch`] |
 //! | mail-inbound | SES receipt rule (S3 action, then Lambda action) | [`inbound::handle`] |
 //! | sync-webhook | Lambda Function URL | [`sync_webhook::handle`] |
+//! | console | Lambda Function URL (the web console) | [`console::handle`] |
 //!
 //! # Environment
 //!
@@ -22,8 +23,9 @@
 //! |---|---|---|
 //! | `PASSERELLE_CONFIG_KEY` | `config/dossiers.toml` | the dossiers' configuration in the bucket |
 //! | `PASSERELLE_INBOUND_PREFIX` | `inbound/` | mail-inbound: the receipt rule's S3 `ObjectKeyPrefix` |
-//! | `PASSERELLE_PULL_FUNCTION` | (required) | sync-webhook: the sellsy-pull function it invokes |
+//! | `PASSERELLE_PULL_FUNCTION` | (required) | sync-webhook, console: the sellsy-pull function they invoke |
 //! | `PASSERELLE_SYNC_SECRET` | none: `/sync` refuses all | sync-webhook: the secret name of the `/sync` HMAC key |
+//! | `PASSERELLE_NIGHTLY_SCHEDULE` | none: no next run shown | console: the template's `NightlySchedule` |
 //! | `RUST_LOG` | `info` | log filter (logs are JSON when the function's log format is JSON) |
 //!
 //! # The dossiers' configuration in the cloud
@@ -62,6 +64,7 @@
 //! A dossier without `[dossier.sellsy]` is not pulled (mail intake only).
 
 pub mod cloud;
+pub mod console;
 pub mod inbound;
 pub mod pull;
 pub mod steps;
