@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cfn_model as m  # noqa: E402
 from reload_config_check import check_reload_config  # noqa: E402
 
-FUNCTIONS = ["SellsyPullFunction", "MapperFunction", "LedgerSinkFunction", "MailInboundFunction", "SyncWebhookFunction"]
+FUNCTIONS = ["SellsyPullFunction", "MapperFunction", "LedgerSinkFunction", "MailInboundFunction", "SyncWebhookFunction", "ConsoleFunction"]
 # Which credentials each function may read (HELPERS.md, "Cloud secret names"; docs/iam.md).
 SECRET_USES = {
     "SellsyPullFunction": {"source"}, "MapperFunction": {"source"}, "LedgerSinkFunction": {"ledger"},
-    "SyncWebhookFunction": {"webhook"}, "MailInboundFunction": set(),
+    "SyncWebhookFunction": {"webhook"}, "MailInboundFunction": set(), "ConsoleFunction": set(),
 }
 KMS_KEY = f"arn:aws:kms:{m.REGION}:{m.ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
