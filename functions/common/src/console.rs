@@ -87,13 +87,14 @@ pub fn next_night(schedule: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 
 /// The console's request from the Function URL's event.
 pub fn console_request(event: &LambdaFunctionUrlRequest) -> Result<Request, Response> {
-    let body = match &event.body {
-        None => Vec::new(),
-        Some(b) if event.is_base64_encoded => base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .map_err(|_| Response::text(400, "the body is not valid base64"))?,
-        Some(b) => b.clone().into_bytes(),
-    };
+    let body =
+        match &event.body {
+            None => Vec::new(),
+            Some(b) if event.is_base64_encoded => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|_| Response::text(400, "the body is not valid base64"))?,
+            Some(b) => b.clone().into_bytes(),
+        };
     let mut path = event.raw_path.clone().unwrap_or_default();
     if let Some(q) = event.raw_query_string.as_deref().filter(|q| !q.is_empty()) {
         path = format!("{path}?{q}");

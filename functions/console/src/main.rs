@@ -18,9 +18,8 @@ async fn main() -> Result<(), Error> {
     let site: &'static Option<_> = Box::leak(Box::new(console::site(cloud)?));
     let function = std::env::var("PASSERELLE_PULL_FUNCTION")
         .map_err(|_| "set PASSERELLE_PULL_FUNCTION to the sellsy-pull function's name or ARN")?;
-    let nightly: &'static Option<String> = Box::leak(Box::new(
-        std::env::var("PASSERELLE_NIGHTLY_SCHEDULE").ok(),
-    ));
+    let nightly: &'static Option<String> =
+        Box::leak(Box::new(std::env::var("PASSERELLE_NIGHTLY_SCHEDULE").ok()));
     let sdk = aws::load_sdk_config(std::env::var("AWS_ENDPOINT_URL").ok().as_deref()).await;
     let launcher: &'static LambdaLauncher = Box::leak(Box::new(LambdaLauncher::new(
         aws_sdk_lambda::Client::new(&sdk),
