@@ -7,6 +7,7 @@
 //! The world each test runs in (moto resources, simulators, configuration, secrets) is built in
 //! `handlers/world.rs`.
 
+mod console;
 mod world;
 
 use app::ports::{BlobStore, RecordStore};

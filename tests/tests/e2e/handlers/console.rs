@@ -1,0 +1,166 @@
+//! WIP (not compiled yet): the console function through its handler with Function URL events
+//! over moto: login then the dossiers page, no session, CSRF, fixation, a collaborator's URL,
+//! a read-only user's sync.
+
+use aws::testing::TestEnv;
+use aws_lambda_events::event::lambda_function_urls::{
+    LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
+};
+use lambda_handlers::Cloud;
+use lambda_handlers::cloud::Needs;
+use lambda_handlers::console;
+use webhook::{Launch, Launcher};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<Launch>>);
+
+impl Launcher for Recorder {
+    async fn launch(&self, what: Launch) -> Result<(), String> {
+        self.0.lock().unwrap().push(what);
+        Ok(())
+    }
+}
+
+fn event(method: &str, path: &str, cookies: &[String], form: &str) -> LambdaFunctionUrlRequest {
+    let mut e = simulators::lambda::url_event(method, path, &[], b"");
+    use base64::Engine as _;
+    e["cookies"] = serde_json::json!(cookies);
+    e["headers"]["content-type"] = "application/x-www-form-urlencoded".into();
+    if !form.is_empty() {
+        e["body"] = base64::engine::general_purpose::STANDARD
+            .encode(form)
+            .into();
+        e["isBase64Encoded"] = true.into();
+    }
+    serde_json::from_value(e).unwrap()
+}
+
+fn cookie(r: &LambdaFunctionUrlResponse, name: &str) -> Option<String> {
+    r.cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+fn csrf(body: &str) -> String {
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    body[at..at + body[at..].find('"').unwrap()].to_string()
+}
+
+async fn world() -> (TestEnv, Cloud, web_console::Site) {
+    let env = TestEnv::new().await;
+    let hash = web_console::hash_password(PASSWORD).unwrap();
+    let example = include_str!("../../../../infra/dossiers.example.toml");
+    let globex = example.replacen("id = \"acme\"", "id = \"globex\"", 1);
+    let config = format!(
+        "[service]\nmail_domains = [\"collecte.example.fr\"]\n\n\
+         [[console.users]]\nname = \"alice\"\npassword_hash = \"{hash}\"\nrole = \"admin\"\n\
+         [[console.users]]\nname = \"colette\"\npassword_hash = \"{hash}\"\nrole = \"collaborator\"\ndossiers = [\"acme\"]\n\
+         [[console.users]]\nname = \"romain\"\npassword_hash = \"{hash}\"\nrole = \"read_only\"\n\n\
+         {example}\n[dossier.sellsy]\nclient_id = \"1\"\nclient_secret = \"ssm:/passerelle/x/source/acme/s\"\n\n{globex}\n"
+    );
+    use app::ports::BlobStore;
+    env.adapters
+        .blobs
+        .put(
+            "config/dossiers.toml",
+            config.as_bytes(),
+            "application/toml",
+        )
+        .await
+        .unwrap();
+    let adapters = aws::AwsAdapters::new(&env.sdk, &env.settings);
+    let cloud = Cloud::new(
+        adapters,
+        "config/dossiers.toml",
+        Default::default(),
+        Needs::NOTHING,
+    )
+    .await
+    .unwrap();
+    let site = console::site(&cloud).unwrap().expect("users configured");
+    (env, cloud, site)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cloud_console_refuses_what_the_console_refuses() {
+    let (_env, cloud, site) = world().await;
+    let rec = Recorder::default();
+    let send = |m: &str, p: &str, c: &[String], f: &str| {
+        let e = event(m, p, c, f);
+        let (cloud, site, rec) = (&cloud, &site, &rec);
+        async move { console::handle(cloud, Some(site), rec, Some("cron(30 3 * * ? *)"), &e).await }
+    };
+    // No session: every page goes to the login, every action too, nothing launched.
+    for p in [
+        "/console/",
+        "/console/dossiers/acme",
+        "/console/dossiers/acme/runs/x",
+    ] {
+        let r = send("GET", p, &[], "").await;
+        assert_eq!(r.status_code, 303, "GET {p}");
+    }
+    for p in [
+        "/console/dossiers/acme/sync",
+        "/console/dossiers/acme/retry",
+        "/console/logout",
+    ] {
+        let r = send("POST", p, &[], "csrf=x").await;
+        assert_eq!(r.status_code, 303, "POST {p}");
+    }
+    // Login: a planted session cookie is not the one after login.
+    let page = send("GET", "/console/login", &[], "").await;
+    let login = cookie(&page, "pl_login").unwrap();
+    let token = csrf(page.body.as_deref().unwrap());
+    let planted = format!("pl_session={}", "a".repeat(64));
+    let no_csrf = send(
+        "POST",
+        "/console/login",
+        &[login.clone()],
+        "name=alice&password=x",
+    )
+    .await;
+    assert_eq!(no_csrf.status_code, 403);
+    let form = format!(
+        "csrf={token}&name=alice&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let r = send("POST", "/console/login", &[login, planted.clone()], &form).await;
+    assert_eq!(r.status_code, 303);
+    let session = cookie(&r, "pl_session").unwrap();
+    assert_ne!(session, planted);
+    let set = r
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("pl_session="))
+        .unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"));
+    let r = send("GET", "/console/", &[session.clone()], "").await;
+    assert_eq!(r.status_code, 200);
+    let body = r.body.unwrap();
+    let token = csrf(&body);
+    // CSRF: missing or wrong, 403.
+    for f in ["from=&to=", "csrf=wrong&from=&to="] {
+        let r = send("POST", "/console/dossiers/acme/sync", &[session.clone()], f).await;
+        assert_eq!(r.status_code, 403, "{f}");
+    }
+    assert!(rec.0.lock().unwrap().is_empty());
+    let r = send(
+        "POST",
+        "/console/dossiers/acme/sync",
+        &[session.clone()],
+        &format!("csrf={token}"),
+    )
+    .await;
+    assert_eq!(r.status_code, 303);
+    assert_eq!(rec.0.lock().unwrap().len(), 1);
+    let _ = send(
+        "POST",
+        "/console/logout",
+        &[session],
+        &format!("csrf={token}"),
+    )
+    .await;
+}
