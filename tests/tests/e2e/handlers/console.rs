@@ -1,4 +1,4 @@
-//! WIP (not compiled yet): the console function through its handler with Function URL events
+//! WIP (compiles, clippy clean, not run yet): the console function through its handler with Function URL events
 //! over moto: login then the dossiers page, no session, CSRF, fixation, a collaborator's URL,
 //! a read-only user's sync.
 
@@ -118,7 +118,7 @@ async fn the_cloud_console_refuses_what_the_console_refuses() {
     let no_csrf = send(
         "POST",
         "/console/login",
-        &[login.clone()],
+        std::slice::from_ref(&login),
         "name=alice&password=x",
     )
     .await;
@@ -137,20 +137,26 @@ async fn the_cloud_console_refuses_what_the_console_refuses() {
         .find(|c| c.starts_with("pl_session="))
         .unwrap();
     assert!(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"));
-    let r = send("GET", "/console/", &[session.clone()], "").await;
+    let r = send("GET", "/console/", std::slice::from_ref(&session), "").await;
     assert_eq!(r.status_code, 200);
     let body = r.body.unwrap();
     let token = csrf(&body);
     // CSRF: missing or wrong, 403.
     for f in ["from=&to=", "csrf=wrong&from=&to="] {
-        let r = send("POST", "/console/dossiers/acme/sync", &[session.clone()], f).await;
+        let r = send(
+            "POST",
+            "/console/dossiers/acme/sync",
+            std::slice::from_ref(&session),
+            f,
+        )
+        .await;
         assert_eq!(r.status_code, 403, "{f}");
     }
     assert!(rec.0.lock().unwrap().is_empty());
     let r = send(
         "POST",
         "/console/dossiers/acme/sync",
-        &[session.clone()],
+        std::slice::from_ref(&session),
         &format!("csrf={token}"),
     )
     .await;
