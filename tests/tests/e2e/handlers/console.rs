@@ -1,5 +1,4 @@
-//! WIP (compiles, clippy clean, not run yet): the console function through its handler with Function URL events
-//! over moto: login then the dossiers page, no session, CSRF, fixation, a collaborator's URL,
+//! The console function through its handler with Function URL events over moto: login then the dossiers page, no session, CSRF, fixation, a collaborator's URL,
 //! a read-only user's sync.
 
 use aws::testing::TestEnv;
@@ -53,7 +52,9 @@ async fn world() -> (TestEnv, Cloud, web_console::Site) {
     let env = TestEnv::new().await;
     let hash = web_console::hash_password(PASSWORD).unwrap();
     let example = include_str!("../../../../infra/dossiers.example.toml");
-    let globex = example.replacen("id = \"acme\"", "id = \"globex\"", 1);
+    let globex = example
+        .replacen("id = \"acme\"", "id = \"globex\"", 1)
+        .replacen("slug = \"acme\"", "slug = \"globex\"", 1);
     let config = format!(
         "[service]\nmail_domains = [\"collecte.example.fr\"]\n\n\
          [[console.users]]\nname = \"alice\"\npassword_hash = \"{hash}\"\nrole = \"admin\"\n\
@@ -169,4 +170,105 @@ async fn the_cloud_console_refuses_what_the_console_refuses() {
         &format!("csrf={token}"),
     )
     .await;
+}
+
+async fn log_in(
+    cloud: &Cloud,
+    site: &web_console::Site,
+    rec: &Recorder,
+    name: &str,
+) -> (String, String) {
+    let send = |e: LambdaFunctionUrlRequest| async move {
+        console::handle(cloud, Some(site), rec, Some("cron(30 3 * * ? *)"), &e).await
+    };
+    let page = send(event("GET", "/console/login", &[], "")).await;
+    let login = cookie(&page, "pl_login").unwrap();
+    let token = csrf(page.body.as_deref().unwrap());
+    let form = format!(
+        "csrf={token}&name={name}&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let r = send(event("POST", "/console/login", &[login], &form)).await;
+    assert_eq!(r.status_code, 303, "{name} logs in");
+    let session = cookie(&r, "pl_session").unwrap();
+    let r = send(event(
+        "GET",
+        "/console/",
+        std::slice::from_ref(&session),
+        "",
+    ))
+    .await;
+    assert_eq!(r.status_code, 200);
+    let token = csrf(r.body.as_deref().unwrap());
+    (session, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collaborator_and_a_read_only_user_are_refused_in_the_cloud_too() {
+    let (_env, cloud, site) = world().await;
+    let rec = Recorder::default();
+    let send = |m: &str, p: &str, c: &[String], f: &str| {
+        let e = event(m, p, c, f);
+        let (cloud, site, rec) = (&cloud, &site, &rec);
+        async move { console::handle(cloud, Some(site), rec, Some("cron(30 3 * * ? *)"), &e).await }
+    };
+    // colette works on acme only: globex is not hers, by page nor by action.
+    let (colette, token) = log_in(&cloud, &site, &rec, "colette").await;
+    let own = send(
+        "GET",
+        "/console/dossiers/acme",
+        std::slice::from_ref(&colette),
+        "",
+    )
+    .await;
+    assert_eq!(own.status_code, 200);
+    let list = send("GET", "/console/", std::slice::from_ref(&colette), "").await;
+    assert!(
+        !list.body.unwrap().contains("globex"),
+        "globex listed to colette"
+    );
+    let other = send(
+        "GET",
+        "/console/dossiers/globex",
+        std::slice::from_ref(&colette),
+        "",
+    )
+    .await;
+    assert!(
+        matches!(other.status_code, 403 | 404),
+        "globex page: {}",
+        other.status_code
+    );
+    assert!(!other.body.unwrap_or_default().contains("achat.globex"));
+    let sync = send(
+        "POST",
+        "/console/dossiers/globex/sync",
+        std::slice::from_ref(&colette),
+        &format!("csrf={token}"),
+    )
+    .await;
+    assert!(
+        matches!(sync.status_code, 403 | 404),
+        "globex sync: {}",
+        sync.status_code
+    );
+    // romain reads everything and changes nothing.
+    let (romain, token) = log_in(&cloud, &site, &rec, "romain").await;
+    let page = send(
+        "GET",
+        "/console/dossiers/acme",
+        std::slice::from_ref(&romain),
+        "",
+    )
+    .await;
+    assert_eq!(page.status_code, 200);
+    let sync = send(
+        "POST",
+        "/console/dossiers/acme/sync",
+        std::slice::from_ref(&romain),
+        &format!("csrf={token}"),
+    )
+    .await;
+    assert_eq!(sync.status_code, 403, "read-only sync");
+    assert!(rec.0.lock().unwrap().is_empty(), "nothing launched");
 }
