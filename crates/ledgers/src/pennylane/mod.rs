@@ -7,6 +7,7 @@
 //! - `config`: the sink's settings and how it authenticates;
 //! - `section`: `[dossier.ledger] kind = "pennylane"`, its validation and `connect`;
 //! - `wire`: request bodies and answers;
+//! - `currencies`: the currencies the spec accepts, checked before an entry is sent;
 //! - `errors`: Pennylane's error answers as messages and actions;
 //! - `api`: the sink and its calls (paginated lists, journals, accounts, uploads);
 //! - `accounts`: a third party's ledger account, matched or created;
@@ -15,6 +16,7 @@
 mod accounts;
 mod api;
 mod config;
+mod currencies;
 mod errors;
 pub mod section;
 mod sink;
@@ -22,5 +24,6 @@ mod wire;
 
 pub use api::PennylaneSink;
 pub use config::{PennylaneAuth, PennylaneConfig};
+pub use currencies::CURRENCIES;
 pub use errors::pennylane_message;
 pub use wire::entry_body;

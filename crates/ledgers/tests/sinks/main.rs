@@ -8,5 +8,6 @@ mod fec_numbering;
 mod fec_scenario;
 mod inqom;
 mod pennylane;
+mod pennylane_checks;
 mod pipeline_end_to_end;
 mod support;
