@@ -390,3 +390,91 @@ async fn an_einvoice_seller_gets_the_code_of_the_supplier_of_its_siren() {
     assert_ne!(code, sellsy);
     assert!(code.starts_with("ZENIT"), "{code}");
 }
+
+/// The stored source document of `key`.
+async fn source_document(store: &MemoryStore, key: &str) -> domain::SourceDocument {
+    let record = store.get(&doc_pk("acme"), key).await.unwrap().unwrap();
+    match DocumentRecord::from_record(&record).unwrap().content {
+        Content::Source { document, .. } => document,
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_einvoice_mailed_and_also_received_by_sellsy_is_booked_once() {
+    let cfg = dossier();
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = Pipeline::new(&store, &blobs, &queue, SystemClock).with_settings(Settings {
+        retry_delay: Duration::from_millis(50),
+        ..Settings::default()
+    });
+    let spec = addressed_to(&cfg);
+    let xml = xmlout::write(&spec);
+    let outcome = p
+        .ingest_einvoice(&cfg, domain::Category::Purchase, "f.xml", xml.as_bytes())
+        .await
+        .unwrap();
+    let EInvoiceOutcome::Booked { key, state, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(state, DocState::Mapped);
+    // Sellsy made a purchase of the same invoice from its e-invoicing intake: its own id and
+    // number, the supplier known by its VAT number only.
+    let mailed = source_document(&store, &key).await;
+    let mut purchase = mailed.clone();
+    purchase.source.source = "sellsy".into();
+    purchase.source.source_id = "601".into();
+    purchase.number = "F_INV-20260301-00007".into();
+    purchase.party.source_id = "88".into();
+    purchase.party.siren = None;
+    purchase.party.siret = None;
+    purchase.party.vat_number = Some(format!("FR 12 {}", spec.seller.siren));
+    purchase.pdf = domain::testkit::sellsy_example_invoice().pdf;
+    // And another purchase of that supplier the same day, another total: a different invoice.
+    let mut other = purchase.clone();
+    other.source.source_id = "602".into();
+    other.number = "F_INV-20260301-00008".into();
+    other.totals.incl_tax += Decimal::ONE;
+    let source = FakeSource::new(vec![purchase.clone(), other.clone()], 0, 1);
+    let window = app::ports::PullWindow {
+        from: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+    };
+    p.pull(&cfg, &source, window, None).await.unwrap();
+    let ledger = FakeLedger::new(0, 1);
+    let one = OneDossier {
+        cfg: cfg.clone(),
+        source: &source,
+        sink: &ledger,
+    };
+    p.run_until_idle(&one, Duration::from_millis(150), Duration::from_secs(20))
+        .await
+        .unwrap();
+    let record = |k: String| {
+        let store = &store;
+        async move {
+            let r = store.get(&doc_pk("acme"), &k).await.unwrap().unwrap();
+            DocumentRecord::from_record(&r).unwrap()
+        }
+    };
+    let copy = record(purchase.key()).await;
+    assert_eq!(copy.state, DocState::Skipped, "{:?}", copy.reason);
+    let reason = copy.reason.unwrap_or_default();
+    assert!(
+        reason.contains("same invoice") && reason.contains(&key),
+        "{reason}"
+    );
+    assert!(copy.entry.is_none() && copy.ledger_id.is_none());
+    let different = record(other.key()).await;
+    assert!(
+        different.state != DocState::Skipped,
+        "{:?}",
+        different.reason
+    );
+    let log = log_of(&p).await;
+    assert!(
+        log.iter()
+            .any(|e| e.severity == Severity::Warning && e.message.contains("not booked again")),
+        "{log:?}"
+    );
+}

@@ -3,6 +3,7 @@
 //! CII binding; each step lists the D16B name first and the ZUGFeRD 1.0 name second.
 
 use roxmltree::Node;
+use rust_decimal::Decimal;
 
 use crate::model::{
     AllowanceCharge, DocumentTotals, Identifier, Invoice, InvoiceLine, LineRole, Profile, Syntax,
@@ -66,6 +67,11 @@ pub fn read(root: Node<'_, '_>, syntax: Syntax) -> Invoice {
         )
     }));
     let profile = Profile::from_id(specification_id.as_deref());
+    // A D16B invoice is checked by EN 16931's rules, whatever era its label comes from.
+    let profile = match syntax {
+        Syntax::Zugferd1 => profile,
+        _ => profile.for_en16931_syntax(),
+    };
     let issue = document.and_then(|d| path(d, &[&["IssueDateTime"], &["DateTimeString"]]));
     let due = settlement.and_then(|s| {
         path(
@@ -286,6 +292,12 @@ fn line(r: &mut Reader, l: Node<'_, '_>) -> InvoiceLine {
                 .and_then(|a| path(a, &[&["NetPriceProductTradePrice"], &["ChargeAmount"]])),
             "BT-146",
         ),
+        base_quantity: r.dec(
+            child(l, LINE_AGREEMENT)
+                .and_then(|a| path(a, &[&["NetPriceProductTradePrice"], &["BasisQuantity"]])),
+            "BT-149",
+        ),
+        adjustments: line_adjustments(r, settlement),
         net_amount: r.dec(
             settlement
                 .and_then(|s| child(s, LINE_SUMMATION))
@@ -301,4 +313,24 @@ fn line(r: &mut Reader, l: Node<'_, '_>) -> InvoiceLine {
             )
         })),
     }
+}
+
+/// Line charges minus line allowances (BG-27/BG-28 in `SpecifiedLineTradeSettlement`).
+fn line_adjustments(r: &mut Reader, settlement: Option<Node<'_, '_>>) -> Decimal {
+    let Some(settlement) = settlement else {
+        return Decimal::ZERO;
+    };
+    let mut sum = Decimal::ZERO;
+    for a in children(settlement, &["SpecifiedTradeAllowanceCharge"]) {
+        let charge = text(path(a, &[&["ChargeIndicator"], &["Indicator"]]))
+            .is_some_and(|t| t.trim() == "true");
+        let amount = r
+            .dec(
+                child(a, &["ActualAmount"]),
+                if charge { "BT-141" } else { "BT-136" },
+            )
+            .unwrap_or_default();
+        sum = if charge { sum + amount } else { sum - amount };
+    }
+    sum
 }

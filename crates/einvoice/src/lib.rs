@@ -21,6 +21,7 @@ mod cii;
 pub mod detect;
 pub mod error;
 pub mod intake;
+mod lines;
 mod mandatory;
 pub mod map;
 pub mod model;

@@ -114,7 +114,8 @@ pub fn to_source_document(
         (Side::Sales, false) => DocumentKind::SalesInvoice,
         (Side::Sales, true) => DocumentKind::SalesCreditNote,
     };
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = crate::model::obsolete_id_note(inv).into_iter().collect();
+    crate::lines::line_notes(inv, &mut notes);
     let counterparty = match side {
         Side::Purchase => &inv.seller,
         Side::Sales => &inv.buyer,

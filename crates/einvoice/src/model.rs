@@ -47,6 +47,15 @@ impl Profile {
         if let Some(level) = lower.strip_prefix("urn:ferd:crossindustrydocument:invoice:1p0:") {
             return Profile::Zugferd1(level.to_ascii_uppercase());
         }
+        // The Factur-X 1.0 release candidates (2017) wrote the CIUS with colons, not `#`
+        // (`urn:cen.eu:en16931:2017:compliant:factur-x.eu:1p0:extended`); software of that time
+        // still emits it, and Mustang reads it as the level it names.
+        if let Some(level) =
+            lower.strip_prefix("urn:cen.eu:en16931:2017:compliant:factur-x.eu:1p0:")
+            && let Some(profile) = Profile::from_level(level)
+        {
+            return profile;
+        }
         match lower.as_str() {
             "urn:factur-x.eu:1p0:minimum" | "urn:zugferd.de:2p0:minimum" => Profile::Minimum,
             "urn:factur-x.eu:1p0:basicwl" | "urn:zugferd.de:2p0:basicwl" => Profile::BasicWl,
@@ -68,6 +77,32 @@ impl Profile {
                     Profile::Unknown(id.to_string())
                 }
             }
+        }
+    }
+
+    /// A Factur-X / ZUGFeRD level name (`minimum`, `basicwl`, `basic`, `en16931`, `extended`;
+    /// ZUGFeRD 1's `comfort` is the level EN 16931 grew from).
+    fn from_level(level: &str) -> Option<Profile> {
+        Some(match level {
+            "minimum" => Profile::Minimum,
+            "basicwl" => Profile::BasicWl,
+            "basic" => Profile::Basic,
+            "en16931" | "comfort" => Profile::En16931,
+            "extended" => Profile::Extended,
+            _ => return None,
+        })
+    }
+
+    /// For an EN 16931 (CII D16B or UBL) document: the profile whose rules it is checked by. A
+    /// ZUGFeRD 1.0 identifier in a D16B invoice (the CEN test file CII-BR-CO-10-RoundingIssue)
+    /// is read as the level it names: EN 16931 only requires BT-24 to be present (BR-01) and
+    /// the data, not the label, is booked; [`obsolete_id_note`] tells the supplier to update.
+    pub fn for_en16931_syntax(self) -> Profile {
+        match &self {
+            Profile::Zugferd1(level) => {
+                Profile::from_level(&level.to_ascii_lowercase()).unwrap_or(self)
+            }
+            _ => self,
         }
     }
 
@@ -244,6 +279,10 @@ pub struct InvoiceLine {
     pub quantity: Option<Decimal>,
     /// BT-146.
     pub net_price: Option<Decimal>,
+    /// BT-149 (absent: 1).
+    pub base_quantity: Option<Decimal>,
+    /// Line charges (BT-141) minus line allowances (BT-136); zero when there are none.
+    pub adjustments: Decimal,
     /// BT-131.
     pub net_amount: Option<Decimal>,
     /// BT-151.
@@ -372,4 +411,22 @@ pub const ALLOWED_TYPE_CODES: &[&str] = &[
 
 pub fn is_credit_note_code(code: &str) -> bool {
     CREDIT_NOTE_CODES.contains(&code.trim())
+}
+
+/// When an EN 16931 invoice names its profile with an obsolete spelling (a Factur-X 1.0 release
+/// candidate's, or ZUGFeRD 1.0's in a D16B invoice): the note for the integration log.
+pub fn obsolete_id_note(inv: &Invoice) -> Option<String> {
+    if inv.syntax == Syntax::Zugferd1 {
+        return None;
+    }
+    let id = inv.specification_id.as_deref()?.trim();
+    let lower = id.to_ascii_lowercase();
+    let obsolete = lower.starts_with("urn:cen.eu:en16931:2017:compliant:")
+        || lower.starts_with("urn:ferd:crossindustrydocument:invoice:1p0:");
+    obsolete.then(|| {
+        format!(
+            "its specification identifier (BT-24) '{id}' is an obsolete spelling, read as {}: ask the supplier to update their invoicing software",
+            inv.profile.label()
+        )
+    })
 }

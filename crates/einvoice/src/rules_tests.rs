@@ -35,6 +35,8 @@ fn line(amount: &str, cat: &str, rate: &str) -> InvoiceLine {
         name: Some("x".into()),
         quantity: None,
         net_price: None,
+        base_quantity: None,
+        adjustments: Decimal::ZERO,
         net_amount: Some(d(amount)),
         category: Some(cat.into()),
         rate: Some(d(rate)),
@@ -231,4 +233,66 @@ fn unreadable_values_and_unknown_codes_are_named() {
     );
     inv.profile = Profile::Unknown("urn:example".into());
     assert!(rules(&inv).contains(&"BT-24".to_string()));
+}
+
+#[test]
+fn a_line_far_from_price_times_quantity_is_noted_not_refused() {
+    let note = |inv: &Invoice| {
+        let mut notes = Vec::new();
+        crate::lines::line_notes(inv, &mut notes);
+        notes
+    };
+    // Mustang's invalidArithmetics.xml: 2 × 160.00 stated 160.00, header totals consistent.
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "160.00", "20", "32.00");
+    inv.lines[0].quantity = Some(d("2"));
+    inv.lines[0].net_price = Some(d("160.00"));
+    assert_eq!(
+        rules(&inv),
+        Vec::<String>::new(),
+        "EN 16931 has no such rule"
+    );
+    let notes = note(&inv);
+    assert!(
+        notes.len() == 1 && notes[0].contains("2 × 160 gives 320"),
+        "{notes:?}"
+    );
+    // A price per 10 units: 20 / 10 × 80.00 = 160.00; an allowance of 5.00 not deducted.
+    inv.lines[0].quantity = Some(d("20"));
+    inv.lines[0].base_quantity = Some(d("10"));
+    inv.lines[0].net_price = Some(d("80.00"));
+    assert_eq!(note(&inv), Vec::<String>::new());
+    inv.lines[0].adjustments = d("-5.00");
+    assert_eq!(note(&inv).len(), 1);
+    // Whole-forint rounding per line (CEN's HUF example): 64 × 361.09 = 23109.76, stated 23110.
+    let mut huf = invoice(Syntax::Cii, Profile::En16931, "23110", "27", "6239.70");
+    huf.lines[0].quantity = Some(d("64"));
+    huf.lines[0].net_price = Some(d("361.09"));
+    assert_eq!(note(&huf), Vec::<String>::new());
+}
+
+#[test]
+fn obsolete_profile_spellings_are_read_as_their_level_with_a_note() {
+    // Factur-X 1.0 release candidates (Mustang's invalidXMP.pdf, invalidV2.xml).
+    let id = "urn:cen.eu:en16931:2017:compliant:factur-x.eu:1p0:extended";
+    assert_eq!(Profile::from_id(Some(id)), Profile::Extended);
+    // A ZUGFeRD 1.0 id in a D16B invoice (CEN's CII-BR-CO-10-RoundingIssue): EN 16931 rules.
+    let zf1 = "urn:ferd:CrossIndustryDocument:invoice:1p0:comfort";
+    assert_eq!(
+        Profile::from_id(Some(zf1)).for_en16931_syntax(),
+        Profile::En16931
+    );
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    inv.specification_id = Some(zf1.into());
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    let note = crate::model::obsolete_id_note(&inv).unwrap();
+    assert!(
+        note.contains("obsolete") && note.contains("EN 16931"),
+        "{note}"
+    );
+    // In a real ZUGFeRD 1.0 document it is the right id: no note.
+    inv.syntax = Syntax::Zugferd1;
+    assert_eq!(crate::model::obsolete_id_note(&inv), None);
+    inv.syntax = Syntax::Cii;
+    inv.specification_id = Some("urn:cen.eu:en16931:2017".into());
+    assert_eq!(crate::model::obsolete_id_note(&inv), None);
 }

@@ -15,7 +15,7 @@ pub fn read(root: Node<'_, '_>) -> Invoice {
     let mut r = Reader::default();
     let credit_note = root.tag_name().name() == "CreditNote";
     let specification_id = text(child(root, &["CustomizationID"]));
-    let profile = Profile::from_id(specification_id.as_deref());
+    let profile = Profile::from_id(specification_id.as_deref()).for_en16931_syntax();
     let currency = text(child(root, &["DocumentCurrencyCode"]));
     let tax_currency = text(child(root, &["TaxCurrencyCode"]));
 
@@ -183,6 +183,15 @@ fn line(r: &mut Reader, l: Node<'_, '_>) -> InvoiceLine {
             "BT-129",
         ),
         net_price: r.dec(path(l, &[&["Price"], &["PriceAmount"]]), "BT-146"),
+        base_quantity: r.dec(path(l, &[&["Price"], &["BaseQuantity"]]), "BT-149"),
+        adjustments: children(l, &["AllowanceCharge"])
+            .map(|a| {
+                let charge = text(child(a, &["ChargeIndicator"])).as_deref() == Some("true");
+                let term = if charge { "BT-141" } else { "BT-136" };
+                let amount = r.dec(child(a, &["Amount"]), term).unwrap_or_default();
+                if charge { amount } else { -amount }
+            })
+            .sum(),
         net_amount: r.dec(child(l, &["LineExtensionAmount"]), "BT-131"),
         category: text(category.and_then(|c| child(c, &["ID"]))),
         rate: r.dec(category.and_then(|c| child(c, &["Percent"])), "BT-152"),

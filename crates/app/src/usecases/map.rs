@@ -281,6 +281,30 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
                         ),
                     ));
                 }
+                if let Some(same) = self.claim_identity(cfg, document, &rec.key).await? {
+                    rec.entry = None;
+                    return Ok((
+                        DocState::Skipped,
+                        Severity::Warning,
+                        format!(
+                            "{label}: the same invoice (same {}, date, total{}) is already a document from {} ({}); this copy is not booked again",
+                            if document.source.kind.is_sales() {
+                                "customer"
+                            } else {
+                                "supplier"
+                            },
+                            if document.source.kind.is_sales() {
+                                " and number"
+                            } else {
+                                ""
+                            },
+                            same.source,
+                            same.key
+                        ),
+                        "none if it is the same invoice; if it is another one, book it by hand"
+                            .to_string(),
+                    ));
+                }
                 match self
                     .claim_number(cfg, &entry, &number_claim(document, &entry), &rec.key)
                     .await?

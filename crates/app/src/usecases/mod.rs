@@ -10,6 +10,7 @@
 mod aliases;
 pub mod dry_run;
 pub mod einvoice;
+pub mod identity;
 pub mod intake;
 mod intake_adapters;
 pub mod log;

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | document (state machine + push outbox) | `DOC#<dossier>` | document key (`sellsy:sales_invoice:4711`, `mail:purchase:<sha256>`) |
 //! | piece number claim | `NUM#<dossier>#<journal>` | piece reference |
+//! | invoice identity claim (one invoice, two channels) | `INVID#<dossier>` | side, kind, party SIREN, date, total (number for sales) |
 //! | auxiliary code of a party | `AUX#<dossier>` | party key |
 //! | owner of an auxiliary code | `AUXCODE#<dossier>` | code |
 //! | collected file (duplicate index) | `FILE#<dossier>#<category>` | sha256 |
@@ -37,6 +38,10 @@ pub fn num_pk(dossier: &str, journal: &str) -> String {
 }
 
 /// The source journal each journal code was first booked for (mode `journal`).
+pub fn identity_pk(dossier: &str) -> String {
+    format!("INVID#{dossier}")
+}
+
 pub fn journal_code_pk(dossier: &str) -> String {
     format!("JCODE#{dossier}")
 }
