@@ -1,5 +1,6 @@
 //! The HTTP core of the API sinks: bearer tokens obtained from a token endpoint (renewed once
-//! on a 401), pacing, bounded retries of 429 / 5xx / timeouts.
+//! on a 401), pacing, bounded retries of 429 / 5xx / timeouts, and redirects followed by hand
+//! where the ledger sends them ([`Redirects`], in `redirect`).
 
 use std::time::Duration;
 
@@ -9,6 +10,8 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use crate::http::{self, Answer, RateLimit, RetryPolicy, error, remaining, reset_in, short};
+use crate::redirect;
+pub(crate) use crate::redirect::Redirects;
 
 /// A form-encoded token request (OAuth2 password or refresh-token grant).
 #[derive(Debug, Clone)]
@@ -92,6 +95,7 @@ pub(crate) struct Core {
     pub pacer: TokenBucket,
     pub retry: RetryPolicy,
     pub auth: Auth,
+    pub redirects: Redirects,
 }
 
 enum Outcome {
@@ -107,8 +111,15 @@ impl Core {
         rate: RateLimit,
         retry: RetryPolicy,
         auth: Auth,
+        redirects: Redirects,
     ) -> Result<Core, SinkError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if redirects == Redirects::Manual {
+            // reqwest's own policy drops `Authorization` on another host and turns a POST
+            // answered 301/302 into a GET: the redirects are followed in `redirect` instead.
+            builder = builder.redirect(reqwest::redirect::Policy::none());
+        }
+        let http = builder
             .connect_timeout(retry.timeout)
             .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -124,6 +135,7 @@ impl Core {
             pacer: TokenBucket::new(rate),
             retry,
             auth,
+            redirects,
         })
     }
 
@@ -228,12 +240,27 @@ impl Core {
         let mut attempt = 0u32;
         loop {
             let (token, generation) = self.token().await?;
-            self.pacer.acquire().await;
-            let sent = build(&self.http)
-                .bearer_auth(token.expose())
-                .timeout(self.retry.timeout)
-                .send()
-                .await;
+            let sent = match self.redirects {
+                Redirects::Manual => {
+                    redirect::send_following(
+                        self.ledger,
+                        &self.http,
+                        &self.pacer,
+                        self.retry.timeout,
+                        &build,
+                        token.expose(),
+                    )
+                    .await?
+                }
+                Redirects::Client => {
+                    self.pacer.acquire().await;
+                    build(&self.http)
+                        .bearer_auth(token.expose())
+                        .timeout(self.retry.timeout)
+                        .send()
+                        .await
+                }
+            };
             let outcome = match sent {
                 Err(e) => Outcome::Again(http::transport_error(self.ledger, &e), None),
                 Ok(r) => match http::read(self.ledger, r).await {

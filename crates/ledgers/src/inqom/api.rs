@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use super::config::{InqomConfig, MAX_BATCH};
 use super::errors::refused;
 use super::wire::{Account, DocumentItem, Journal, Period};
-use crate::client::{Auth, Core, Grant};
+use crate::client::{Auth, Core, Grant, Redirects};
 use crate::http::{self, Answer};
 use crate::parties::{MatchRule, PartyBook};
 
@@ -54,7 +54,7 @@ impl InqomSink {
             "check the Inqom system user's name and password and the partner client id and secret in the credentials store",
         );
         Ok(InqomSink {
-            core: Core::new(NAME, config.rate, config.retry, auth)?,
+            core: Core::new(NAME, config.rate, config.retry, auth, Redirects::Manual)?,
             api: config.api_url.trim_end_matches('/').to_string(),
             docs: config.documents_url.trim_end_matches('/').to_string(),
             dossier_id: config.dossier_id,

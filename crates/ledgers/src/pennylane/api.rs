@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use super::config::{PennylaneAuth, PennylaneConfig};
 use super::errors::refused;
 use super::wire::{AccountItem, IdOnly, JournalItem, Page};
-use crate::client::{Auth, Core, Grant};
+use crate::client::{Auth, Core, Grant, Redirects};
 use crate::http::{self, Answer};
 use crate::parties::{Candidate, MatchRule, PartyBook};
 
@@ -65,7 +65,7 @@ impl PennylaneSink {
             ),
         };
         Ok(PennylaneSink {
-            core: Core::new(NAME, config.rate, config.retry, auth)?,
+            core: Core::new(NAME, config.rate, config.retry, auth, Redirects::Client)?,
             base: config.base_url.trim_end_matches('/').to_string(),
             company_id: config.company_id,
             parties,
