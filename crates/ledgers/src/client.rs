@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use app::ports::{Secret, SinkError, SinkErrorKind};
-use http_client::{Lease, TokenBucket, TokenCache};
+use std::sync::Arc;
+
+use http_client::{Lease, SlidingWindow, TokenCache};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
@@ -87,12 +89,34 @@ impl Auth {
     }
 }
 
+/// The pacer of the requests made with one credential to one server: the ledgers count their
+/// rate limits per token (Pennylane) or per client id and user (Inqom) in a sliding window, so
+/// every client instance with the same `key` (the server and a fingerprint of the credential,
+/// never the credential itself) shares one window for the whole process.
+pub(crate) fn pacer(
+    ledger: &str,
+    server: &str,
+    credential: &[&str],
+    rate: RateLimit,
+) -> Arc<SlidingWindow> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    credential.hash(&mut h);
+    let key = format!(
+        "{ledger} {} {:016x}",
+        server.trim_end_matches('/'),
+        h.finish()
+    );
+    http_client::shared_window(&key, rate.requests, rate.per)
+}
+
 /// One ledger's HTTP client.
 #[derive(Debug)]
 pub(crate) struct Core {
     pub ledger: &'static str,
     pub http: reqwest::Client,
-    pub pacer: TokenBucket,
+    /// Shared by every client of the same server and credentials ([`pacer`]).
+    pub pacer: Arc<SlidingWindow>,
     pub retry: RetryPolicy,
     pub auth: Auth,
     pub redirects: Redirects,
@@ -108,7 +132,7 @@ enum Outcome {
 impl Core {
     pub fn new(
         ledger: &'static str,
-        rate: RateLimit,
+        pacer: Arc<SlidingWindow>,
         retry: RetryPolicy,
         auth: Auth,
         redirects: Redirects,
@@ -132,7 +156,7 @@ impl Core {
         Ok(Core {
             ledger,
             http,
-            pacer: TokenBucket::new(rate),
+            pacer,
             retry,
             auth,
             redirects,

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use app::ports::{SinkError, SinkErrorKind};
-use http_client::TokenBucket;
+use http_client::SlidingWindow;
 use reqwest::header::LOCATION;
 use reqwest::{Method, Url};
 
@@ -56,7 +56,7 @@ fn refused(status: u16, message: String, action: String) -> SinkError {
 pub async fn send_following<F>(
     ledger: &str,
     http: &reqwest::Client,
-    pacer: &TokenBucket,
+    pacer: &SlidingWindow,
     timeout: Duration,
     build: &F,
     token: &str,

@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use super::config::{PennylaneAuth, PennylaneConfig};
 use super::errors::refused;
 use super::wire::{AccountItem, IdOnly, JournalItem, Page};
-use crate::client::{Auth, Core, Grant, Redirects};
+use crate::client::{Auth, Core, Grant, Redirects, pacer};
 use crate::http::{self, Answer};
 use crate::parties::{Candidate, MatchRule, PartyBook};
 
@@ -42,6 +42,20 @@ impl PennylaneSink {
         parties: Arc<PartyBook>,
     ) -> Result<PennylaneSink, SinkError> {
         let refused = "check the Pennylane token in the credentials store: it must be valid and carry the scopes ledger_entries:all, ledger_accounts:all, journals:all, file_attachments:all, customers:all and suppliers:all";
+        // 25 requests per 5 s per token, whichever client sends them (research notes §2).
+        let pacer = match &config.auth {
+            PennylaneAuth::Token(t) => pacer(NAME, &config.base_url, &[t.expose()], config.rate),
+            PennylaneAuth::OAuth {
+                client_id,
+                refresh_token,
+                ..
+            } => pacer(
+                NAME,
+                &config.base_url,
+                &[client_id, refresh_token.expose()],
+                config.rate,
+            ),
+        };
         let auth = match config.auth {
             PennylaneAuth::Token(t) => Auth::fixed(t, refused),
             PennylaneAuth::OAuth {
@@ -65,7 +79,7 @@ impl PennylaneSink {
             ),
         };
         Ok(PennylaneSink {
-            core: Core::new(NAME, config.rate, config.retry, auth, Redirects::Client)?,
+            core: Core::new(NAME, pacer, config.retry, auth, Redirects::Client)?,
             base: config.base_url.trim_end_matches('/').to_string(),
             company_id: config.company_id,
             parties,

@@ -2,7 +2,8 @@
 //! refreshed on a 401), journal ids resolved from their codes, general accounts mapped onto the chart
 //! (`domain::chart::ledger`; created only with `create_missing_accounts`), third parties matched before any is created, `POST /ledger_entries` with string
 //! amounts and `piece_number`, the PDF uploaded to `/file_attachments` then referenced by
-//! `file_attachment_id`. 25 requests per 5 s per token; `retry-after` and `ratelimit-*` honoured.
+//! `file_attachment_id`. 25 requests per 5 s per token, in a sliding window that every sink of
+//! the same base URL and token in the process shares; `retry-after` and `ratelimit-*` honoured.
 //!
 //! - `config`: the sink's settings and how it authenticates;
 //! - `section`: `[dossier.ledger] kind = "pennylane"`, its validation and `connect`;

@@ -3,9 +3,10 @@
 //! and the rate limit (25 requests per 5 s per token) respected under load.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use app::ports::{LedgerSink, SinkErrorKind};
-use ledgers::{PartyBook, PennylaneSink};
+use ledgers::{PartyBook, PennylaneSink, RateLimit};
 use simulators::pennylane::{self as pennylane_mock, spec};
 
 use crate::support::{PennylaneMockConfig, config, entries};
@@ -55,5 +56,69 @@ async fn an_unknown_currency_holds_the_entry_before_anything_is_sent() {
         "pennylane currency: XYZ held before sending ({}), CHF booked, {} violations",
         e.message,
         st.violations.len()
+    );
+}
+
+/// Three sinks of one company token (three dossiers' workers of one process) push 60 entries
+/// with their PDFs at once; the mock counts 25 requests per window per token and answers 429
+/// beyond. They share one sliding window, so none is refused. The window is 1 s here (mock and
+/// sinks alike) to keep the test short; Pennylane's is 5 s (`PennylaneConfig::RATE`).
+#[tokio::test]
+async fn requests_are_paced_to_25_per_5_seconds() {
+    assert_eq!(
+        ledgers::PennylaneConfig::RATE,
+        RateLimit {
+            requests: 25,
+            per: Duration::from_secs(5)
+        }
+    );
+    let window = Duration::from_secs(1);
+    let mock = pennylane_mock::start().await;
+    mock.enforce_rate_limit(25, window);
+    let book = Arc::new(PartyBook::new());
+    let items = entries(60, 43, &book);
+    let sink = || {
+        let mut cfg = mock.config();
+        cfg.rate = RateLimit {
+            requests: 25,
+            per: window,
+        };
+        PennylaneSink::new(cfg, book.clone()).unwrap()
+    };
+    let (a, b, c) = (sink(), sink(), sink());
+    let cfg = config();
+    let t = Instant::now();
+    let (ra, rb, rc) = tokio::join!(
+        a.push_entries(&cfg, &items[..20]),
+        b.push_entries(&cfg, &items[20..40]),
+        c.push_entries(&cfg, &items[40..]),
+    );
+    let took = t.elapsed();
+    for r in ra.iter().chain(&rb).chain(&rc) {
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let (requests, limited) = {
+        let st = mock.state();
+        assert_eq!(st.entries.len(), 60);
+        assert_eq!(st.violations, Vec::<String>::new());
+        (st.requests, st.rate_limited)
+    };
+    assert_eq!(limited, 0, "no 429 in {requests} requests");
+    // Sanity: the mock does refuse a burst beyond the limit.
+    tokio::time::sleep(window + window / 5).await;
+    let http = reqwest::Client::new();
+    let mut refused = 0;
+    for _ in 0..30 {
+        let r = http
+            .get(format!("{}/me", mock.api_base()))
+            .bearer_auth(pennylane_mock::API_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        refused += usize::from(r.status() == 429);
+    }
+    assert_eq!(refused, 5, "the mock answers 429 beyond 25 in the window");
+    println!(
+        "pennylane rate limit: 3 sinks, 60 entries + PDFs, {requests} requests in {took:?} under 25 per {window:?} per token: {limited} answered 429 (a burst of 30 unpaced: {refused} refused)"
     );
 }
