@@ -10,6 +10,7 @@ use tokio::sync::Mutex;
 
 use super::config::{PennylaneAuth, PennylaneConfig};
 use super::errors::refused;
+use super::files::upload_type;
 use super::wire::{AccountItem, IdOnly, JournalItem, Page};
 use crate::client::{Auth, Core, Grant, Redirects, pacer};
 use crate::http::{self, Answer};
@@ -221,18 +222,18 @@ impl PennylaneSink {
         Ok(created.id)
     }
 
-    /// Uploads a file to `/file_attachments`; returns its id.
+    /// Uploads a file to `/file_attachments` (multipart `file` with an accepted content type,
+    /// `filename`; see `files`); returns its id, which an entry links as `file_attachment_id`.
     pub(super) async fn upload(&self, file: &Attachment) -> Result<i64, SinkError> {
+        let content_type = upload_type(file)?;
         let url = format!("{}/file_attachments", self.base);
         let a = self
             .core
             .send(|http| {
                 let part = reqwest::multipart::Part::bytes(file.bytes.clone())
-                    .file_name(file.file_name.clone());
-                let part = part.mime_str(&file.content_type).unwrap_or_else(|_| {
-                    reqwest::multipart::Part::bytes(file.bytes.clone())
-                        .file_name(file.file_name.clone())
-                });
+                    .file_name(file.file_name.clone())
+                    .mime_str(content_type)
+                    .expect("the accepted content types parse");
                 let form = reqwest::multipart::Form::new()
                     .part("file", part)
                     .text("filename", file.file_name.clone());

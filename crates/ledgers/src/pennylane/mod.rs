@@ -10,6 +10,7 @@
 //! - `wire`: request bodies and answers;
 //! - `currencies`: the currencies the spec accepts, checked before an entry is sent;
 //! - `errors`: Pennylane's error answers as messages and actions;
+//! - `files`: how a file is attached (the endpoint the spec recommends, the accepted types);
 //! - `api`: the sink and its calls (paginated lists, journals, accounts, uploads);
 //! - `accounts`: a third party's ledger account, matched or created;
 //! - `sink`: the `LedgerSink` implementation.
@@ -19,6 +20,7 @@ mod api;
 mod config;
 mod currencies;
 mod errors;
+mod files;
 pub mod section;
 mod sink;
 mod wire;
@@ -27,4 +29,5 @@ pub use api::PennylaneSink;
 pub use config::{PennylaneAuth, PennylaneConfig};
 pub use currencies::CURRENCIES;
 pub use errors::pennylane_message;
+pub use files::ACCEPTED_TYPES;
 pub use wire::entry_body;

@@ -122,3 +122,97 @@ async fn requests_are_paced_to_25_per_5_seconds() {
         "pennylane rate limit: 3 sinks, 60 entries + PDFs, {requests} requests in {took:?} under 25 per {window:?} per token: {limited} answered 429 (a burst of 30 unpaced: {refused} refused)"
     );
 }
+
+/// PDFs go to `POST /file_attachments` (the extract's replacement for the deprecated
+/// `/ledger_attachments`) as multipart `file` of an accepted content type, and each entry links
+/// its own upload by `file_attachment_id`. A PDF labelled `application/octet-stream` (as mail
+/// intake often labels them) is sent as `application/pdf`; a file Pennylane does not attach
+/// holds its entry with the action, nothing sent.
+#[tokio::test]
+async fn pdfs_go_to_file_attachments_with_an_accepted_type_and_are_linked_to_their_entry() {
+    let mock = pennylane_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let mut items = entries(3, 45, &book);
+    items[0].pdf.as_mut().unwrap().content_type = "application/octet-stream".into();
+    items[1].pdf.as_mut().unwrap().content_type = "Application/PDF; name=f.pdf".into();
+    items[2].pdf = Some(app::ports::Attachment {
+        file_name: "facture.xml".into(),
+        content_type: "application/xml".into(),
+        bytes: b"<Invoice/>".to_vec(),
+        sha256: String::new(),
+    });
+    let s = PennylaneSink::new(mock.config(), book).unwrap();
+    let r = s.push_entries(&config(), &items).await;
+    assert!(r[0].is_ok() && r[1].is_ok(), "{r:?}");
+    let e = r[2].as_ref().unwrap_err();
+    assert_eq!((e.kind, e.status), (SinkErrorKind::Permanent, None));
+    assert!(e.message.contains("facture.xml"), "{}", e.message);
+    assert!(e.action.contains("PDF"), "{}", e.action);
+    {
+        let st = mock.state();
+        assert_eq!(st.violations, Vec::<String>::new());
+        assert_eq!(st.uploads.len(), 2, "nothing uploaded for the held entry");
+        assert_eq!(st.entries.len(), 2);
+        for (entry, item) in st.entries.iter().zip(&items) {
+            let linked = entry["file_attachment_id"].as_i64().unwrap();
+            let (_, u) = st.uploads.iter().find(|(id, _)| *id == linked).unwrap();
+            let pdf = item.pdf.as_ref().unwrap();
+            assert_eq!(u.file_name, pdf.file_name);
+            assert_eq!(u.filename.as_deref(), Some(pdf.file_name.as_str()));
+            assert_eq!(
+                (u.content_type.as_str(), u.size),
+                ("application/pdf", pdf.bytes.len())
+            );
+        }
+    }
+    // The mock refuses what the endpoint refuses: another content type, no file, the
+    // deprecated /ledger_attachments.
+    use reqwest::multipart::{Form, Part};
+    let send = |path: &'static str, form: Form| {
+        let url = format!("{}{path}", mock.api_base());
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(pennylane_mock::API_TOKEN)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let xml = || {
+        Part::bytes(b"<Invoice/>".to_vec())
+            .file_name("f.xml")
+            .mime_str("application/xml")
+            .unwrap()
+    };
+    let pdf = || {
+        Part::bytes(b"%PDF-1.4\n".to_vec())
+            .file_name("f.pdf")
+            .mime_str("application/pdf")
+            .unwrap()
+    };
+    assert_eq!(
+        send("/file_attachments", Form::new().part("file", xml())).await,
+        400
+    );
+    assert_eq!(
+        send("/file_attachments", Form::new().text("filename", "f.pdf")).await,
+        400
+    );
+    assert_eq!(
+        send("/ledger_attachments", Form::new().part("file", pdf())).await,
+        400
+    );
+    let st = mock.state();
+    assert_eq!(st.uploads.len(), 2);
+    assert_eq!(st.violations.len(), 3, "{:#?}", st.violations);
+    println!(
+        "pennylane attachments: {} PDFs uploaded to /file_attachments as application/pdf and linked by file_attachment_id, the XML held ({}); the mock refused {:?}",
+        st.uploads.len(),
+        e.message,
+        st.violations
+    );
+}

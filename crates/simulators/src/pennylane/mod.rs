@@ -14,7 +14,9 @@
 //! Documented facts the routes follow (research notes §2): `POST /ledger_accounts` on a 401/411
 //! number also creates the supplier/customer; entry lines must balance (422 "Entry lines are not
 //! balanced"); `GET /ledger_entries` cannot filter on `piece_number`; `POST /file_attachments`
-//! is multipart with a `file` part; rate limit 25 requests per 5 s per token, announced in
+//! is multipart with one `file` part of an accepted content type and an optional `filename`, and
+//! an entry's `file_attachment_id` must name an uploaded file; an operation the extract marks
+//! **DEPRECATED** (`/ledger_attachments`) is refused, so no sink comes to depend on one; rate limit 25 requests per 5 s per token, announced in
 //! `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` on every answer, enforced per token in a sliding
 //! window once a test calls `enforce_rate_limit` (429 with `retry-after` beyond it).
 
@@ -34,8 +36,9 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
+pub use routes::ACCEPTED_TYPES;
 use routes::*;
-pub use state::{PennylaneState, ThirdParty};
+pub use state::{PennylaneState, ThirdParty, Upload};
 use state::{Quota, S};
 
 pub const API_TOKEN: &str = "pl-company-token";

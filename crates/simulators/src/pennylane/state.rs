@@ -20,6 +20,18 @@ pub struct ThirdParty {
     pub ledger_account_id: i64,
 }
 
+/// A file received by `POST /file_attachments`.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The `file` part's file name.
+    pub file_name: String,
+    /// The `file` part's content type.
+    pub content_type: String,
+    pub size: usize,
+    /// The `filename` field, when sent.
+    pub filename: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct PennylaneState {
     pub tokens: Vec<String>,
@@ -32,6 +44,8 @@ pub struct PennylaneState {
     pub accounts_created: Vec<String>,
     pub suppliers_created: Vec<String>,
     pub file_attachments: Vec<String>,
+    /// The accepted uploads, by attachment id.
+    pub uploads: Vec<(i64, Upload)>,
     pub entries: Vec<Value>,
     /// JSON request bodies validated against their schema in the extract.
     pub validated: usize,
