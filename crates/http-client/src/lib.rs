@@ -7,6 +7,8 @@
 //! - [`TokenCache`]: one bearer token per client, renewed before it expires and dropped after a
 //!   401 only if it is still the one that was refused (a generation number says which);
 //! - [`TokenBucket`]: a generic request-rate limiter that a server's "wait" can pause;
+//! - [`SlidingWindow`]: at most N requests in any window, for servers that count that way, and
+//!   [`shared_window`], one per server and credential for the whole process;
 //! - [`Answer`]: an HTTP answer read in full (status, headers, body).
 //!
 //! Nothing here knows a connector's errors: each maps these to its own (`SinkError`,
@@ -18,6 +20,7 @@ mod bucket;
 mod retry_after;
 mod token;
 mod transport;
+mod window;
 
 pub use answer::Answer;
 pub use backoff::{Backoff, Jitter};
@@ -25,3 +28,4 @@ pub use bucket::{RateLimit, TokenBucket};
 pub use retry_after::{parse_retry_after, retry_after, retry_after_at};
 pub use token::{Lease, TokenCache};
 pub use transport::{TransportKind, without_url};
+pub use window::{SlidingWindow, shared_window};

@@ -1,14 +1,19 @@
 //! The HTTP core of the API sinks: bearer tokens obtained from a token endpoint (renewed once
-//! on a 401), pacing, bounded retries of 429 / 5xx / timeouts.
+//! on a 401), pacing, bounded retries of 429 / 5xx / timeouts, and redirects followed by hand
+//! where the ledger sends them ([`Redirects`], in `redirect`).
 
 use std::time::Duration;
 
 use app::ports::{Secret, SinkError, SinkErrorKind};
-use http_client::{Lease, TokenBucket, TokenCache};
+use std::sync::Arc;
+
+use http_client::{Lease, SlidingWindow, TokenCache};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use crate::http::{self, Answer, RateLimit, RetryPolicy, error, remaining, reset_in, short};
+use crate::redirect;
+pub(crate) use crate::redirect::Redirects;
 
 /// A form-encoded token request (OAuth2 password or refresh-token grant).
 #[derive(Debug, Clone)]
@@ -84,14 +89,37 @@ impl Auth {
     }
 }
 
+/// The pacer of the requests made with one credential to one server: the ledgers count their
+/// rate limits per token (Pennylane) or per client id and user (Inqom) in a sliding window, so
+/// every client instance with the same `key` (the server and a fingerprint of the credential,
+/// never the credential itself) shares one window for the whole process.
+pub(crate) fn pacer(
+    ledger: &str,
+    server: &str,
+    credential: &[&str],
+    rate: RateLimit,
+) -> Arc<SlidingWindow> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    credential.hash(&mut h);
+    let key = format!(
+        "{ledger} {} {:016x}",
+        server.trim_end_matches('/'),
+        h.finish()
+    );
+    http_client::shared_window(&key, rate.requests, rate.per)
+}
+
 /// One ledger's HTTP client.
 #[derive(Debug)]
 pub(crate) struct Core {
     pub ledger: &'static str,
     pub http: reqwest::Client,
-    pub pacer: TokenBucket,
+    /// Shared by every client of the same server and credentials ([`pacer`]).
+    pub pacer: Arc<SlidingWindow>,
     pub retry: RetryPolicy,
     pub auth: Auth,
+    pub redirects: Redirects,
 }
 
 enum Outcome {
@@ -104,11 +132,18 @@ enum Outcome {
 impl Core {
     pub fn new(
         ledger: &'static str,
-        rate: RateLimit,
+        pacer: Arc<SlidingWindow>,
         retry: RetryPolicy,
         auth: Auth,
+        redirects: Redirects,
     ) -> Result<Core, SinkError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if redirects == Redirects::Manual {
+            // reqwest's own policy drops `Authorization` on another host and turns a POST
+            // answered 301/302 into a GET: the redirects are followed in `redirect` instead.
+            builder = builder.redirect(reqwest::redirect::Policy::none());
+        }
+        let http = builder
             .connect_timeout(retry.timeout)
             .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -121,9 +156,10 @@ impl Core {
         Ok(Core {
             ledger,
             http,
-            pacer: TokenBucket::new(rate),
+            pacer,
             retry,
             auth,
+            redirects,
         })
     }
 
@@ -228,12 +264,27 @@ impl Core {
         let mut attempt = 0u32;
         loop {
             let (token, generation) = self.token().await?;
-            self.pacer.acquire().await;
-            let sent = build(&self.http)
-                .bearer_auth(token.expose())
-                .timeout(self.retry.timeout)
-                .send()
-                .await;
+            let sent = match self.redirects {
+                Redirects::Manual => {
+                    redirect::send_following(
+                        self.ledger,
+                        &self.http,
+                        &self.pacer,
+                        self.retry.timeout,
+                        &build,
+                        token.expose(),
+                    )
+                    .await?
+                }
+                Redirects::Client => {
+                    self.pacer.acquire().await;
+                    build(&self.http)
+                        .bearer_auth(token.expose())
+                        .timeout(self.retry.timeout)
+                        .send()
+                        .await
+                }
+            };
             let outcome = match sent {
                 Err(e) => Outcome::Again(http::transport_error(self.ledger, &e), None),
                 Ok(r) => match http::read(self.ledger, r).await {

@@ -19,6 +19,7 @@ pub mod inqom;
 pub mod kinds;
 pub mod parties;
 pub mod pennylane;
+mod redirect;
 pub mod section;
 
 pub use fec::{FecConfig, FecSink};

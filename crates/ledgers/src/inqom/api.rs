@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use super::config::{InqomConfig, MAX_BATCH};
 use super::errors::refused;
 use super::wire::{Account, DocumentItem, Journal, Period};
-use crate::client::{Auth, Core, Grant};
+use crate::client::{Auth, Core, Grant, Redirects, pacer};
 use crate::http::{self, Answer};
 use crate::parties::{MatchRule, PartyBook};
 
@@ -37,6 +37,13 @@ impl InqomSink {
     /// `parties` supplies the party identifiers; Inqom accounts carry only a number and a name, so
     /// matching there is by auxiliary code, then name.
     pub fn new(config: InqomConfig, parties: Arc<PartyBook>) -> Result<InqomSink, SinkError> {
+        // Inqom counts 15 requests/s per client id and user (research notes §1.1).
+        let pacer = pacer(
+            NAME,
+            &config.api_url,
+            &[&config.client_id, &config.username],
+            config.rate,
+        );
         let grant = Grant {
             url: config.token_url,
             form: vec![
@@ -54,7 +61,7 @@ impl InqomSink {
             "check the Inqom system user's name and password and the partner client id and secret in the credentials store",
         );
         Ok(InqomSink {
-            core: Core::new(NAME, config.rate, config.retry, auth)?,
+            core: Core::new(NAME, pacer, config.retry, auth, Redirects::Manual)?,
             api: config.api_url.trim_end_matches('/').to_string(),
             docs: config.documents_url.trim_end_matches('/').to_string(),
             dossier_id: config.dossier_id,

@@ -1,5 +1,7 @@
 //! [`LedgerSink`] for Inqom.
 
+use std::collections::BTreeMap;
+
 use app::ports::{Booked, ChartAccount, DocumentToPush, EntryToPush, LedgerSink, SinkError};
 use domain::Category;
 use domain::config::DossierConfig;
@@ -7,7 +9,7 @@ use reqwest::multipart::Form;
 use serde_json::Value;
 
 use super::api::InqomSink;
-use super::wire::{LinesPage, file_part, id_of, type_scan};
+use super::wire::{LinesPage, amounts_sent, cents, cut, file_part, id_of, type_scan};
 
 impl LedgerSink for InqomSink {
     fn name(&self) -> &str {
@@ -65,8 +67,11 @@ impl LedgerSink for InqomSink {
             .collect()
     }
 
-    /// Reads the entry lines of the entry's date and journal and looks for our `ExternalId` (on
-    /// the entry or its lines), else our piece reference.
+    /// Reads the entry lines of the entry's date and journal and looks for an entry whose
+    /// accounting document carries our piece reference and whose lines have our amounts. The
+    /// API returns no `ExternalId` on the lines it lists, so that is all there is to go by; a
+    /// same-day entry with the same reference and other amounts (an accountant's correction) is
+    /// not taken for ours.
     async fn find_entry(
         &self,
         _dossier: &DossierConfig,
@@ -74,39 +79,51 @@ impl LedgerSink for InqomSink {
     ) -> Result<Option<Booked>, SinkError> {
         let e = &entry.entry;
         let journals = self.journal_ids().await?;
+        let Some(journal) = journals.get(&e.journal_code.to_ascii_uppercase()) else {
+            // No such journal in Inqom: nothing can have been booked in it.
+            return Ok(None);
+        };
         let date = e.date.format("%Y-%m-%d").to_string();
-        let mut query = vec![("startDate", date.clone()), ("endDate", date)];
-        if let Some(id) = journals.get(&e.journal_code.to_ascii_uppercase()) {
-            query.push(("journalId", id.to_string()));
-        }
+        let query = vec![
+            ("startDate", date.clone()),
+            ("endDate", date),
+            ("journalId", journal.to_string()),
+        ];
         let url = self.dossier_path("/entry-lines");
-        let prefix = format!("{}#", entry.external_id);
+        let reference = cut(&e.piece_ref, 256);
+        let mut candidates: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
         for page in 1..=10_000u32 {
             let mut q = query.clone();
             q.push(("pageNumber", page.to_string()));
             let a = self.get(&url, &q).await?;
             let lines: LinesPage = self.ok_json(a, "entry lines")?;
             if lines.entry_lines.is_empty() {
-                return Ok(None);
+                break;
             }
             for l in &lines.entry_lines {
-                let Some(en) = &l.entry else { continue };
-                let ours = en.external_id.as_deref() == Some(entry.external_id.as_str())
-                    || l.external_id
-                        .as_deref()
-                        .is_some_and(|x| x == entry.external_id || x.starts_with(&prefix))
-                    || l.accounting_document
-                        .as_ref()
-                        .and_then(|d| d.reference.as_deref())
-                        == Some(e.piece_ref.as_str());
-                if ours {
-                    return Ok(Some(Booked {
-                        ledger_id: en.id.to_string(),
-                    }));
+                let (Some(en), Some(doc)) = (&l.entry, &l.accounting_document) else {
+                    continue;
+                };
+                if doc.reference.as_deref() == Some(reference.as_str()) {
+                    let amounts = (
+                        cents(l.debit_amount.unwrap_or(0.0)),
+                        cents(l.credit_amount.unwrap_or(0.0)),
+                    );
+                    candidates.entry(en.id).or_default().push(amounts);
                 }
             }
         }
-        Ok(None)
+        let wanted = amounts_sent(e);
+        Ok(candidates
+            .into_iter()
+            .find(|(_, amounts)| {
+                let mut a = amounts.clone();
+                a.sort_unstable();
+                a == wanted
+            })
+            .map(|(id, _)| Booked {
+                ledger_id: id.to_string(),
+            }))
     }
 
     async fn push_document(

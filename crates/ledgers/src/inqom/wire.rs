@@ -50,23 +50,25 @@ pub(super) struct LinesPage {
     pub entry_lines: Vec<LineItem>,
 }
 
+/// A line of `GET /entry-lines`: what the API returns (no `ExternalId` there, whatever was
+/// sent), so an entry is recognised by its document reference, journal, date and amounts.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct LineItem {
     #[serde(default)]
-    pub external_id: Option<String>,
-    #[serde(default)]
     pub entry: Option<EntryRef>,
     #[serde(default)]
     pub accounting_document: Option<DocRef>,
+    #[serde(default)]
+    pub debit_amount: Option<f64>,
+    #[serde(default)]
+    pub credit_amount: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct EntryRef {
     pub id: i64,
-    #[serde(default)]
-    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +95,24 @@ pub(super) fn date_of(s: &str) -> Option<NaiveDate> {
 
 fn amount(d: rust_decimal::Decimal) -> Value {
     json!(d.round_dp(2).to_f64().unwrap_or(0.0))
+}
+
+/// An amount in cents, as sent (two decimals) and as read back (a float).
+pub(super) fn cents(f: f64) -> i64 {
+    (f * 100.0).round() as i64
+}
+
+/// The (debit, credit) cents of every line of `entry` as sent to Inqom, sorted: what the
+/// entry lines read back must show for the entry to be ours.
+pub(super) fn amounts_sent(entry: &LedgerEntry) -> Vec<(i64, i64)> {
+    let c = |d: rust_decimal::Decimal| cents(d.round_dp(2).to_f64().unwrap_or(0.0));
+    let mut v: Vec<(i64, i64)> = entry
+        .lines()
+        .iter()
+        .map(|l| (c(l.debit), c(l.credit)))
+        .collect();
+    v.sort_unstable();
+    v
 }
 
 /// At most `max` characters (Inqom's field lengths).

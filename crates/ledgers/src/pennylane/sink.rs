@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::api::PennylaneSink;
+use super::currencies::checked_currency;
 use super::wire::{EntryItem, IdOnly, entry_body};
 
 impl PennylaneSink {
@@ -16,6 +17,7 @@ impl PennylaneSink {
         e: &EntryToPush,
     ) -> Result<Booked, SinkError> {
         let entry = &e.entry;
+        checked_currency(&entry.currency, &entry.piece_ref)?;
         let journal_id = self.journal_id(&entry.journal_code).await?;
         let mut accounts = Vec::with_capacity(entry.lines().len());
         for line in entry.lines() {

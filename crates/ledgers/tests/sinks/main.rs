@@ -7,6 +7,8 @@ mod fec;
 mod fec_numbering;
 mod fec_scenario;
 mod inqom;
+mod inqom_checks;
 mod pennylane;
+mod pennylane_checks;
 mod pipeline_end_to_end;
 mod support;

@@ -494,22 +494,6 @@ async fn a_missing_journal_is_reported_with_the_action() {
     assert!(mock.state().entries.is_empty());
 }
 
-#[tokio::test]
-async fn requests_are_paced_to_25_per_5_seconds() {
-    let mock = pennylane_mock::start().await;
-    let mut cfg = mock.config();
-    cfg.rate = ledgers::PennylaneConfig::RATE;
-    let s = PennylaneSink::new(cfg, Arc::new(PartyBook::new())).unwrap();
-    let t = Instant::now();
-    for d in documents(30) {
-        s.push_document(&config(), &d).await.unwrap();
-    }
-    // 25 at once, then 5 per second: the 30th cannot leave before ~1 s.
-    let took = t.elapsed();
-    assert!(took >= Duration::from_millis(950), "{took:?}");
-    assert_eq!(mock.state().file_attachments.len(), 30);
-}
-
 /// A Pennylane chart holding `706` (not `706000`): the entry books on `706`, no duplicate
 /// `706000` is created; an account the chart lacks holds the entry with the action, and is
 /// created only when the section says `create_missing_accounts = true`.

@@ -219,7 +219,6 @@ pub(super) async fn entry_lines(
                         "Currency": l["Currency"],
                         "Entry": {"Id": e.id, "Date": format!("{}T00:00:00Z", e.date)},
                         "AccountNumber": l["AccountNumber"],
-                        "ExternalId": l["ExternalId"],
                         "Journal": {"Id": e.journal_id, "Code": code},
                         "AccountingDocument": {"Id": e.id + 500_000, "Reference": e.reference},
                     })

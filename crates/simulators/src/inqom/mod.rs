@@ -15,11 +15,13 @@
 //! | `GET /v1/dossiers/{id}/accounts` | `accountNumberPrefix`, `accountType` (All, Impactable, ...) required; `[{Number, Name, IsImpactable, IsDivisible, ParentAccountNumber}]`, the parent set for auxiliaries (§1.2, §5: sub-collectives 4011/4111) |
 //! | `POST /v1/dossiers/{id}/accounts` | `{AccountNumber (≤22), Name (≤100), Auxiliarize?}` → 201 and the number actually created: Inqom files third parties under 4011/4111 ("401FOURNISSEUR" becomes "4011FOURNISSEUR", §1.2) |
 //! | `POST /v1/dossiers/{id}/entries` | a batch of at most 50, synchronous and all-or-nothing; per entry `JournalId`*, `Date`* (YYYY-MM-DD), `Document{Reference (≤256), Date}`, `AccountingDocumentId?`, `ExternalId?`, `Lines`*; per line `Label`, `DebitAmount` / `CreditAmount` (numbers, one of the two > 0), `Currency` (≤5), `AccountNumber`, `ExternalId?`, `Quantities?`, `Analytics?`; the answer gives `Id`, `EntryRef`, `ExternalId` and the line `Id`s; labels come back upper-cased; refusals name the failing entries and lines with reasons such as `ExerciseLockedForDates`, `JournalNotFound`, `InsertEntryIsForbidden` (§1.2) |
-//! | `GET /v1/dossiers/{id}/entry-lines` | `startDate`, `endDate`, `pageNumber` required, `journalId` optional; pages of 100 (§1.2) |
+//! | `GET /v1/dossiers/{id}/entry-lines` | `startDate`, `endDate`, `pageNumber` required, `journalId` optional; pages of 100 (§1.2); each line with its `Id`, `Label`, `DebitAmount`, `CreditAmount`, `Currency`, `AccountNumber`, `Entry {Id, Date}`, `Journal`, `AccountingDocument {Id, Reference}` and **no `ExternalId`** (the notes list none among what the API returns: only the `POST /entries` answer echoes the ExternalIds sent) |
 //! | `POST /v1/dossiers/{id}/accounting-documents` | multipart `entryId`*, `date`, `reference`, `fileName`, `file`*; 201 and the `Id` (§1.2) |
 //! | `POST .../accounting-folders/{id}/Documents/` | multipart `TypeScan` (Client, Supplier, Others), `FileSource=Api`, `Document`, `DocRef`, `SourceId`, `WithoutWorkflow`, `DocumentName`; status `Received`, `Duplicate` for a file already received (§1.2, §6) |
 //! | `GET .../accounting-folders/{id}/Documents` | the documents with `Id`, `Name`, `Type`, `Source`, `DocRef`, `Status` (§1.2, §1.4) |
 //! | `POST /api/v1/accounting-folders/{id}/expense-bills` | multipart `File`, `BeneficiaryFullName`, `FileNameWithExtension`, `DocumentReference` (§1.2) |
+//!
+//! | uploads redirected | Inqom's `api.inqom.com` fronts other hosts (§1.1), so an upload may be answered with a redirect to another host: once a test calls `InqomMock::redirect_uploads(status)`, the uploads are redirected to a second listener that requires the bearer token (`redirect`) |
 //!
 //! Not documented, so chosen here and marked so: the 400 bodies (`{"Message": ...}`, the shape
 //! of ASP.NET Web API errors Inqom's services answer), the document id of a duplicate, and
@@ -28,22 +30,22 @@
 mod chart;
 mod documents;
 mod entries;
+mod redirect;
+mod router;
 mod state;
 
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::Response;
-use axum::middleware::{self, Next};
-use axum::routing::{get, post};
+use axum::middleware;
+use axum::routing::post;
 use serde_json::json;
 
-use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
-use chart::{accounts, create_account, journals, periods};
-use documents::{attach, expense_bill, list_documents, upload_document};
-use entries::{create_entries, entry_lines};
+use crate::mock::{Fault, Faults, form, json_response, serve};
+use router::api;
 use state::S;
 pub use state::{CLIENT_ID, CLIENT_SECRET, DOSSIER, InqomState, PASSWORD, StoredEntry, USER};
 
@@ -66,6 +68,22 @@ impl InqomMock {
     /// The API base (accounting and documents are served on one host here).
     pub fn api_url(&self) -> String {
         self.url.clone()
+    }
+
+    /// From now on uploads are answered `status` (301, 302, 307, 308...) with a `Location` on a
+    /// second listener that requires the bearer token ([`redirect`]); returns its base URL.
+    pub async fn redirect_uploads(&self, status: u16) -> String {
+        let known = self
+            .state()
+            .redirect_uploads
+            .as_ref()
+            .map(|(_, h)| h.clone());
+        let host = match known {
+            Some(h) => h,
+            None => redirect::upload_host(&self.state, &self.faults).await,
+        };
+        self.state().redirect_uploads = Some((status, host.clone()));
+        host
     }
 
     /// The token endpoint.
@@ -128,66 +146,16 @@ pub async fn start() -> InqomMock {
     }
     let state = Arc::new(Mutex::new(st));
     let faults: Faults = Arc::default();
-    let d = "/v1/dossiers/{id}";
-    let api = Router::new()
-        .route(&format!("{d}/journals"), get(journals))
-        .route(&format!("{d}/accounting-periods"), get(periods))
-        .route(&format!("{d}/accounts"), get(accounts).post(create_account))
-        .route(&format!("{d}/entries"), post(create_entries))
-        .route(&format!("{d}/entry-lines"), get(entry_lines))
-        .route(&format!("{d}/accounting-documents"), post(attach))
-        .route(
-            "/api/accounting-documents/accounting-folders/{id}/Documents/",
-            post(upload_document),
-        )
-        .route(
-            "/api/accounting-documents/accounting-folders/{id}/Documents",
-            get(list_documents),
-        )
-        .route(
-            "/api/v1/accounting-folders/{id}/expense-bills",
-            post(expense_bill),
-        )
-        .layer(middleware::from_fn_with_state(
-            (state.clone(), faults.clone()),
-            gate,
-        ));
     let app = Router::new()
         .route("/identity/connect/token", post(token))
-        .merge(api)
+        .merge(api(&state, &faults))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), faults.clone()),
+            redirect::redirector,
+        ))
         .with_state((state.clone(), faults.clone()));
     let url = serve(app).await;
     InqomMock { url, state, faults }
-}
-
-async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<Body> {
-    {
-        let mut st = state.lock().unwrap();
-        st.requests += 1;
-        let ok = bearer(req.headers()).is_some_and(|t| Some(t) == st.current_token);
-        if !ok {
-            return json_response(
-                401,
-                r#"{"Message":"Authorization has been denied for this request."}"#,
-            );
-        }
-    }
-    if let Some(r) = next_fault(&faults).await {
-        if r.status() == 401 {
-            state.lock().unwrap().current_token = None;
-        }
-        return r;
-    }
-    if let Some(id) = req
-        .uri()
-        .path()
-        .split('/')
-        .find_map(|p| p.parse::<u64>().ok())
-        && id != DOSSIER
-    {
-        return json_response(404, r#"{"Message":"Dossier not found"}"#);
-    }
-    next.run(req).await
 }
 
 /// The password grant (§1.1).

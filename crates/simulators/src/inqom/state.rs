@@ -44,6 +44,10 @@ pub struct InqomState {
     pub expense_fields: Vec<BTreeSet<String>>,
     pub violations: Vec<String>,
     pub requests: usize,
+    /// Uploads answered with this redirect status to the upload host (see `redirect_uploads`).
+    pub redirect_uploads: Option<(u16, String)>,
+    /// What reached the upload host: (method, path, with a valid bearer token).
+    pub upload_host_requests: Vec<(String, String, bool)>,
     pub(crate) next_id: i64,
 }
 
@@ -55,4 +59,5 @@ impl InqomState {
 }
 
 /// The state every route is handed.
-pub(super) type S = State<(Arc<Mutex<InqomState>>, Faults)>;
+pub(super) type St = (Arc<Mutex<InqomState>>, Faults);
+pub(super) type S = State<St>;

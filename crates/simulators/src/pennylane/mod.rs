@@ -14,8 +14,11 @@
 //! Documented facts the routes follow (research notes §2): `POST /ledger_accounts` on a 401/411
 //! number also creates the supplier/customer; entry lines must balance (422 "Entry lines are not
 //! balanced"); `GET /ledger_entries` cannot filter on `piece_number`; `POST /file_attachments`
-//! is multipart with a `file` part; rate limit 25 requests per 5 s per token, announced in
-//! `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` on every answer.
+//! is multipart with one `file` part of an accepted content type and an optional `filename`, and
+//! an entry's `file_attachment_id` must name an uploaded file; an operation the extract marks
+//! **DEPRECATED** (`/ledger_attachments`) is refused, so no sink comes to depend on one; rate limit 25 requests per 5 s per token, announced in
+//! `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` on every answer, enforced per token in a sliding
+//! window once a test calls `enforce_rate_limit` (429 with `retry-after` beyond it).
 
 mod routes;
 pub mod spec;
@@ -33,9 +36,10 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::mock::{Fault, Faults, bearer, form, json_response, next_fault, serve};
+pub use routes::ACCEPTED_TYPES;
 use routes::*;
-use state::S;
-pub use state::{PennylaneState, ThirdParty};
+pub use state::{PennylaneState, ThirdParty, Upload};
+use state::{Quota, S};
 
 pub const API_TOKEN: &str = "pl-company-token";
 pub const CLIENT_ID: &str = "pl-client";
@@ -61,6 +65,14 @@ impl PennylaneMock {
     /// The API base (`.../api/external/v2`).
     pub fn api_base(&self) -> String {
         format!("{}/api/external/v2", self.url)
+    }
+
+    /// Enforces the rate limit from now on: at most `requests` per token in any window of `per`
+    /// (Pennylane: 25 per 5 s), beyond which the answer is 429 "Rate limit exceeded. Please
+    /// retry in X seconds." with `retry-after`, counted in `rate_limited`. Off by default, so
+    /// the tests that do not pace their requests are not slowed.
+    pub fn enforce_rate_limit(&self, requests: usize, per: std::time::Duration) {
+        self.state().rate_limit = Some((requests, per));
     }
 
     /// The OAuth token endpoint.
@@ -128,15 +140,24 @@ pub async fn start() -> PennylaneMock {
     PennylaneMock { url, state, faults }
 }
 
-fn with_ratelimit(mut r: Response<Body>) -> Response<Body> {
+/// The `ratelimit-*` headers of every answer: the enforced window's figures, else nominal ones.
+fn with_ratelimit(mut r: Response<Body>, quota: &Quota) -> Response<Body> {
+    let (limit, remaining, reset_in) = match *quota {
+        Quota::Off => (25, 24, 5),
+        Quota::Within(l, rem, secs) => (l, rem, secs),
+        Quota::Over(l, secs) => (l, 0, secs),
+    };
     let reset = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
-        + 5;
+        + reset_in;
     let h = r.headers_mut();
-    h.insert("ratelimit-limit", "25".parse().unwrap());
-    h.insert("ratelimit-remaining", "24".parse().unwrap());
+    h.insert("ratelimit-limit", limit.to_string().parse().unwrap());
+    h.insert(
+        "ratelimit-remaining",
+        remaining.to_string().parse().unwrap(),
+    );
     h.insert("ratelimit-reset", reset.to_string().parse().unwrap());
     r
 }
@@ -158,22 +179,38 @@ async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<B
         content_type,
         &body,
     );
-    let authorized = {
+    let (authorized, quota) = {
         let mut st = state.lock().unwrap();
         st.requests += 1;
-        match &checked {
-            Ok(c) => st.validated += usize::from(c.validated_body),
-            Err(r) => st.violations.extend(r.violations.iter().cloned()),
+        let token = bearer(&parts.headers).filter(|t| st.tokens.contains(t));
+        let quota = match &token {
+            Some(t) => st.quota(t),
+            None => Quota::Off,
+        };
+        if !matches!(quota, Quota::Over(..)) {
+            match &checked {
+                Ok(c) => st.validated += usize::from(c.validated_body),
+                Err(r) => st.violations.extend(r.violations.iter().cloned()),
+            }
         }
-        bearer(&parts.headers).is_some_and(|t| st.tokens.contains(&t))
+        (token.is_some(), quota)
     };
     let answer = if !authorized {
         json_response(401, r#"{"error":"Unauthorized","status":401}"#)
+    } else if let Quota::Over(_, secs) = quota {
+        let mut r = json_response(
+            429,
+            &json!({"error": format!("Rate limit exceeded. Please retry in {secs} seconds."), "status": 429})
+                .to_string(),
+        );
+        r.headers_mut()
+            .insert("retry-after", secs.to_string().parse().unwrap());
+        r
     } else if let Some(r) = next_fault(&faults).await {
         if r.status() == 401 {
             state.lock().unwrap().tokens.retain(|t| t == API_TOKEN);
         }
-        return with_ratelimit(r);
+        return with_ratelimit(r, &quota);
     } else {
         match checked {
             Err(r) => json_response(r.status, &r.body.to_string()),
@@ -189,7 +226,7 @@ async fn gate(State((state, faults)): S, req: Request, next: Next) -> Response<B
             st.violations.push(format!("answer: {e}"));
         }
     }
-    with_ratelimit(Response::from_parts(head, Body::from(body)))
+    with_ratelimit(Response::from_parts(head, Body::from(body)), &quota)
 }
 
 /// `POST /oauth/token`, `grant_type=refresh_token`: a new access token and a rotated refresh

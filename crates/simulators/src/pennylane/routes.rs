@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::Response;
 use serde_json::{Value, json};
 
-use super::state::{S, ThirdParty};
+use super::state::{S, ThirdParty, Upload};
 use crate::mock::json_response;
 
 /// An operation of the extract the mock does not serve (the gate answered 404 for the others).
@@ -186,30 +186,108 @@ pub(super) async fn create_supplier(State((state, _)): S, body: String) -> Respo
     json_response(201, &out.to_string())
 }
 
+/// The content types `POST /file_attachments` accepts (the official reference page,
+/// https://pennylane.readme.io/reference/postfileattachments: the extract has no multipart
+/// field list).
+pub const ACCEPTED_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/tiff",
+    "image/bmp",
+    "image/gif",
+    "application/pdf",
+];
+
+/// `POST /file_attachments`: multipart (checked by the gate against the extract's
+/// `body_content_type`), one `file` part with a file name, not empty, at most 100 MB, of an
+/// accepted content type, and an optional `filename`; nothing else. Answered 201 `{id, url,
+/// filename, created_at, updated_at}`. The 400 codes for a refused part are chosen here (the
+/// spec's 400 enum has `NotAMultipartFile`, `NotExistRequiredKey`, `NotEnumInclude`,
+/// `NotExistPropertyDefinition`).
 pub(super) async fn file_attachment(State((state, _)): S, mut m: Multipart) -> Response<Body> {
-    let mut file = None;
-    while let Ok(Some(f)) = m.next_field().await {
+    let mut files = Vec::new();
+    let mut filename = None;
+    let mut bad = Vec::new();
+    loop {
+        let f = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                bad.push((
+                    format!("file_attachments: unreadable multipart body ({e})"),
+                    "NotAMultipartFile",
+                ));
+                break;
+            }
+        };
         let name = f.name().unwrap_or("").to_string();
         let fname = f.file_name().map(str::to_string);
+        let ct = f.content_type().map(str::to_string);
         let bytes = f.bytes().await.unwrap_or_default();
-        if name == "file" && fname.is_some() && !bytes.is_empty() {
-            file = fname;
+        match name.as_str() {
+            "file" => files.push((fname, ct, bytes.len())),
+            "filename" => filename = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            other => bad.push((
+                format!("file_attachments: unknown part {other:?}"),
+                "NotExistPropertyDefinition",
+            )),
         }
     }
-    let mut st = state.lock().unwrap();
-    let Some(fname) = file else {
-        st.violations.push("file_attachments: no file part".into());
-        return json_response(
-            400,
-            r#"{"message":"file is missing","code":"NotExistRequiredKey"}"#,
-        );
+    let upload = match files.as_slice() {
+        [(Some(fname), ct, size)] if *size > 0 && *size <= 100 * 1024 * 1024 => {
+            let ct = ct.clone().unwrap_or_default();
+            // The media type is what counts (parameters such as `name=` aside).
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !ACCEPTED_TYPES.contains(&essence.as_str()) {
+                bad.push((
+                    format!("file_attachments: content type {ct:?} of {fname} is not accepted"),
+                    "NotEnumInclude",
+                ));
+            }
+            Some(Upload {
+                file_name: fname.clone(),
+                content_type: ct,
+                size: *size,
+                filename: filename.clone(),
+            })
+        }
+        [] => {
+            bad.push((
+                "file_attachments: no file part".into(),
+                "NotExistRequiredKey",
+            ));
+            None
+        }
+        _ => {
+            bad.push((format!("file_attachments: one non-empty file part of at most 100 MB with a file name expected, got {files:?}"), "NotAMultipartFile"));
+            None
+        }
     };
-    let id = st.id();
-    st.file_attachments.push(fname.clone());
-    json_response(
-        201,
-        &json!({"id": id, "filename": fname, "url": format!("https://files.example/{id}")})
+    let mut st = state.lock().unwrap();
+    if let (true, Some(u)) = (bad.is_empty(), upload) {
+        let id = st.id();
+        let shown = u.filename.clone().unwrap_or_else(|| u.file_name.clone());
+        st.file_attachments.push(u.file_name.clone());
+        st.uploads.push((id, u));
+        let now = "2026-12-03T10:00:00.000Z";
+        return json_response(
+            201,
+            &json!({"id": id, "url": format!("https://files.example/{id}"), "filename": shown,
+                    "created_at": now, "updated_at": now})
             .to_string(),
+        );
+    }
+    let code = bad[0].1;
+    let message: Vec<String> = bad.into_iter().map(|(m, _)| m).collect();
+    st.violations.extend(message.iter().cloned());
+    json_response(
+        400,
+        &json!({"message": message.join("; "), "code": code}).to_string(),
     )
 }
 
@@ -252,10 +330,12 @@ pub(super) async fn create_entry(State((state, _)): S, body: String) -> Response
         );
     }
     if let Some(fa) = v.get("file_attachment_id")
-        && !st.file_attachments.is_empty()
-        && fa.as_i64().is_none()
+        && !st.uploads.iter().any(|(id, _)| fa.as_i64() == Some(*id))
     {
-        return json_response(422, r#"{"error":"file_attachment_id","status":422}"#);
+        return json_response(
+            422,
+            &json!({"error": format!("File attachment {fa} not found"), "status": 422}).to_string(),
+        );
     }
     let id = st.id();
     let mut stored = v.clone();

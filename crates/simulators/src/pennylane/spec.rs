@@ -107,6 +107,14 @@ pub fn check_request(
     };
     let here = format!("{} ({})", here, op.id);
     let mut errs = Vec::new();
+    if op.def["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("**DEPRECATED**"))
+    {
+        errs.push(format!(
+            "{here}: the extract marks this operation DEPRECATED"
+        ));
+    }
     check_query(&op, query, &here, &mut errs);
     let mut code = "ValidateError";
     let mut validated_body = false;

@@ -1,6 +1,8 @@
 //! The mock's state, shared by its gate and routes.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use serde_json::Value;
@@ -18,6 +20,18 @@ pub struct ThirdParty {
     pub ledger_account_id: i64,
 }
 
+/// A file received by `POST /file_attachments`.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The `file` part's file name.
+    pub file_name: String,
+    /// The `file` part's content type.
+    pub content_type: String,
+    pub size: usize,
+    /// The `filename` field, when sent.
+    pub filename: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct PennylaneState {
     pub tokens: Vec<String>,
@@ -30,6 +44,8 @@ pub struct PennylaneState {
     pub accounts_created: Vec<String>,
     pub suppliers_created: Vec<String>,
     pub file_attachments: Vec<String>,
+    /// The accepted uploads, by attachment id.
+    pub uploads: Vec<(i64, Upload)>,
     pub entries: Vec<Value>,
     /// JSON request bodies validated against their schema in the extract.
     pub validated: usize,
@@ -38,13 +54,54 @@ pub struct PennylaneState {
     /// Requests and answers that do not follow the extract (see [`spec`]).
     pub violations: Vec<String>,
     pub requests: usize,
+    /// The rate limit enforced per token, once a test asks for it: (requests, window).
+    pub rate_limit: Option<(usize, Duration)>,
+    /// When each token's requests arrived, within the window.
+    pub(super) arrivals: HashMap<String, VecDeque<Instant>>,
+    /// Requests answered 429 because their token was over the limit.
+    pub rate_limited: usize,
     pub(crate) next_id: i64,
+}
+
+/// What the rate limit says of one request: its `ratelimit-*` values, or a 429's wait.
+pub(super) enum Quota {
+    /// Not enforced: the documented headers with nominal values.
+    Off,
+    /// (limit, remaining, seconds until the oldest request leaves the window).
+    Within(usize, usize, u64),
+    /// Over the limit: seconds to wait.
+    Over(usize, u64),
 }
 
 impl PennylaneState {
     pub(super) fn id(&mut self) -> i64 {
         self.next_id += 1;
         5_000 + self.next_id
+    }
+
+    /// Counts a request of `token` against the sliding window (25 requests per 5 s per token,
+    /// research notes §2), when enforced.
+    pub(super) fn quota(&mut self, token: &str) -> Quota {
+        let Some((limit, per)) = self.rate_limit else {
+            return Quota::Off;
+        };
+        let now = Instant::now();
+        let seen = self.arrivals.entry(token.to_string()).or_default();
+        while seen.front().is_some_and(|t| now.duration_since(*t) >= per) {
+            seen.pop_front();
+        }
+        let wait = |oldest: Option<&Instant>| {
+            oldest
+                .map_or(per, |t| per.saturating_sub(now.duration_since(*t)))
+                .as_secs_f64()
+                .ceil() as u64
+        };
+        if seen.len() >= limit {
+            self.rate_limited += 1;
+            return Quota::Over(limit, wait(seen.front()).max(1));
+        }
+        seen.push_back(now);
+        Quota::Within(limit, limit - seen.len(), wait(seen.front()))
     }
 
     /// Adds a ledger account; returns its id.
