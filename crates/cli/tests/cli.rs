@@ -189,3 +189,64 @@ async fn test_connection_lists_the_accounts_and_the_missing_ones_against_pennyla
     assert!(!missing.contains(&"account 706000"), "{missing:?}");
     println!("missing accounts (json): {missing:?}");
 }
+
+/// `[console]` is checked too: one line per problem with its fix (a hash that is not a PHC
+/// string, a hash of another algorithm, a collaborator's dossier that does not exist, a role
+/// that does not exist), exit 3; a correct `[console]` passes.
+#[test]
+fn check_config_checks_the_console_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    let good = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0mNAPS0ZOsPbBBG4Mw4lVpM3PdIKjTfTXfqYUgb0ZtU";
+    let check = |name: &str, console: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{console}\n{example}")).unwrap();
+        let out = bin()
+            .args(["check-config", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = check(
+        "users.toml",
+        &format!(
+            "[[console.users]]\nname = \"alice\"\npassword_hash = \"hunter2\"\nrole = \"admin\"\n\
+             [[console.users]]\nname = \"bob\"\npassword_hash = \"$pbkdf2-sha256$i=600000$c29tZXNhbHRzb21lc2FsdA$0mNAPS0ZOsPbBBG4Mw4lVpM3PdIKjTfTXfqYUgb0ZtU\"\nrole = \"admin\"\n\
+             [[console.users]]\nname = \"colette\"\npassword_hash = \"{good}\"\nrole = \"collaborator\"\ndossiers = [\"acme\", \"globex\"]\n"
+        ),
+    );
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.starts_with("3 problems in [console]:"), "{err}");
+    let lines: Vec<&str> = err.lines().skip(1).collect();
+    assert_eq!(lines.len(), 3, "one line per problem: {err}");
+    assert!(lines[0].contains("console.users[0] (alice): password_hash is not a PHC string; make one with passerelle hash-password"), "{err}");
+    assert!(
+        lines[1].contains("(bob): password_hash is a pbkdf2-sha256 hash, not Argon2"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains(
+            "(colette): dossier globex is not in the configuration; remove it or add the dossier"
+        ),
+        "{err}"
+    );
+    let (code, err) = check(
+        "role.toml",
+        &format!(
+            "[[console.users]]\nname = \"alice\"\npassword_hash = \"{good}\"\nrole = \"boss\"\n"
+        ),
+    );
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("unknown variant `boss`"), "{err}");
+    let (code, err) = check(
+        "ok.toml",
+        &format!(
+            "[[console.users]]\nname = \"colette\"\npassword_hash = \"{good}\"\nrole = \"collaborator\"\ndossiers = [\"acme\"]\n"
+        ),
+    );
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::ports::{Clock, Record, RecordStore, StoreError, SystemClock};
+use app::ports::{Clock, Condition, Filter, Record, RecordStore, StoreError, SystemClock};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
@@ -28,6 +28,12 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (pk, sk)
      ) WITHOUT ROWID;
      CREATE INDEX records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;",
+    // 2: the integration log filtered on severity (the console's "errors only") reads only the
+    // matching lines, newest first, instead of every line of the dossier. The expression is
+    // `back_statement`'s, letter for letter (else SQLite does not use the index); `json_valid`
+    // keeps an unreadable item writable and readable as `Corrupt`.
+    "CREATE INDEX records_severity ON records
+         (pk, (CASE WHEN json_valid(data) THEN json_extract(data, '$.severity') END), sk);",
 ];
 
 /// The schema version this code writes.
@@ -149,6 +155,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             source,
         };
+        register_functions(&conn).map_err(err)?;
         let found = migrate(&mut conn).map_err(err)?;
         if found > SCHEMA_VERSION {
             return Err(OpenError::SchemaTooNew {
@@ -229,6 +236,22 @@ impl SqliteStore {
         .await
         .map_err(StoreError::Unavailable)?
     }
+}
+
+/// `pl_contains(haystack, needle)`: [`app::ports::contains_ignoring_case`], so a filter means
+/// the same in SQL as in memory (SQLite's own `LIKE` folds ASCII only: "É" ≠ "é").
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "pl_contains",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let haystack: Option<String> = ctx.get(0)?;
+            let needle: String = ctx.get(1)?;
+            Ok(haystack.is_some_and(|h| app::ports::contains_ignoring_case(&h, &needle)))
+        },
+    )
 }
 
 /// Applies the missing migrations in one write transaction; returns the version found before.
@@ -444,4 +467,84 @@ impl RecordStore for SqliteStore {
         })
         .await
     }
+    async fn query_back(
+        &self,
+        pk: &str,
+        from: Option<&str>,
+        below: Option<&str>,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let (statement, params) = back_statement(pk, from, below, filter, limit, self.now())?;
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params), read_row)
+                .map_err(sql)?;
+            rows.map(|row| to_record(row.map_err(sql)?)).collect()
+        })
+        .await
+    }
+}
+
+/// The SQL of [`RecordStore::query_back`]: a backwards range scan of the primary key, or of
+/// `records_severity` when the filter names the severity, with every condition in SQL so the
+/// limit counts matching rows only.
+fn back_statement(
+    pk: &str,
+    from: Option<&str>,
+    below: Option<&str>,
+    filter: &Filter,
+    limit: usize,
+    now: i64,
+) -> Result<(String, Vec<Value>), StoreError> {
+    let mut statement = format!(
+        "SELECT {COLUMNS} FROM records
+         WHERE pk = ?1 AND (expires_at IS NULL OR expires_at >= ?2)"
+    );
+    let mut params = vec![Value::Text(pk.to_owned()), Value::Integer(now)];
+    let param = |v: String, params: &mut Vec<Value>| {
+        params.push(Value::Text(v));
+        format!("?{}", params.len())
+    };
+    for (op, bound) in [(">=", from), ("<", below)] {
+        if let Some(bound) = bound {
+            statement += &format!(" AND sk {op} {}", param(bound.to_owned(), &mut params));
+        }
+    }
+    // Field names are spliced into the JSON path (the index matches on the literal path), so
+    // only plain names are accepted.
+    let path = |field: &str| {
+        if !field.is_empty() && field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            Ok(format!(
+                "(CASE WHEN json_valid(data) THEN json_extract(data, '$.{field}') END)"
+            ))
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "sqlite: filter field {field:?} is not a plain name"
+            )))
+        }
+    };
+    for condition in &filter.all {
+        match condition {
+            Condition::OneOf { field, values } => {
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| param(v.clone(), &mut params))
+                    .collect();
+                statement += &format!(" AND {} IN ({})", path(field)?, list.join(", "));
+            }
+            Condition::Contains { fields, needle } => {
+                let n = param(needle.clone(), &mut params);
+                let any: Vec<String> = fields
+                    .iter()
+                    .map(|f| Ok(format!("pl_contains({}, {n})", path(f)?)))
+                    .collect::<Result<_, StoreError>>()?;
+                statement += &format!(" AND ({})", any.join(" OR "));
+            }
+        }
+    }
+    params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    statement += &format!(" ORDER BY sk DESC LIMIT ?{}", params.len());
+    Ok((statement, params))
 }

@@ -190,7 +190,7 @@ async fn route(
     };
     let response = webhook::handle(
         &service.pipeline,
-        &ViaDossiers(&service.dossiers),
+        &ViaDossiers(&*service.dossiers),
         &service.secrets,
         &TaskLauncher(service.clone()),
         req,

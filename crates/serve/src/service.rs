@@ -14,7 +14,8 @@ pub type LocalDossiers = wiring::Dossiers<DirBlobs, SystemClock>;
 /// Everything the service's tasks share.
 pub struct Service {
     pub pipeline: LocalPipeline,
-    pub dossiers: LocalDossiers,
+    /// Shared with the console's "Tester la connexion".
+    pub dossiers: std::sync::Arc<LocalDossiers>,
     pub config: wiring::Config,
     /// The keys the HTTP routes check signatures with.
     pub secrets: webhook::Secrets,

@@ -53,7 +53,7 @@ async fn secrets(config: &wiring::Config, dossiers: &LocalDossiers) -> webhook::
 /// the start with what to correct.
 pub fn console_site(
     config: &wiring::Config,
-    dossiers: &LocalDossiers,
+    dossiers: &Arc<LocalDossiers>,
 ) -> Result<Option<web_console::Site>> {
     let table = &config.file.console;
     if table.is_empty() {
@@ -89,11 +89,14 @@ pub fn console_site(
             users.0.len()
         ),
     );
-    Ok(Some(web_console::Site::new(
-        users,
-        infos,
-        config.service.mail_domains.clone(),
-    )))
+    let tester = web_console::SetTester {
+        set: Arc::clone(dossiers),
+        source_sections: config.sellsy.keys().cloned().collect(),
+    };
+    Ok(Some(
+        web_console::Site::new(users, infos, config.service.mail_domains.clone())
+            .with_tester(Arc::new(tester)),
+    ))
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C, SIGTERM).
@@ -138,7 +141,7 @@ pub fn smtp_config(config: &wiring::Config) -> smtp::Config {
 pub async fn run(config: wiring::Config) -> Result<()> {
     let data = DataDir::open(&config.service.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let files = Arc::new(DirBlobs::open(data.root.join(local::FILES_DIR))?);
-    let dossiers = connect_local(&config, files).await;
+    let dossiers = Arc::new(connect_local(&config, files).await);
     for problem in &dossiers.unconnected {
         event("start", &problem.to_string());
     }

@@ -10,7 +10,7 @@ use crate::service::Service;
 
 pub async fn work(service: Arc<Service>, mut stop: watch::Receiver<bool>) {
     loop {
-        let busy = match service.pipeline.work_once(&service.dossiers).await {
+        let busy = match service.pipeline.work_once(&*service.dossiers).await {
             Ok(stats) => {
                 if stats.done + stats.retried + stats.dropped > 0 {
                     event(

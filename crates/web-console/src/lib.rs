@@ -10,8 +10,9 @@
 //!
 //! Modules depend in one direction: `routes` → `views` → `site` → `render`, and all of them
 //! → {`sessions`, `users`,
-//! `limiter`, `i18n`} → `http`.
+//! `limiter`, `i18n`, `connection`} → `http`.
 
+pub mod connection;
 pub mod http;
 pub mod i18n;
 pub mod limiter;
@@ -22,6 +23,7 @@ mod site;
 pub mod users;
 mod views;
 
+pub use connection::{ConnectionTester, SetTester};
 pub use http::{BASE, Request, Response};
 pub use routes::handle;
 pub use site::{DossierInfo, Site};

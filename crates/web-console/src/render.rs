@@ -5,13 +5,17 @@ use minijinja::{Environment, Value, context};
 use crate::http::BASE;
 use crate::i18n::{Lang, words};
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dossiers.html", include_str!("../templates/dossiers.html")),
     ("dossier.html", include_str!("../templates/dossier.html")),
     ("run.html", include_str!("../templates/run.html")),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "connection.html",
+        include_str!("../templates/connection.html"),
+    ),
 ];
 
 /// The environment with every template; a template that does not compile is a bug caught by

@@ -1,6 +1,6 @@
 //! The console's routes, under [`BASE`]: `GET /login`, `POST /login`, `POST /logout`, `GET /`
 //! (dossiers), `GET /dossiers/{id}` (log, documents, mail), `POST /dossiers/{id}/sync`,
-//! `GET /dossiers/{id}/runs/{run}`. Only the login page answers without a session; every
+//! `GET /dossiers/{id}/runs/{run}`, `POST /dossiers/{id}/test-connection`. Only the login page answers without a session; every
 //! `POST` carries the CSRF token of its session (the login form a token of its own cookie).
 
 use app::ports::{
@@ -122,6 +122,9 @@ where
         ("GET", ["dossiers", id]) => dossier(ctx, user, &viewer, id, req, None).await,
         ("POST", ["dossiers", id, "sync"]) => sync(ctx, user, &viewer, id, req).await,
         ("POST", ["dossiers", id, "retry"]) => retry(ctx, user, &viewer, id, req).await,
+        ("POST", ["dossiers", id, "test-connection"]) => {
+            test_connection(ctx, user, &viewer, id).await
+        }
         ("GET", ["dossiers", id, "runs", run]) => run_page(ctx, user, &viewer, id, run).await,
         _ => error(ctx, Some(&viewer), 404, words(ctx.lang)["not_found"]),
     }
@@ -260,17 +263,18 @@ where
         from: req.query("from").unwrap_or_default(),
         to: req.query("to").unwrap_or_default(),
         q: req.query("q").unwrap_or_default(),
+        before: req.query("before").unwrap_or_default(),
     };
     let store = &ctx.pipeline.store;
     let loaded = async {
-        let (log, total) = views::log(ctx.pipeline, id, &filter).await?;
+        let (log, next) = views::log(ctx.pipeline, id, &filter).await?;
         let docs = views::to_fix(store, id).await?;
         let runs = views::dossier_runs(store, id).await?;
         let mails = views::last_mails(store, id).await?;
-        Ok::<_, app::usecases::PipelineError>((log, total, docs, runs, mails))
+        Ok::<_, app::usecases::PipelineError>((log, next, docs, runs, mails))
     };
     match loaded.await {
-        Ok((log, log_total, docs, runs, mails)) => render(
+        Ok((log, log_next, docs, runs, mails)) => render(
             ctx,
             notice.map_or(200, |n| n.0),
             "dossier.html",
@@ -280,7 +284,8 @@ where
                 can_act => user.acts_on(id),
                 notice => notice.map(|n| n.1),
                 notice_class => if notice.is_some_and(|n| n.0 < 300) { "info" } else { "error" },
-                filter, log_shown => log.len(), log_total, log, docs, runs, mails,
+                log_newest => (!filter.before.is_empty()).then(|| filter.href(id, None)),
+                filter, log_shown => log.len(), log_next, log, docs, runs, mails,
                 mail => views::mail_settings(d, &ctx.site.mail_domains),
             },
         ),
@@ -457,4 +462,87 @@ where
         Ok(_) => error(ctx, Some(viewer), 404, t["not_found"]),
         Err(e) => error(ctx, Some(viewer), 503, &e.to_string()),
     }
+}
+
+/// `POST /dossiers/{id}/test-connection` ("Tester la connexion"): the checks of
+/// `passerelle test-connection`. Open to every user who sees the dossier (read-only included:
+/// it changes nothing), a `POST` with the CSRF token since it calls the source's and the
+/// ledger's APIs (quotas); who asked and the outcome are logged.
+async fn test_connection<S, B, Q, C, L>(
+    ctx: &Ctx<'_, S, B, Q, C, L>,
+    user: &User,
+    viewer: &Viewer<'_>,
+    id: &str,
+) -> Response
+where
+    S: RecordStore,
+    B: BlobStore,
+    Q: Queue,
+    C: Clock,
+{
+    use app::usecases::connection::Verdict;
+    let t = words(ctx.lang);
+    let Some(d) = ctx.site.dossier(id).filter(|_| user.sees(id)) else {
+        return error(ctx, Some(viewer), 403, t["forbidden"]);
+    };
+    let Some(tester) = &ctx.site.tester else {
+        return error(ctx, Some(viewer), 501, t["no_tester"]);
+    };
+    let Some(checks) = tester.test(id).await else {
+        return error(ctx, Some(viewer), 404, t["not_found"]);
+    };
+    let count = |v: Verdict| checks.iter().filter(|c| c.verdict == v).count();
+    let (failed, warnings) = (count(Verdict::Failed), count(Verdict::Warning));
+    let audit = LogEvent {
+        at: ctx.pipeline.now(),
+        dossier: d.config.id.clone(),
+        object: ObjectKind::Run,
+        object_id: "test-connection".into(),
+        severity: if failed > 0 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        message: format!(
+            "Tester la connexion: requested by {} ({}) in the console: {} check(s), {failed} failed, {warnings} warning(s)",
+            user.name,
+            user.role.as_str(),
+            checks.len()
+        ),
+        action: if failed > 0 {
+            "see the failed checks on the Tester la connexion page".into()
+        } else {
+            "no action needed".into()
+        },
+        run: None,
+    };
+    if let Err(e) = ctx.pipeline.log().record(audit).await {
+        return error(
+            ctx,
+            Some(viewer),
+            503,
+            &format!("the request could not be logged: {e}"),
+        );
+    }
+    let rows: Vec<minijinja::Value> = checks
+        .iter()
+        .map(|c| {
+            let (severity, verdict) = match c.verdict {
+                Verdict::Ok => ("info", "ok"),
+                Verdict::Warning => ("warning", "warning"),
+                Verdict::Failed => ("error", "error"),
+            };
+            context! { check => c.check, severity, verdict, detail => c.detail, action => c.action }
+        })
+        .collect();
+    render(
+        ctx,
+        200,
+        "connection.html",
+        Some(viewer),
+        context! {
+            dossier => context! { id => d.config.id, name => d.config.name },
+            checks => rows, failed,
+        },
+    )
 }

@@ -2,6 +2,9 @@
 
 use domain::config::DossierConfig;
 
+use std::sync::Arc;
+
+use crate::connection::ConnectionTester;
 use crate::users::Users;
 use crate::{limiter, render};
 
@@ -24,6 +27,8 @@ pub struct Site {
     /// `[service] mail_domains`: the collection addresses are `achat.<slug>@<domain>`…
     pub mail_domains: Vec<String>,
     pub(crate) templates: minijinja::Environment<'static>,
+    /// Runs "Tester la connexion" (`None`: the page says the runtime does not offer it).
+    pub tester: Option<Arc<dyn ConnectionTester>>,
 }
 
 impl Site {
@@ -34,7 +39,14 @@ impl Site {
             dossiers,
             mail_domains,
             templates: render::templates(),
+            tester: None,
         }
+    }
+
+    /// The site with "Tester la connexion" run by `tester`.
+    pub fn with_tester(mut self, tester: Arc<dyn ConnectionTester>) -> Site {
+        self.tester = Some(tester);
+        self
     }
 
     pub(crate) fn dossier(&self, id: &str) -> Option<&DossierInfo> {

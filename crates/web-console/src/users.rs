@@ -92,11 +92,18 @@ impl Users {
                     u.name
                 ));
             }
-            if PasswordHash::new(&u.password_hash).is_err() {
-                problems.push(format!(
+            match PasswordHash::new(&u.password_hash) {
+                Err(_) => problems.push(format!(
                     "console.users[{i}] ({}): password_hash is not a PHC string; make one with passerelle hash-password",
                     u.name
-                ));
+                )),
+                // `verify_password` checks Argon2 only: another algorithm's hash never matches.
+                Ok(h) if !h.algorithm.as_str().starts_with("argon2") => problems.push(format!(
+                    "console.users[{i}] ({}): password_hash is a {} hash, not Argon2; make one with passerelle hash-password",
+                    u.name,
+                    h.algorithm.as_str()
+                )),
+                Ok(_) => {}
             }
             match u.role {
                 Role::Collaborator => {
@@ -192,6 +199,14 @@ mod tests {
         assert!(problems[0].contains("hash-password"));
         assert!(problems[1].contains("globex"));
         assert!(problems[2].contains("only limits a collaborator"));
+        let pbkdf2 = format!(
+            "[[users]]\nname = \"alice\"\npassword_hash = \"$pbkdf2-sha256$i=600000$c29tZXNhbHRzb21lc2FsdA$0mNAPS0ZOsPbBBG4Mw4lVpM3PdIKjTfTXfqYUgb0ZtU\"\nrole = \"admin\"\n"
+        );
+        let problems = Users::parse(&table(&pbkdf2), &ids).unwrap_err();
+        assert!(
+            problems[0].contains("pbkdf2-sha256 hash, not Argon2"),
+            "{problems:?}"
+        );
         let unknown = Users::parse(
             &table("[[users]]\nname = \"a\"\npassword = \"x\"\nrole = \"admin\"\n"),
             &ids,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use app::ports::{BlobStore, Clock, IntegrationLog, LogEvent, Queue, RecordStore, Severity};
+use app::ports::{BlobStore, Clock, IntegrationLog, LogQuery, Queue, RecordStore, Severity};
 use app::usecases::records::{
     DocState, DocumentRecord, RUN_PK, RunRecord, RunState, doc_pk, mail_pk,
 };
@@ -13,11 +13,12 @@ use mail::FileType;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::http::BASE;
 use crate::site::{DossierInfo, Site};
 use crate::users::User;
 
-/// At most this many log lines on a page (the newest); the count says how many matched.
-pub(crate) const LOG_PAGE: usize = 500;
+/// At most this many log lines on a page (the newest matching); older ones on the next pages.
+pub(crate) const LOG_PAGE: usize = 200;
 /// The log's default period when no date is given.
 pub(crate) const LOG_DAYS: i64 = 30;
 /// Mails shown.
@@ -140,9 +141,18 @@ where
     let mut rows = Vec::new();
     for d in site.dossiers.iter().filter(|d| user.sees(&d.config.id)) {
         let id = &d.config.id;
+        // Only the state is read from each document (no full decode: a dossier has thousands).
         let mut count: HashMap<DocState, u64> = HashMap::new();
-        for doc in documents(&pipeline.store, id).await? {
-            *count.entry(doc.state).or_default() += 1;
+        for r in pipeline
+            .store
+            .query(&doc_pk(id), None, None, usize::MAX)
+            .await?
+        {
+            if let Some(state) = r.data.get("state").cloned() {
+                if let Ok(state) = serde_json::from_value::<DocState>(state) {
+                    *count.entry(state).or_default() += 1;
+                }
+            }
         }
         let n = |s: DocState| count.get(&s).copied().unwrap_or(0);
         let last = runs.iter().rev().find(|r| &r.dossier == id);
@@ -188,6 +198,8 @@ pub(crate) struct LogFilter {
     pub from: String,
     pub to: String,
     pub q: String,
+    /// Where the page starts (the cursor of the previous page's "next" link; empty: newest).
+    pub before: String,
 }
 
 impl LogFilter {
@@ -207,6 +219,20 @@ impl LogFilter {
         (from, to)
     }
 
+    /// The dossier page with this filter, from `before` (`None`: the newest lines).
+    pub fn href(&self, dossier: &str, before: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("severity", self.severity)
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .append_pair("q", &self.q);
+        if let Some(b) = before {
+            query.append_pair("before", b);
+        }
+        format!("{BASE}/dossiers/{dossier}?{}#h-log", query.finish())
+    }
+
     fn min(&self) -> Severity {
         self.severity.parse().unwrap_or(Severity::Info)
     }
@@ -222,12 +248,13 @@ pub(crate) struct LogLine {
     action: String,
 }
 
-/// The log lines matching the filter, newest first, at most [`LOG_PAGE`], and how many matched.
+/// A page of the log lines matching the filter, newest first, at most [`LOG_PAGE`], and the
+/// link to the next (older) page when there is one. The store filters and limits.
 pub(crate) async fn log<S, B, Q, C>(
     pipeline: &Pipeline<S, B, Q, C>,
     dossier: &str,
     filter: &LogFilter,
-) -> Result<(Vec<LogLine>, usize), PipelineError>
+) -> Result<(Vec<LogLine>, Option<String>), PipelineError>
 where
     S: RecordStore,
     B: BlobStore,
@@ -235,36 +262,32 @@ where
     C: Clock,
 {
     let (from, to) = filter.period(pipeline.now());
-    let events = pipeline
-        .log()
-        .query(dossier, filter.min(), from, to)
-        .await?;
-    let q = filter.q.to_lowercase();
-    let matches = |e: &LogEvent| {
-        q.is_empty()
-            || e.message.to_lowercase().contains(&q)
-            || e.action.to_lowercase().contains(&q)
-            || e.object_id.to_lowercase().contains(&q)
+    let query = LogQuery {
+        min: filter.min(),
+        from,
+        to,
+        text: filter.q.clone(),
+        before: Some(filter.before.clone()).filter(|b| !b.is_empty()),
+        limit: LOG_PAGE,
     };
-    let mut total = 0;
-    let mut lines = Vec::new();
-    for e in events.iter().rev().filter(|e| matches(e)) {
-        total += 1;
-        if lines.len() < LOG_PAGE {
-            lines.push(LogLine {
-                at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                severity: e.severity.as_str(),
-                object: serde_json::to_value(e.object)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                object_id: e.object_id.clone(),
-                message: e.message.clone(),
-                action: e.action.clone(),
-            });
-        }
-    }
-    Ok((lines, total))
+    let page = pipeline.log().page(dossier, &query).await?;
+    let lines = page
+        .events
+        .iter()
+        .map(|e| LogLine {
+            at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            severity: e.severity.as_str(),
+            object: serde_json::to_value(e.object)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            object_id: e.object_id.clone(),
+            message: e.message.clone(),
+            action: e.action.clone(),
+        })
+        .collect();
+    let next = page.next.map(|cursor| filter.href(dossier, Some(&cursor)));
+    Ok((lines, next))
 }
 
 #[derive(Serialize)]

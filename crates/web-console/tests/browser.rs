@@ -108,6 +108,22 @@ async fn log_in_open_a_dossier_and_filter_its_log_on_errors() {
         .await
         .unwrap();
     b.screenshot("dossier-log-errors").await;
+
+    // "Tester la connexion": Sellsy's quotas and scopes, the ledger's journals and accounts.
+    b.click_and_load(Locator::Id("test-connection")).await;
+    assert_eq!(b.status().await, 200);
+    let text = b.text().await;
+    assert!(
+        text.contains("Tester la connexion") && text.contains("quotas 5/s"),
+        "{text}"
+    );
+    let failed = b
+        .client
+        .find_all(Locator::Css("#checks tbody tr.sev-error"))
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1, "the one account missing from the chart");
+    b.screenshot("test-connection").await;
     b.stop().await;
 }
 

@@ -131,10 +131,109 @@ async fn the_log_is_coloured_and_filtered() {
     let text = c.get(&world, "/console/dossiers/acme?q=HELD").await;
     assert!(text.body.contains("held-two") && !text.body.contains("rejected-three"));
     assert!(
-        text.body.contains("1 lignes affichées sur 1"),
+        text.body
+            .contains("1 lignes affichées, les plus récentes en premier"),
         "{}",
         text.body
     );
+}
+
+/// The log lines of a page, in the order shown (their messages).
+fn shown(html: &str) -> Vec<String> {
+    html.split("<tr class=\"sev-")
+        .skip(1)
+        .filter_map(|row| {
+            let at = row.find("line-")?;
+            Some(row.get(at..at + "line-000".len())?.to_string())
+        })
+        .collect()
+}
+
+/// The "older lines" link of a page, decoded for the test client.
+fn next_link(html: &str) -> Option<String> {
+    let at = html.find("id=\"log-next\" rel=\"next\" href=\"")?;
+    let rest = &html[at + "id=\"log-next\" rel=\"next\" href=\"".len()..];
+    // As a browser reads the attribute: the template escapes `&` and `/`.
+    Some(
+        rest[..rest.find('"')?]
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[tokio::test]
+async fn the_log_is_paged_newest_first_with_the_filters_applied_before_the_limit() {
+    let world = World::new();
+    // 450 lines, one a minute, the newest last; every fifth one an error, whose message has
+    // an accented capital (the text filter ignores case beyond ASCII).
+    let start = Utc::now() - Duration::days(2);
+    for i in 0..450 {
+        let severity = if i % 5 == 0 {
+            Severity::Error
+        } else {
+            Severity::Info
+        };
+        let message = if i % 5 == 0 {
+            format!("line-{i:03} Écriture refusée")
+        } else {
+            format!("line-{i:03} poussée")
+        };
+        world
+            .pipeline
+            .log()
+            .record(LogEvent {
+                at: start + Duration::minutes(i),
+                dossier: "acme".into(),
+                object: ObjectKind::Document,
+                object_id: format!("doc-{i}"),
+                severity,
+                message,
+                action: "no action needed".into(),
+                run: None,
+            })
+            .await
+            .unwrap();
+    }
+    let mut c = Client::logged_in(&world, "alice").await;
+    let want = |range: &mut dyn Iterator<Item = i64>| -> Vec<String> {
+        range.map(|i| format!("line-{i:03}")).collect()
+    };
+    // Everything: 200, 200, then 50, newest first, each page starting where the last ended.
+    let first = c.get(&world, "/console/dossiers/acme").await;
+    assert_eq!(shown(&first.body), want(&mut (250..450).rev()));
+    assert!(first.body.contains("200 lignes affichées"));
+    let second = c.get(&world, &next_link(&first.body).unwrap()).await;
+    assert_eq!(shown(&second.body), want(&mut (50..250).rev()));
+    assert!(second.body.contains("id=\"log-newest\""));
+    let third = c.get(&world, &next_link(&second.body).unwrap()).await;
+    assert_eq!(shown(&third.body), want(&mut (0..50).rev()));
+    assert_eq!(next_link(&third.body), None, "the oldest page has no next");
+    // Errors only: the 90 errors on one page (the limit counts matching lines only).
+    let errors = c.get(&world, "/console/dossiers/acme?severity=error").await;
+    assert_eq!(
+        shown(&errors.body),
+        want(&mut (0..450).rev().filter(|i| i % 5 == 0))
+    );
+    assert_eq!(next_link(&errors.body), None);
+    // Text, case-insensitive beyond ASCII, with a period: the filter survives the paging.
+    let day = start.format("%Y-%m-%d");
+    let text = c
+        .get(
+            &world,
+            &format!("/console/dossiers/acme?q=%C3%A9criture&from={day}&to={day}"),
+        )
+        .await;
+    let today: Vec<String> = want(&mut (0..450).rev().filter(|i| {
+        i % 5 == 0 && (start + Duration::minutes(*i)).date_naive() == start.date_naive()
+    }));
+    let mut got = shown(&text.body);
+    let mut link = next_link(&text.body);
+    while let Some(l) = link {
+        let page = c.get(&world, &l).await;
+        got.extend(shown(&page.body));
+        link = next_link(&page.body);
+    }
+    assert_eq!(got, today);
 }
 
 #[tokio::test]
@@ -306,4 +405,104 @@ async fn relancer_retries_a_held_document_and_logs_who_asked() {
         "{}",
         unread.body
     );
+}
+
+/// "Tester la connexion": the checks of `passerelle test-connection` (the same use case),
+/// Sellsy's quotas and missing scope, the ledger's journals and each account with its
+/// counterpart, the missing one with its fix, coloured as the log; open to a read-only user
+/// (it changes nothing), a POST with the CSRF token, and logged with who asked.
+#[tokio::test]
+async fn tester_la_connexion_shows_scopes_quotas_journals_and_accounts() {
+    let World {
+        site,
+        pipeline,
+        launcher,
+    } = World::new();
+    let acme = site.dossiers[0].config.clone();
+    let missing = domain::chart::ledger::dossier_accounts(&acme)[0].0.clone();
+    let missing: &'static str = Box::leak(missing.into_boxed_str());
+    let world = World {
+        site: site.with_tester(harness::connection::tester(acme, missing)),
+        pipeline,
+        launcher,
+    };
+    let mut c = Client::logged_in(&world, "romain").await;
+    let dossier = c.get(&world, "/console/dossiers/acme").await;
+    assert!(
+        dossier.body.contains("id=\"test-connection\""),
+        "a read-only user has the button"
+    );
+    let no_token = c
+        .post(&world, "/console/dossiers/acme/test-connection", &[])
+        .await;
+    assert_eq!(no_token.status, 403);
+    let csrf = c.csrf(&world).await;
+    let page = c
+        .post(
+            &world,
+            "/console/dossiers/acme/test-connection",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let row = |needle: &str| {
+        let at = page
+            .body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing: {}", page.body));
+        let start = page.body[..at].rfind("<tr").unwrap();
+        let end = at + page.body[at..].find("</tr>").unwrap();
+        page.body[start..end].to_string()
+    };
+    let quotas = row("quotas 5/s, 180/min, 100000/day (1234 used today)");
+    assert!(
+        quotas.contains("sev-info") && quotas.contains("OK"),
+        "{quotas}"
+    );
+    let scope = row("scope quotas.read");
+    assert!(scope.contains("sev-warning"), "{scope}");
+    assert!(scope.contains("grant the scope quotas.read"), "{scope}");
+    let journals = row("reachable, journals found");
+    assert!(journals.contains("sev-info"), "{journals}");
+    let found = row("(exact;");
+    assert!(found.contains("sev-info"), "{found}");
+    let lacking = row(&format!("account {missing}<"));
+    assert!(
+        lacking.contains("sev-error") && lacking.contains("Échec"),
+        "{lacking}"
+    );
+    assert!(
+        lacking.contains("missing in the ledger&#x27;s chart"),
+        "{lacking}"
+    );
+    assert!(
+        lacking.contains(&format!(
+            "create {missing} in the ledger, or map it in [dossier.accounts_map]"
+        )),
+        "{lacking}"
+    );
+    assert!(
+        page.body.contains("1 vérification(s) en échec"),
+        "{}",
+        page.body
+    );
+    // Logged with who asked.
+    let log = c.get(&world, "/console/dossiers/acme?q=tester").await;
+    assert!(
+        log.body
+            .contains("Tester la connexion: requested by romain (read_only) in the console"),
+        "{}",
+        log.body
+    );
+    // Another dossier's, by URL, is refused to a collaborator limited to acme.
+    let mut colette = Client::logged_in(&world, "colette").await;
+    let csrf = colette.csrf(&world).await;
+    let other = colette
+        .post(
+            &world,
+            "/console/dossiers/globex/test-connection",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(other.status, 403);
 }

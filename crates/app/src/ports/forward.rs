@@ -33,6 +33,16 @@ impl<T: RecordStore + ?Sized> RecordStore for &T {
     ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send {
         (**self).query(pk, from, to, limit)
     }
+    fn query_back(
+        &self,
+        pk: &str,
+        from: Option<&str>,
+        below: Option<&str>,
+        filter: &store::Filter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send {
+        (**self).query_back(pk, from, below, filter, limit)
+    }
 }
 
 impl<T: BlobStore + ?Sized> BlobStore for &T {

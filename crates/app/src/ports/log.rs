@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::store::StoreError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    #[default]
     Info,
     Warning,
     Error,
@@ -76,4 +79,37 @@ pub trait IntegrationLog: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<LogEvent>, StoreError>> + Send;
+
+    /// One page of a dossier's events matching `query`, newest first: at most `query.limit`,
+    /// the filters applied before the limit, and where the next (older) page starts.
+    fn page(
+        &self,
+        dossier: &str,
+        query: &LogQuery,
+    ) -> impl Future<Output = Result<LogPage, StoreError>> + Send;
+}
+
+/// What [`IntegrationLog::page`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogQuery {
+    /// At or above this severity.
+    pub min: Severity,
+    /// From this instant (inclusive)…
+    pub from: DateTime<Utc>,
+    /// …to this one (exclusive).
+    pub to: DateTime<Utc>,
+    /// Only events whose message, action or object id contain this text, ignoring case
+    /// (empty: all).
+    pub text: String,
+    /// Only events older than this cursor (a [`LogPage::next`]); `None`: the newest.
+    pub before: Option<String>,
+    pub limit: usize,
+}
+
+/// A page of the log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogPage {
+    pub events: Vec<LogEvent>,
+    /// The cursor of the next (older) page when there is one: pass it as [`LogQuery::before`].
+    pub next: Option<String>,
 }

@@ -15,7 +15,7 @@ pub mod store;
 
 pub use blob::{BlobError, BlobStore, BlobVersion, PutOnce, Swap, valid_key};
 pub use clock::{Clock, SystemClock};
-pub use log::{IntegrationLog, LogEvent, ObjectKind, Severity};
+pub use log::{IntegrationLog, LogEvent, LogPage, LogQuery, ObjectKind, Severity};
 pub use notifier::{Notifier, NotifyError};
 pub use queue::{Queue, QueueError, QueueName, Received};
 pub use secrets::{Secret, SecretError, SecretRef, SecretRefs, Secrets};
@@ -27,4 +27,4 @@ pub use source::{
     ConnectionReport, DocRef, DocRefKind, MissingScope, PdfFile, ProblemFate, ProblemSubject,
     PullMode, PullProblem, PullStats, PullWarning, PullWindow, Pulled, SourceApi, SourceError,
 };
-pub use store::{Record, RecordStore, StoreError};
+pub use store::{Condition, Filter, Record, RecordStore, StoreError, contains_ignoring_case};

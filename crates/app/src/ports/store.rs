@@ -82,4 +82,86 @@ pub trait RecordStore: Send + Sync {
         to: Option<&str>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send;
+
+    /// Items of `pk` with `from <= sk < below` (either bound optional) whose data `filter`
+    /// accepts, in descending `sk` order, at most `limit`: the newest first, filtered before
+    /// the limit (a page of the integration log). The filter is applied by the store when it
+    /// can (SQLite: in SQL, on an index); this default reads the range in ascending pages and
+    /// keeps the last `limit` matches, correct on any store but proportional to the range.
+    fn query_back(
+        &self,
+        pk: &str,
+        from: Option<&str>,
+        below: Option<&str>,
+        filter: &Filter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send {
+        async move {
+            let mut kept = std::collections::VecDeque::new();
+            let mut cursor = from.map(str::to_string);
+            loop {
+                let page = self.query(pk, cursor.as_deref(), below, QUERY_PAGE).await?;
+                let full = page.len() == QUERY_PAGE;
+                let last = page.last().map(|r| r.sk.clone());
+                for r in page {
+                    if below.is_some_and(|b| r.sk.as_str() >= b) || !filter.matches(&r.data) {
+                        continue;
+                    }
+                    kept.push_back(r);
+                    if kept.len() > limit {
+                        kept.pop_front();
+                    }
+                }
+                match (full, last) {
+                    // The next page starts just after the last key ('\u{1}' sorts right after it).
+                    (true, Some(last)) => cursor = Some(format!("{last}\u{1}")),
+                    _ => break,
+                }
+            }
+            Ok(kept.into_iter().rev().collect())
+        }
+    }
+}
+
+/// The page size of [`RecordStore::query_back`]'s default reading.
+const QUERY_PAGE: usize = 1000;
+
+/// Which items [`RecordStore::query_back`] keeps: those for which every condition holds (no
+/// condition: all). Conditions name top-level string fields of the item's data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub all: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The field is one of `values`.
+    OneOf {
+        field: &'static str,
+        values: Vec<String>,
+    },
+    /// One of the fields contains `needle`, ignoring case (Unicode lower case of both).
+    Contains {
+        fields: Vec<&'static str>,
+        needle: String,
+    },
+}
+
+/// Unicode-lowercase containment, the meaning of [`Condition::Contains`] on every store.
+pub fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+impl Filter {
+    pub fn matches(&self, data: &serde_json::Value) -> bool {
+        let text = |f: &str| data.get(f).and_then(|v| v.as_str());
+        self.all.iter().all(|c| match c {
+            Condition::OneOf { field, values } => {
+                text(field).is_some_and(|v| values.iter().any(|w| w == v))
+            }
+            Condition::Contains { fields, needle } => fields
+                .iter()
+                .any(|f| text(f).is_some_and(|v| contains_ignoring_case(v, needle))),
+        })
+    }
 }

@@ -356,6 +356,17 @@ impl<S: RecordStore> RecordStore for FaultyStore<S> {
     ) -> Result<Vec<Record>, StoreError> {
         self.inner.query(pk, from, to, limit).await
     }
+
+    async fn query_back(
+        &self,
+        pk: &str,
+        from: Option<&str>,
+        below: Option<&str>,
+        filter: &crate::ports::Filter,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.inner.query_back(pk, from, below, filter, limit).await
+    }
 }
 
 /// A queue that delivers some messages twice and hands batches over in a shuffled order.

@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::records::log_pk;
-use crate::ports::{IntegrationLog, LogEvent, Record, RecordStore, Severity, StoreError};
+use crate::ports::{
+    Condition, Filter, IntegrationLog, LogEvent, LogPage, LogQuery, Record, RecordStore, Severity,
+    StoreError,
+};
 
 pub struct StoreLog<'a, S> {
     store: &'a S,
@@ -102,5 +105,62 @@ impl<S: RecordStore> IntegrationLog for StoreLog<'_, S> {
             }
         }
         Ok(out)
+    }
+
+    async fn page(&self, dossier: &str, query: &LogQuery) -> Result<LogPage, StoreError> {
+        let pk = log_pk(dossier);
+        let mut all = Vec::new();
+        if query.min > Severity::Info {
+            let values = [Severity::Info, Severity::Warning, Severity::Error]
+                .into_iter()
+                .filter(|s| *s >= query.min)
+                .map(|s| s.as_str().to_string())
+                .collect();
+            all.push(Condition::OneOf {
+                field: "severity",
+                values,
+            });
+        }
+        if !query.text.is_empty() {
+            all.push(Condition::Contains {
+                fields: vec!["message", "action", "object_id"],
+                needle: query.text.clone(),
+            });
+        }
+        // A key at `to` is "<to>#…", above "<to>": `below = <to>` leaves it out.
+        let end = time_key(query.to);
+        let below = match &query.before {
+            Some(cursor) if *cursor < end => cursor.clone(),
+            _ => end,
+        };
+        let from = time_key(query.from);
+        let mut records = self
+            .store
+            .query_back(
+                &pk,
+                Some(&from),
+                Some(&below),
+                &Filter { all },
+                query.limit + 1,
+            )
+            .await?;
+        let next = (records.len() > query.limit).then(|| {
+            records.truncate(query.limit);
+            records.last().map(|r| r.sk.clone())
+        });
+        let events = records
+            .into_iter()
+            .map(|record| {
+                serde_json::from_value(record.data).map_err(|e| StoreError::Corrupt {
+                    pk: record.pk.clone(),
+                    sk: record.sk.clone(),
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(LogPage {
+            events,
+            next: next.flatten(),
+        })
     }
 }

@@ -8,6 +8,7 @@
 //! and change nothing.
 
 mod aliases;
+pub mod connection;
 pub mod dry_run;
 pub mod einvoice;
 pub mod identity;

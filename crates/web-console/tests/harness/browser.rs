@@ -196,8 +196,23 @@ impl Drop for Server {
 impl Server {
     /// Serves the harness's world; acme's source holds `docs`, pulled in about 2 s.
     pub async fn start(docs: Vec<SourceDocument>) -> Server {
-        let world = World::new();
-        let config = world.site.dossiers[0].config.clone();
+        let World {
+            site,
+            pipeline,
+            launcher,
+        } = World::new();
+        let config = site.dossiers[0].config.clone();
+        // "Tester la connexion": a chart that lacks the first account acme books on.
+        let missing = domain::chart::ledger::dossier_accounts(&config)[0]
+            .0
+            .clone();
+        let tester =
+            crate::harness::connection::tester(config.clone(), Box::leak(missing.into_boxed_str()));
+        let world = World {
+            site: site.with_tester(tester),
+            pipeline,
+            launcher,
+        };
         let live = Arc::new(Live {
             world,
             source: SlowSource {

@@ -2,6 +2,8 @@
 //! role), a launcher that records what it is asked, and a client that keeps cookies.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod connection;
+
 use std::sync::Mutex;
 
 use app::memory::{MemoryBlobs, MemoryQueue, MemoryStore};

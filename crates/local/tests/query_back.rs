@@ -1,0 +1,119 @@
+//! `query_back` in SQL (filters in the statement, on the severity index) returns what the
+//! port's reference reading (the default method, here over the memory store) returns.
+
+use app::memory::MemoryStore;
+use app::ports::{Condition, Filter, Record, RecordStore};
+use local::SqliteStore;
+use serde_json::json;
+
+fn records() -> Vec<Record> {
+    (0..300)
+        .map(|i| {
+            let severity = ["info", "warning", "error"][i % 3];
+            let message = if i % 7 == 0 {
+                format!("Écriture {i} REFUSÉE")
+            } else {
+                format!("écriture {i} poussée")
+            };
+            let mut r = Record::new(
+                "LOG#acme",
+                format!("2026-11-{:02}T10:00:00Z#{i:04}", 1 + i / 20),
+                json!({"severity": severity, "message": message, "object_id": format!("doc-{i}")}),
+            );
+            r.expires_at = Some(i64::MAX);
+            r
+        })
+        .chain([Record::new(
+            "LOG#other",
+            "2026-11-05T10:00:00Z#0000",
+            json!({"severity": "error", "message": "Écriture refusée"}),
+        )])
+        .collect()
+}
+
+#[tokio::test]
+async fn sql_and_reference_readings_agree_on_order_bounds_filters_and_limit() {
+    let sqlite = SqliteStore::in_memory().unwrap();
+    let memory = MemoryStore::new();
+    for r in records() {
+        sqlite.create(&r).await.unwrap();
+        memory.create(&r).await.unwrap();
+    }
+    let severity = |values: &[&str]| Condition::OneOf {
+        field: "severity",
+        values: values.iter().map(|v| v.to_string()).collect(),
+    };
+    let text = |needle: &str| Condition::Contains {
+        fields: vec!["message", "object_id"],
+        needle: needle.into(),
+    };
+    let cases: Vec<(Option<&str>, Option<&str>, Vec<Condition>, usize)> = vec![
+        (None, None, vec![], 50),
+        (None, None, vec![severity(&["error"])], 1000),
+        (
+            None,
+            Some("2026-11-10T10:00:00Z#0190"),
+            vec![severity(&["warning", "error"])],
+            40,
+        ),
+        (
+            Some("2026-11-03"),
+            Some("2026-11-08"),
+            vec![text("refusée")],
+            1000,
+        ),
+        (None, None, vec![severity(&["error"]), text("DOC-1")], 7),
+        (None, None, vec![text("nothing like this")], 10),
+        (None, None, vec![], 0),
+    ];
+    for (from, below, all, limit) in cases {
+        let filter = Filter { all };
+        let got = sqlite
+            .query_back("LOG#acme", from, below, &filter, limit)
+            .await
+            .unwrap();
+        let want = memory
+            .query_back("LOG#acme", from, below, &filter, limit)
+            .await
+            .unwrap();
+        let keys = |rs: &[Record]| rs.iter().map(|r| r.sk.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            keys(&got),
+            keys(&want),
+            "{from:?} {below:?} {filter:?} {limit}"
+        );
+        assert!(got.windows(2).all(|w| w[0].sk > w[1].sk), "newest first");
+        assert!(got.iter().all(|r| filter.matches(&r.data)));
+    }
+    // Concretely: "refusée" matches "REFUSÉE" (Unicode case), every seventh line.
+    let refused = sqlite
+        .query_back(
+            "LOG#acme",
+            None,
+            None,
+            &Filter {
+                all: vec![text("refusée")],
+            },
+            1000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 300_usize.div_ceil(7));
+    assert_eq!(refused[0].sk, "2026-11-15T10:00:00Z#0294");
+}
+
+#[tokio::test]
+async fn a_filter_field_that_is_not_a_plain_name_is_refused() {
+    let sqlite = SqliteStore::in_memory().unwrap();
+    let filter = Filter {
+        all: vec![Condition::OneOf {
+            field: "severity') OR 1=1 --",
+            values: vec!["error".into()],
+        }],
+    };
+    let err = sqlite
+        .query_back("LOG#acme", None, None, &filter, 10)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a plain name"), "{err}");
+}
