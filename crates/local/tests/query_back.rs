@@ -47,7 +47,9 @@ async fn sql_and_reference_readings_agree_on_order_bounds_filters_and_limit() {
         fields: vec!["message", "object_id"],
         needle: needle.into(),
     };
-    let cases: Vec<(Option<&str>, Option<&str>, Vec<Condition>, usize)> = vec![
+    // (from, below, filter, limit)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Vec<Condition>, usize);
+    let cases: Vec<Case> = vec![
         (None, None, vec![], 50),
         (None, None, vec![severity(&["error"])], 1000),
         (

@@ -199,10 +199,8 @@ mod tests {
         assert!(problems[0].contains("hash-password"));
         assert!(problems[1].contains("globex"));
         assert!(problems[2].contains("only limits a collaborator"));
-        let pbkdf2 = format!(
-            "[[users]]\nname = \"alice\"\npassword_hash = \"$pbkdf2-sha256$i=600000$c29tZXNhbHRzb21lc2FsdA$0mNAPS0ZOsPbBBG4Mw4lVpM3PdIKjTfTXfqYUgb0ZtU\"\nrole = \"admin\"\n"
-        );
-        let problems = Users::parse(&table(&pbkdf2), &ids).unwrap_err();
+        let pbkdf2 = "[[users]]\nname = \"alice\"\npassword_hash = \"$pbkdf2-sha256$i=600000$c29tZXNhbHRzb21lc2FsdA$0mNAPS0ZOsPbBBG4Mw4lVpM3PdIKjTfTXfqYUgb0ZtU\"\nrole = \"admin\"\n";
+        let problems = Users::parse(&table(pbkdf2), &ids).unwrap_err();
         assert!(
             problems[0].contains("pbkdf2-sha256 hash, not Argon2"),
             "{problems:?}"

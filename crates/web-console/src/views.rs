@@ -148,10 +148,10 @@ where
             .query(&doc_pk(id), None, None, usize::MAX)
             .await?
         {
-            if let Some(state) = r.data.get("state").cloned() {
-                if let Ok(state) = serde_json::from_value::<DocState>(state) {
-                    *count.entry(state).or_default() += 1;
-                }
+            if let Some(state) = r.data.get("state").cloned()
+                && let Ok(state) = serde_json::from_value::<DocState>(state)
+            {
+                *count.entry(state).or_default() += 1;
             }
         }
         let n = |s: DocState| count.get(&s).copied().unwrap_or(0);

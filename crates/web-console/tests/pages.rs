@@ -454,7 +454,7 @@ async fn tester_la_connexion_shows_scopes_quotas_journals_and_accounts() {
         let end = at + page.body[at..].find("</tr>").unwrap();
         page.body[start..end].to_string()
     };
-    let quotas = row("quotas 5/s, 180/min, 100000/day (1234 used today)");
+    let quotas = row("quotas 5&#x2f;s, 180&#x2f;min, 100000&#x2f;day (1234 used today)");
     assert!(
         quotas.contains("sev-info") && quotas.contains("OK"),
         "{quotas}"
