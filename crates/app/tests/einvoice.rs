@@ -478,3 +478,81 @@ async fn an_einvoice_mailed_and_also_received_by_sellsy_is_booked_once() {
         "{log:?}"
     );
 }
+
+/// The first channel's copy is held after it claimed the invoice (as a piece number used by
+/// another document holds it): the other channel's copy is booked instead, and the first one,
+/// retried once its cause is fixed, is then the duplicate. Booked once, never zero times.
+#[tokio::test]
+async fn a_held_first_copy_does_not_keep_the_other_channel_from_booking_the_invoice() {
+    let cfg = dossier();
+    let (store, blobs, queue) = (MemoryStore::new(), MemoryBlobs::new(), MemoryQueue::new());
+    let p = Pipeline::new(&store, &blobs, &queue, SystemClock).with_settings(Settings {
+        retry_delay: Duration::from_millis(50),
+        ..Settings::default()
+    });
+    let spec = addressed_to(&cfg);
+    let xml = xmlout::write(&spec);
+    let outcome = p
+        .ingest_einvoice(&cfg, domain::Category::Purchase, "f.xml", xml.as_bytes())
+        .await
+        .unwrap();
+    let EInvoiceOutcome::Booked { key, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    // The mapping's outcome after the claim: held, nothing sent (map.rs, piece number taken).
+    let stored = store.get(&doc_pk("acme"), &key).await.unwrap().unwrap();
+    let mut held = DocumentRecord::from_record(&stored).unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    held.state = DocState::Held;
+    held.entry = None;
+    held.reason = Some("piece number already used".into());
+    held.updated_at = chrono::Utc::now();
+    store.update(&stored.next(held.to_data())).await.unwrap();
+
+    let mailed = source_document(&store, &key).await;
+    let mut purchase = mailed.clone();
+    purchase.source.source = "sellsy".into();
+    purchase.source.source_id = "601".into();
+    purchase.number = "F_INV-20260301-00007".into();
+    purchase.party.source_id = "88".into();
+    purchase.pdf = domain::testkit::sellsy_example_invoice().pdf;
+    let source = FakeSource::new(vec![purchase.clone()], 0, 1);
+    let window = app::ports::PullWindow {
+        from: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+    };
+    p.pull(&cfg, &source, window, None).await.unwrap();
+    let ledger = FakeLedger::new(0, 1);
+    let one = OneDossier {
+        cfg: cfg.clone(),
+        source: &source,
+        sink: &ledger,
+    };
+    let run = || p.run_until_idle(&one, Duration::from_millis(150), Duration::from_secs(20));
+    run().await.unwrap();
+    let state = |k: String| {
+        let store = &store;
+        async move {
+            let r = store.get(&doc_pk("acme"), &k).await.unwrap().unwrap();
+            DocumentRecord::from_record(&r).unwrap()
+        }
+    };
+    let copy = state(purchase.key()).await;
+    assert_eq!(copy.state, DocState::Pushed, "{:?}", copy.reason);
+    assert_eq!(ledger.counts().0, 1);
+
+    // The first copy's cause is fixed and it is retried: it is now the duplicate.
+    let retried = p.retry("acme", &key, "test").await.unwrap();
+    assert!(
+        matches!(retried, app::usecases::recovery::Retried::Queued),
+        "{retried:?}"
+    );
+    run().await.unwrap();
+    let first = state(key.clone()).await;
+    assert_eq!(first.state, DocState::Skipped, "{:?}", first.reason);
+    assert!(
+        first.reason.unwrap_or_default().contains(&purchase.key()),
+        "the skip names the booked copy"
+    );
+    assert_eq!(ledger.counts().0, 1, "booked once");
+}

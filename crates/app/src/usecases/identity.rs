@@ -9,10 +9,11 @@
 //! dossier's own. A purchase's number is left out: Sellsy's purchase journal numbers the
 //! document itself and does not carry the supplier's number (`pull::purchases`).
 
+use chrono::{DateTime, Utc};
 use domain::SourceDocument;
 use domain::config::DossierConfig;
 
-use super::records::identity_pk;
+use super::records::{DocState, DocumentRecord, doc_pk, identity_pk};
 use super::{Pipeline, PipelineError};
 use crate::ports::{BlobStore, Clock, Queue, Record, RecordStore, StoreError};
 
@@ -59,8 +60,9 @@ pub fn identity_claim(document: &SourceDocument) -> Option<String> {
 
 impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
     /// Claims the invoice's identity for `key`; `Some` when a document of another source holds
-    /// it. A second document of the same source with the same identity is another invoice
-    /// (two identical subscriptions on one day): the source told them apart, so it is booked.
+    /// it and is on its way to the ledger. A second document of the same source with the same
+    /// identity is another invoice (two identical subscriptions on one day): the source told
+    /// them apart, so it is booked.
     pub(super) async fn claim_identity(
         &self,
         cfg: &DossierConfig,
@@ -72,36 +74,78 @@ impl<S: RecordStore, B: BlobStore, Q: Queue, C: Clock> Pipeline<S, B, Q, C> {
         };
         let pk = identity_pk(&cfg.id);
         let source = document.source.source.clone();
-        let claim = Record::new(
-            &pk,
-            &sk,
-            serde_json::json!({ "document": key, "source": source }),
-        );
-        match self.store.create(&claim).await {
-            Ok(()) => Ok(None),
-            Err(StoreError::Conflict { .. }) => {
-                let holder = self.store.get(&pk, &sk).await?.ok_or_else(|| {
-                    PipelineError::Retryable("invoice identity claim vanished".into())
-                })?;
-                let field = |f: &str| {
-                    holder
-                        .data
-                        .get(f)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                let (other, other_source) = (field("document"), field("source"));
-                if other == key || other_source == source {
-                    Ok(None)
-                } else {
-                    Ok(Some(SameInvoice {
-                        key: other,
-                        source: other_source,
-                    }))
+        let mine = serde_json::json!({ "document": key, "source": source, "at": self.now() });
+        // Every step is a conditional write on the claim, so a holder coming back (retried) and
+        // a copy taking over cannot both win: the loser reads the claim again.
+        for _ in 0..8 {
+            match self
+                .store
+                .create(&Record::new(&pk, &sk, mine.clone()))
+                .await
+            {
+                Ok(()) => return Ok(None),
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let Some(holder) = self.store.get(&pk, &sk).await? else {
+                continue;
+            };
+            let field = |f: &str| {
+                holder
+                    .data
+                    .get(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (other, other_source) = (field("document"), field("source"));
+            if other_source == source && other != key {
+                return Ok(None);
+            }
+            // Our own claim (mapped again), or the holder stood down: (re)take it.
+            let at = holder
+                .data
+                .get("at")
+                .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok());
+            if other == key || self.stood_down(cfg, &other, at).await? {
+                match self.store.update(&holder.next(mine.clone())).await {
+                    Ok(()) => return Ok(None),
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e.into()),
                 }
             }
-            Err(e) => Err(e.into()),
+            return Ok(Some(SameInvoice {
+                key: other,
+                source: other_source,
+            }));
         }
+        Err(PipelineError::Retryable(
+            "the invoice identity claim kept changing under concurrent writes".into(),
+        ))
+    }
+
+    /// Whether the document holding a claim (taken at `at`) will not reach the ledger as it
+    /// is: held, rejected or skipped with no push attempt started, in a state written after its
+    /// claim (an older state is that of a mapping still running: it may be booked). A copy from
+    /// another channel then takes the claim and is booked; the holder, if retried later, is
+    /// the duplicate.
+    async fn stood_down(
+        &self,
+        cfg: &DossierConfig,
+        key: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, PipelineError> {
+        let Some(stored) = self.store.get(&doc_pk(&cfg.id), key).await? else {
+            return Ok(false);
+        };
+        let rec = DocumentRecord::from_record(&stored)?;
+        Ok(at.is_some_and(|at| rec.updated_at > at)
+            && matches!(
+                rec.state,
+                DocState::Held | DocState::Rejected | DocState::Skipped
+            )
+            && rec.ledger_id.is_none()
+            && rec.changed_hash.is_none()
+            && rec.outbox.attempts == 0)
     }
 }
