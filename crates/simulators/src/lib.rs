@@ -7,12 +7,16 @@
 //!   (Inqom publishes no OpenAPI document);
 //! - [`pennylane`]: a stateful Pennylane Company API v2 mock, every request checked against the
 //!   vendored extract of the official spec and every answer against its documented shapes;
+//! - [`chift`]: a stateful mock of Chift's unified accounting API, every request checked against
+//!   the vendored official OpenAPI 3.1 document (JSON Schema 2020-12) and every answer against its
+//!   response schemas;
 //! - [`mock`]: what the ledger mocks share (injected faults, serving on 127.0.0.1);
 //! - [`aws`]: `moto_server` started and stopped by the tests, and a scripted AWS endpoint for
 //!   the failures moto cannot produce;
 //! - [`lambda`]: real-shaped Lambda events (the AWS samples) as the functions receive them.
 
 pub mod aws;
+pub mod chift;
 pub mod inqom;
 pub mod lambda;
 pub mod mock;
