@@ -4,15 +4,17 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::routes::chift_error;
+use super::spec::chift_error;
 use super::state::{ChiftState, Entry};
 
 /// Creates an entry of `folder` from a body already checked against `GenericJournalEntry`.
 /// Refusals, in order: unknown journal (404 ERROR_JOURNAL_NOT_FOUND), unknown general account
 /// (404 ERROR_ACCOUNT_NUMBER_NOT_FOUND), unknown client/supplier (404 ERROR_PARTNER_NOT_FOUND),
-/// unknown `tax_code` (404 ERROR_TAX_CODE_NOT_FOUND, assumption), unbalanced (422
-/// ERROR_ENTRY_NOT_BALANCED), a number the test rejects, a bad `pdf` (422 ERROR_INVALID_PDF,
-/// assumption), a closed or missing book year, a number already used in the folder.
+/// unknown `tax_code` (404 ERROR_TAX_CODE_NOT_FOUND), a negative or two-sided line (422
+/// ERROR_DEBIT_CREDIT_VALUE), unbalanced (422 ERROR_ENTRY_NOT_BALANCED), a number the test
+/// rejects, a bad `pdf` (422 ERROR_INVALID_PDF, assumption), no book year for the date (400
+/// ERROR_BOOKYEAR_NOT_FOUND) or a closed one (400 ERROR_BOOKYEAR_CLOSED, assumption), a number
+/// already used in the folder (400 ERROR_ENTRY_NUMBER_ALREADY_USED, assumption).
 pub(super) fn create_entry(st: &mut ChiftState, folder: &str, body: &Value) -> (u16, Value) {
     let journal_id = body["journal_id"].as_str().unwrap_or("");
     let Some(journal) = st.journals.iter().find(|j| j.id == journal_id).cloned() else {
@@ -31,8 +33,18 @@ pub(super) fn create_entry(st: &mut ChiftState, folder: &str, body: &Value) -> (
             Ok(i) => i,
             Err(e) => return e,
         };
-        debit += cents(&line["debit"]);
-        credit += cents(&line["credit"]);
+        let (d, c) = (cents(&line["debit"]), cents(&line["credit"]));
+        // The spec's ERROR_DEBIT_CREDIT_VALUE examples: never negative, never both positive.
+        if d < 0 || c < 0 {
+            let m = "Debit and credit cannot be negative.";
+            return chift_error(422, "ERROR_DEBIT_CREDIT_VALUE", m);
+        }
+        if d > 0 && c > 0 {
+            let m = "Debit and credit cannot be both positive.";
+            return chift_error(422, "ERROR_DEBIT_CREDIT_VALUE", m);
+        }
+        debit += d;
+        credit += c;
         items.push(item);
     }
     if debit != credit {
@@ -71,14 +83,25 @@ pub(super) fn create_entry(st: &mut ChiftState, folder: &str, body: &Value) -> (
         .book_years
         .iter()
         .find(|y| day.is_some_and(|d| y.start <= d && d <= y.end));
-    if year.is_none_or(|y| y.closed) {
-        // Assumption: the spec has no example for a date outside an open book year; a
-        // ChiftError 400 ERROR_BOOKYEAR_CLOSED.
-        return chift_error(
-            400,
-            "ERROR_BOOKYEAR_CLOSED",
-            &format!("No open book year contains the date {date}."),
-        );
+    match year {
+        // The spec's example on `POST invoices` (400 ERROR_BOOKYEAR_NOT_FOUND).
+        None => {
+            return chift_error(
+                400,
+                "ERROR_BOOKYEAR_NOT_FOUND",
+                "The accounting system is not set up for this date.",
+            );
+        }
+        // Assumption: the spec has no example for a closed book year; a ChiftError 400
+        // ERROR_BOOKYEAR_CLOSED.
+        Some(y) if y.closed => {
+            return chift_error(
+                400,
+                "ERROR_BOOKYEAR_CLOSED",
+                &format!("The book year {} is closed.", y.name),
+            );
+        }
+        Some(_) => {}
     }
     if st
         .entries
@@ -171,7 +194,7 @@ fn line_item(
     if let Some(code) = line["tax_code"].as_str()
         && !st.vat_codes.iter().any(|v| v.id == code)
     {
-        // Assumption: no example in the spec; a ChiftError 404 like the other unknown ids.
+        // The spec's example on `POST invoices` (404 ERROR_TAX_CODE_NOT_FOUND_2).
         return Err(chift_error(
             404,
             "ERROR_TAX_CODE_NOT_FOUND",

@@ -261,9 +261,9 @@ async fn gate(State((state, faults)): S, req: Request) -> Response<Body> {
     };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (status, answer) = match (&op, checked) {
-        (None, _) => routes::chift_error(404, "ERROR_NOT_FOUND", "Not Found"),
+        (None, _) => spec::chift_error(404, "ERROR_NOT_FOUND", "Not Found"),
         (Some(_), _) if !is_token && !authorized => {
-            routes::chift_error(401, "ERROR_UNAUTHORIZED", "Not authenticated")
+            spec::chift_error(401, "ERROR_UNAUTHORIZED", "Not authenticated")
         }
         (Some(_), Err(d)) => (422, spec::validation_error(&d)),
         (Some(_), Ok(())) if is_token => token(&state, &body),
@@ -295,7 +295,7 @@ fn token(state: &Arc<Mutex<ChiftState>>, body: &Value) -> (u16, Value) {
         && body["clientSecret"] == CLIENT_SECRET
         && body["accountId"] == ACCOUNT_ID;
     if !good {
-        return routes::chift_error(401, "ERROR_INVALID_CREDENTIALS", "Invalid credentials");
+        return spec::chift_error(401, "ERROR_INVALID_CREDENTIALS", "Invalid credentials");
     }
     let access = format!("chift-token-{}", st.token_requests);
     st.tokens.push(access.clone());

@@ -7,16 +7,8 @@ use chrono::{Months, NaiveDate};
 use serde_json::{Value, json};
 
 use super::entries::create_entry;
-use super::spec::Operation;
+use super::spec::{Operation, chift_error};
 use super::state::{ChiftState, Partner};
-
-/// A `ChiftError` (`{message, status: "error", error_code}`), as the spec's examples show.
-pub(super) fn chift_error(status: u16, code: &str, message: &str) -> (u16, Value) {
-    (
-        status,
-        json!({"message": message, "status": "error", "error_code": code}),
-    )
-}
 
 const ACCOUNTING: &str = "/consumers/{consumer_id}/accounting/";
 

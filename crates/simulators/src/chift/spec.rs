@@ -252,6 +252,14 @@ fn check_body(op: &Operation, content_type: Option<&str>, body: &[u8], details: 
     }
 }
 
+/// A `ChiftError` (`{message, status: "error", error_code}`), as the spec's examples show.
+pub fn chift_error(status: u16, code: &str, message: &str) -> (u16, Value) {
+    (
+        status,
+        json!({"message": message, "status": "error", "error_code": code}),
+    )
+}
+
 /// The HTTPValidationError answer (the spec's 422 schema: `message` required, `detail` items).
 pub fn validation_error(details: &Details) -> Value {
     json!({"message": "Validation error", "status": "error", "detail": details})

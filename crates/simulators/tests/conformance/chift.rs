@@ -338,6 +338,28 @@ async fn chift_business_refusals() {
         (s, v["error_code"].as_str()),
         (422, Some("ERROR_ENTRY_NOT_BALANCED"))
     );
+    let mut two_sided = sale(&m, "VT-9", &client);
+    two_sided["items"][0]["credit"] = json!(1.0);
+    two_sided["items"][1]["credit"] = json!(99.0);
+    let (s, v) = post(two_sided).await;
+    assert_eq!(
+        (s, v["error_code"].as_str()),
+        (422, Some("ERROR_DEBIT_CREDIT_VALUE"))
+    );
+    let mut tax = sale(&m, "VT-10", &client);
+    tax["items"][1]["tax_code"] = json!("V20");
+    let (s, v) = post(tax).await;
+    assert_eq!(
+        (s, v["error_code"].as_str()),
+        (404, Some("ERROR_TAX_CODE_NOT_FOUND"))
+    );
+    let mut old = sale(&m, "VT-11", &client);
+    old["date"] = json!("2001-06-30");
+    let (s, v) = post(old).await;
+    assert_eq!(
+        (s, v["error_code"].as_str()),
+        (400, Some("ERROR_BOOKYEAR_NOT_FOUND"))
+    );
     let year = chrono::Utc::now().format("%Y").to_string();
     m.close_book_year(&year);
     let (s, v) = post(sale(&m, "VT-8", &client)).await;
