@@ -12,6 +12,11 @@
 //! against the operation's response schema; a mismatch, a bug of the mock, is recorded in
 //! `answer_violations`.
 //!
+//! Folders: the journals, VAT codes, book years and chart are the consumer's; clients,
+//! suppliers and entries belong to one folder (entry numbers are unique per folder). With more
+//! than one selected folder every `/accounting/*` request but `folders` must name one in
+//! `folder_id` (400 ERROR_FOLDER_ID_MISSING otherwise, assumption).
+//!
 //! Errors are `ChiftError` `{message, status: "error", error_code}` with the spec's example
 //! codes where it has them; the assumed ones are marked in `routes.rs` and `entries.rs`.
 
