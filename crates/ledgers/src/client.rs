@@ -15,13 +15,18 @@ use crate::http::{self, Answer, RateLimit, RetryPolicy, error, remaining, reset_
 use crate::redirect;
 pub(crate) use crate::redirect::Redirects;
 
-/// A form-encoded token request (OAuth2 password or refresh-token grant).
+/// A token request: form-encoded (OAuth2 password or refresh-token grant) or, with `json`, a JSON
+/// object of string fields (Chift's `POST /token` takes `AuthItem` as JSON).
 #[derive(Debug, Clone)]
 pub(crate) struct Grant {
     pub url: String,
-    /// Form fields; values are secrets (passwords, client secrets, refresh tokens).
+    /// Fields; values are secrets (passwords, client secrets, refresh tokens).
     pub form: Vec<(&'static str, Secret)>,
+    pub json: bool,
 }
+
+/// A token is renewed this long before the end of the lifetime its endpoint announced.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 /// Where the bearer token comes from.
 #[derive(Debug)]
@@ -35,8 +40,9 @@ pub(crate) struct Auth {
 enum Source {
     /// A token that cannot be renewed: a 401 means refused credentials.
     Fixed(Secret),
-    /// A token endpoint. The ledgers' tokens are kept until refused (their lifetime is not
-    /// read); the grant is updated when the endpoint rotates the refresh token.
+    /// A token endpoint. A token is kept until `expires_in` (less a minute) when the endpoint
+    /// says it, else until refused; the grant is updated when the endpoint rotates the refresh
+    /// token.
     Grant {
         grant: Mutex<Grant>,
         cache: TokenCache<Secret>,
@@ -48,6 +54,9 @@ struct TokenAnswer {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
+    /// Seconds (RFC 6749 §5.1; Chift's `Token.expires_in`).
+    #[serde(default)]
+    expires_in: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -66,8 +75,8 @@ impl Auth {
 
     pub fn grant(grant: Grant, current: Option<Secret>, refused_action: impl Into<String>) -> Auth {
         let cache = match current {
-            Some(t) => TokenCache::seeded(Duration::ZERO, t),
-            None => TokenCache::new(Duration::ZERO),
+            Some(t) => TokenCache::seeded(TOKEN_MARGIN, t),
+            None => TokenCache::new(TOKEN_MARGIN),
         };
         Auth {
             source: Source::Grant {
@@ -173,7 +182,7 @@ impl Core {
                 } = cache
                     .get(|| async {
                         let mut grant = grant.lock().await;
-                        self.fetch_token(&mut grant).await.map(|t| (t, None))
+                        self.fetch_token(&mut grant).await
                     })
                     .await?;
                 Ok((token, Some(generation)))
@@ -182,19 +191,26 @@ impl Core {
     }
 
     /// Asks the token endpoint, retrying 429 / 5xx / timeouts within the policy.
-    async fn fetch_token(&self, grant: &mut Grant) -> Result<Secret, SinkError> {
+    async fn fetch_token(
+        &self,
+        grant: &mut Grant,
+    ) -> Result<(Secret, Option<Duration>), SinkError> {
         let mut attempt = 0;
         let answer = loop {
             self.pacer.acquire().await;
             let form: Vec<(&str, &str)> =
                 grant.form.iter().map(|(k, v)| (*k, v.expose())).collect();
-            let sent = self
-                .http
-                .post(&grant.url)
-                .form(&form)
-                .timeout(self.retry.timeout)
-                .send()
-                .await;
+            let request = self.http.post(&grant.url);
+            let request = if grant.json {
+                let body: serde_json::Map<String, serde_json::Value> = form
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                    .collect();
+                request.json(&body)
+            } else {
+                request.form(&form)
+            };
+            let sent = request.timeout(self.retry.timeout).send().await;
             let err = match sent {
                 Ok(r) => {
                     let a = http::read(self.ledger, r).await?;
@@ -251,7 +267,8 @@ impl Core {
                 }
             }
         }
-        Ok(Secret::new(token.access_token))
+        let lifetime = token.expires_in.map(Duration::from_secs);
+        Ok((Secret::new(token.access_token), lifetime))
     }
 
     /// Sends a request built by `build` (called again on every attempt) with the bearer token.

@@ -54,6 +54,7 @@ impl InqomSink {
                 ("client_id", Secret::new(config.client_id)),
                 ("client_secret", config.client_secret),
             ],
+            json: false,
         };
         let auth = Auth::grant(
             grant,

@@ -74,6 +74,7 @@ impl PennylaneSink {
                         ("client_secret", client_secret),
                         ("refresh_token", refresh_token),
                     ],
+                    json: false,
                 },
                 access_token,
                 "reconnect passerelle to Pennylane (OAuth): the refresh token was refused",
