@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "passerelle",
     version,
-    about = "Sellsy invoices and mailed documents to balanced French ledger entries, Inqom, Pennylane or a FEC file",
+    about = "Sellsy invoices and mailed documents to balanced French ledger entries, Inqom, Pennylane, Chift or a FEC file",
     after_help = "Start with `passerelle demo`: it needs no account anywhere.\n\nExit codes: 0 success; 1 the work failed (the message says what to do next); 2 wrong usage;\n3 invalid configuration (every problem is listed, each with its fix).\n--json on status, log, sync, push, test-connection, ingest and demo prints JSON for machines."
 )]
 struct Cli {
@@ -47,10 +47,10 @@ impl FecVariant {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs the whole job on a simulated Sellsy account, embedded storage and the FEC ledger, and
-    /// prints a report.
+    /// Runs the whole job on a simulated Sellsy account, embedded storage and the FEC ledger (or
+    /// a simulated Chift), and prints a report.
     #[command(
-        after_help = "Example:\n  passerelle demo\n  passerelle demo --dir /tmp/demo --invoices 500\n  passerelle demo --separator pipe --charset iso-8859-15"
+        after_help = "Example:\n  passerelle demo\n  passerelle demo --dir /tmp/demo --invoices 500\n  passerelle demo --separator pipe --charset iso-8859-15\n  passerelle demo --ledger chift"
     )]
     Demo {
         /// Where the demo keeps its data (emptied first).
@@ -62,6 +62,9 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Where the entries go: the FEC file, or a Chift mock checked against Chift's spec.
+        #[arg(long, value_enum, default_value_t = commands::demo::DemoLedger::Fec)]
+        ledger: commands::demo::DemoLedger,
         #[command(flatten)]
         variant: FecVariant,
     },
@@ -222,8 +225,9 @@ fn main() -> ExitCode {
                 dir,
                 invoices,
                 json,
+                ledger,
                 variant,
-            } => commands::demo::run(&dir, invoices, json, variant.get()).await,
+            } => commands::demo::run(&dir, invoices, json, ledger, variant.get()).await,
             Command::Serve { config } => commands::serve::run(&config).await,
             Command::HashPassword => commands::hash_password::run(),
             Command::CheckConfig { config } => commands::check_config::run(&config),

@@ -250,3 +250,105 @@ fn check_config_checks_the_console_users() {
     );
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// The account table on Chift: general accounts against the folder's chart (exact, padding,
+/// missing with the fix), the customer and supplier fallbacks as client / supplier records.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_connection_lists_the_accounts_journals_and_vat_codes_on_chift() {
+    let mock = simulators::chift::start().await;
+    mock.state().accounts.retain(|(n, _, _)| n != "607000");
+    mock.state().accounts.push((
+        "6070".into(),
+        "Achats de marchandises".into(),
+        "expense".into(),
+    ));
+    mock.state().accounts.retain(|(n, _, _)| n != "758000");
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(repo().join("infra/dossiers.example.toml")).unwrap();
+    let text = format!(
+        "[service]\ndata_dir = \"{}\"\n{}\n[dossier.ledger]\nkind = \"chift\"\nconsumer_id = \"{}\"\naccount_id = \"{}\"\nclient_id = \"{}\"\nclient_secret_env = \"CLI_TEST_CHIFT_SECRET\"\nbase_url = \"{}\"\n",
+        dir.path().join("data").display(),
+        example,
+        simulators::chift::CONSUMER_ID,
+        simulators::chift::ACCOUNT_ID,
+        simulators::chift::CLIENT_ID,
+        mock.base_url()
+    );
+    let path = dir.path().join("dossiers.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        bin()
+            .args(["test-connection", "acme", "--config"])
+            .arg(&path)
+            .env("CLI_TEST_CHIFT_SECRET", simulators::chift::CLIENT_SECRET)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("reachable, journals found"), "{stdout}");
+    assert!(
+        stdout.contains("→ 706000 (exact; accounts.sales_services)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("→ 6070 (padding; accounts.purchases)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("account 4111DIVERS"), "{stdout}");
+    assert!(
+        stdout.contains("client or supplier record of 4111DIVERS"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("missing in the ledger's chart (accounts.rounding_credit)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("create 758000 in the ledger, or map it in [dossier.accounts_map]"),
+        "{stdout}"
+    );
+    assert_eq!(mock.state().violations, Vec::<String>::new());
+}
+
+/// `passerelle demo --ledger chift`: the nightly job into the Chift mock, every entry with its
+/// PDF, no request off the spec (the demo fails otherwise).
+#[test]
+fn the_demo_books_into_chift() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "demo",
+            "--ledger",
+            "chift",
+            "--invoices",
+            "40",
+            "--json",
+            "--dir",
+        ])
+        .arg(dir.path().join("demo"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let booked = v["entries_booked"].as_u64().unwrap();
+    assert!(booked >= 40, "{v}");
+    assert_eq!(v["chift"]["entries"].as_u64(), Some(booked), "{v}");
+    assert_eq!(v["chift"]["entries_with_pdf"].as_u64(), Some(booked), "{v}");
+    assert_eq!(v["chift"]["spec_violations"], serde_json::json!([]), "{v}");
+    assert!(v["fec"].is_null());
+}

@@ -109,6 +109,9 @@ macro_rules! ledger_kinds {
             async fn test_connection(&self, d: &DossierConfig) -> Result<(), SinkError> {
                 match self { $(AnySink::$variant(s) => s.test_connection(d).await,)+ }
             }
+            fn third_party_records(&self) -> bool {
+                match self { $(AnySink::$variant(s) => s.third_party_records(),)+ }
+            }
         }
     };
 }
@@ -117,4 +120,5 @@ ledger_kinds! {
     "fec" => Fec(crate::fec::section::FecSection),
     "inqom" => Inqom(crate::inqom::section::InqomSection),
     "pennylane" => Pennylane(crate::pennylane::section::PennylaneSection),
+    "chift" => Chift(crate::chift::section::ChiftSection),
 }

@@ -4,6 +4,8 @@
 //!   isolated by splitting, PDFs through `/accounting-documents`, mailed documents to the OCR
 //!   documents API or `expense-bills`), 15 requests/s;
 //! - [`PennylaneSink`]: Pennylane Company API v2, 25 requests per 5 s;
+//! - [`ChiftSink`]: Chift's unified accounting API (ACD, Cegid Loop, MyUnisoft, Sage 100, ...),
+//!   generic journal entries carrying their PDF;
 //! - [`FecSink`]: the FEC file in the blob store, the embedded default.
 //!
 //! Each sink is a folder split by job (`config`, `section`, `wire`, `errors`, `sink`, ...); [`kinds`]
@@ -12,6 +14,7 @@
 //! matched before any is created ([`parties`]). Credentials are [`app::ports::Secret`]s and
 //! never reach logs or errors.
 
+pub mod chift;
 mod client;
 pub mod fec;
 pub mod http;
@@ -22,6 +25,7 @@ pub mod pennylane;
 mod redirect;
 pub mod section;
 
+pub use chift::{ChiftConfig, ChiftSink};
 pub use fec::{FecConfig, FecSink};
 pub use http::{RateLimit, RetryPolicy};
 pub use inqom::{InqomConfig, InqomSink};

@@ -194,4 +194,7 @@ impl<T: LedgerSink + ?Sized> LedgerSink for &T {
     ) -> impl Future<Output = Result<(), SinkError>> + Send {
         (**self).test_connection(dossier)
     }
+    fn third_party_records(&self) -> bool {
+        (**self).third_party_records()
+    }
 }

@@ -153,4 +153,11 @@ pub trait LedgerSink: Send + Sync {
         &self,
         dossier: &DossierConfig,
     ) -> impl Future<Output = Result<Option<Vec<ChartAccount>>, SinkError>> + Send;
+
+    /// Whether a line on a customer or supplier account (411…, 401…, the fallbacks such as
+    /// `4111DIVERS` included) books on a client or supplier record the sink matches or creates
+    /// (Chift) rather than on a general account of the chart.
+    fn third_party_records(&self) -> bool {
+        false
+    }
 }

@@ -102,7 +102,11 @@ pub async fn connection_checks<Src: SourceApi, Sink: LedgerSink>(
                 e.action.clone(),
             ),
         });
-        checks.extend(account_checks(cfg, sink.chart(cfg).await));
+        checks.extend(account_checks(
+            cfg,
+            sink.chart(cfg).await,
+            sink.third_party_records(),
+        ));
     }
     checks
 }
@@ -112,6 +116,7 @@ pub async fn connection_checks<Src: SourceApi, Sink: LedgerSink>(
 fn account_checks(
     cfg: &domain::config::DossierConfig,
     chart: Result<Option<Vec<crate::ports::ChartAccount>>, crate::ports::SinkError>,
+    third_party_records: bool,
 ) -> Vec<Check> {
     let chart = match chart {
         Ok(Some(c)) => c,
@@ -133,10 +138,20 @@ fn account_checks(
         }
     };
     let numbers: Vec<&str> = chart.iter().map(|a| a.number.as_str()).collect();
-    let wanted = domain::chart::ledger::dossier_accounts(cfg);
+    let (records, wanted): (Vec<_>, Vec<_>) = domain::chart::ledger::dossier_accounts(cfg)
+        .into_iter()
+        .partition(|(n, _)| third_party_records && (n.starts_with("411") || n.starts_with("401")));
     let rows = domain::chart::ledger::map_accounts(&wanted, &numbers, &cfg.accounts_map);
-    rows.iter()
-        .map(|r| match (&r.ledger, &r.found) {
+    let records = records.into_iter().map(|(n, used_for)| {
+        Check::new(
+            format!("account {n}"),
+            Verdict::Ok,
+            format!("→ the ledger's client or supplier record of {n}, matched or created at the first push ({used_for})"),
+            String::new(),
+        )
+    });
+    records
+        .chain(rows.iter().map(|r| match (&r.ledger, &r.found) {
             (Some(l), Some(how)) => Check::new(
                 format!("account {}", r.account),
                 Verdict::Ok,
@@ -149,7 +164,7 @@ fn account_checks(
                 format!("missing in the ledger's chart ({})", r.used_for),
                 r.action(),
             ),
-        })
+        }))
         .collect()
 }
 

@@ -1,7 +1,9 @@
-//! The ledger sinks' tests, one binary (one link, one build of the support): the Inqom and
-//! Pennylane sinks against the mocks of `simulators` on 127.0.0.1, the FEC sink against the
+//! The ledger sinks' tests, one binary (one link, one build of the support): the Inqom,
+//! Pennylane and Chift sinks against the mocks of `simulators` on 127.0.0.1, the FEC sink against the
 //! independent checker, and end to end at the sink and pipeline levels.
 
+mod chift;
+mod chift_parties;
 mod end_to_end;
 mod fec;
 mod fec_numbering;

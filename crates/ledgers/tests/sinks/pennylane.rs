@@ -10,7 +10,7 @@ use serde_json::json;
 use simulators::mock::Fault;
 use simulators::pennylane::{self as pennylane_mock, ThirdParty};
 
-use crate::support::{PennylaneMockConfig, config, documents, entries};
+use crate::support::{PennylaneMockConfig, config, documents, dupont, entries};
 
 fn sink(mock: &pennylane_mock::PennylaneMock, book: Arc<PartyBook>) -> PennylaneSink {
     PennylaneSink::new(mock.config(), book).unwrap()
@@ -207,24 +207,6 @@ async fn server_errors_and_timeouts_are_retryable() {
     let e = s.test_connection(&config()).await.unwrap_err();
     assert_eq!(e.kind, SinkErrorKind::Retryable);
     assert!(e.message.contains("timed out"), "{}", e.message);
-}
-
-/// An entry whose third party is `DUPONT` "Dupont SARL", with VAT, SIREN and SIRET known.
-fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
-    let cfg = config();
-    let doc = domain::testkit::sellsy_example_invoice();
-    let mut aux = domain::auxcode::AuxCodes::new(8);
-    let domain::mapping::Mapped::Entry(entry) =
-        domain::mapping::map_document(&doc, &cfg, &mut aux).unwrap()
-    else {
-        panic!("mapped")
-    };
-    book.remember(&cfg.id, "DUPONT", &doc.party);
-    app::ports::EntryToPush {
-        external_id: entry.source.key(),
-        pdf: Some(crate::support::pdf("FACT-2026-00042")),
-        entry,
-    }
 }
 
 async fn match_with(

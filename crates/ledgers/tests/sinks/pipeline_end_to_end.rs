@@ -20,7 +20,7 @@ use simulators::{inqom as inqom_mock, pennylane as pennylane_mock};
 
 use crate::support::{InqomMockConfig, PennylaneMockConfig, config, independent_check};
 
-const INVOICES: usize = 500;
+pub const INVOICES: usize = 500;
 const MAILS: usize = 100;
 const DOMAIN: &str = "collecte.example.fr";
 
@@ -58,6 +58,31 @@ fn mail(i: usize) -> (Vec<u8>, String) {
 
 /// Runs the pipeline into `sink`; returns (invoices pushed, files pushed) as the store sees them.
 async fn run<K: LedgerSink>(sink: &K) -> (usize, usize) {
+    let mut invoices = 0;
+    let mut files = 0;
+    for doc in run_pipeline(sink, MAILS).await {
+        assert_eq!(
+            doc.state,
+            app::usecases::records::DocState::Pushed,
+            "{}: {:?}",
+            doc.key,
+            doc.reason
+        );
+        if doc.key.starts_with("mail:") {
+            files += 1
+        } else {
+            invoices += 1
+        }
+    }
+    (invoices, files)
+}
+
+/// Pulls 500 invoices, takes in `mails` mailed documents and runs the worker until idle into
+/// `sink`; returns every document record.
+pub async fn run_pipeline<K: LedgerSink>(
+    sink: &K,
+    mails: usize,
+) -> Vec<app::usecases::records::DocumentRecord> {
     let cfg = config();
     let docs = domain::testkit::invoices(INVOICES, 5, 99);
     let source = FakeSource::new(docs, 0, 5);
@@ -76,7 +101,7 @@ async fn run<K: LedgerSink>(sink: &K) -> (usize, usize) {
         .unwrap();
     assert_eq!(report.new as usize, INVOICES);
     let domains = vec![DOMAIN.to_string()];
-    for i in 0..MAILS {
+    for i in 0..mails {
         let (raw, to) = mail(i);
         let envelope = Envelope {
             recipients: vec![to],
@@ -104,27 +129,12 @@ async fn run<K: LedgerSink>(sink: &K) -> (usize, usize) {
         .run_until_idle(&one, Duration::from_millis(500), Duration::from_secs(600))
         .await
         .unwrap();
-    let mut invoices = 0;
-    let mut files = 0;
-    for r in app::ports::RecordStore::query(&store, "DOC#acme", None, None, usize::MAX)
+    app::ports::RecordStore::query(&store, "DOC#acme", None, None, usize::MAX)
         .await
         .unwrap()
-    {
-        let doc = app::usecases::records::DocumentRecord::from_record(&r).unwrap();
-        assert_eq!(
-            doc.state,
-            app::usecases::records::DocState::Pushed,
-            "{}: {:?}",
-            doc.key,
-            doc.reason
-        );
-        if doc.key.starts_with("mail:") {
-            files += 1
-        } else {
-            invoices += 1
-        }
-    }
-    (invoices, files)
+        .iter()
+        .map(|r| app::usecases::records::DocumentRecord::from_record(r).unwrap())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

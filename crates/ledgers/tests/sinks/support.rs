@@ -1,5 +1,5 @@
 //! Test support of the ledgers tests: data (mapped invoices, collected documents), the sinks'
-//! configurations for the Inqom and Pennylane mocks of `simulators`, and the independent FEC
+//! configurations for the Inqom, Pennylane and Chift mocks of `simulators`, and the independent FEC
 //! checker.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +12,11 @@ use domain::auxcode::AuxCodes;
 use domain::config::DossierConfig;
 use domain::mapping::{Mapped, map_document};
 use domain::testkit::{example_config, invoices};
-use ledgers::{InqomConfig, PartyBook, PennylaneAuth, PennylaneConfig, RateLimit, RetryPolicy};
+use ledgers::{
+    ChiftConfig, InqomConfig, PartyBook, PennylaneAuth, PennylaneConfig, RateLimit, RetryPolicy,
+};
 use sha2::Digest;
+use simulators::chift::{self, ChiftMock};
 use simulators::inqom::{self, InqomMock};
 use simulators::pennylane::{self, PennylaneMock};
 
@@ -181,5 +184,43 @@ impl PennylaneMockConfig for PennylaneMock {
             access_token: None,
         };
         c
+    }
+}
+
+/// The Chift sink's configuration for a mock.
+pub trait ChiftMockConfig {
+    fn config(&self) -> ChiftConfig;
+}
+
+impl ChiftMockConfig for ChiftMock {
+    fn config(&self) -> ChiftConfig {
+        let mut c = ChiftConfig::production(
+            chift::CLIENT_ID,
+            Secret::new(chift::CLIENT_SECRET),
+            chift::ACCOUNT_ID,
+            chift::CONSUMER_ID,
+        );
+        c.base_url = self.base_url();
+        c.retry = retry();
+        c.rate = no_pacing();
+        c
+    }
+}
+
+/// An entry whose third party is `DUPONT` "Dupont SARL", with VAT, SIREN and SIRET known.
+pub fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
+    let cfg = config();
+    let doc = domain::testkit::sellsy_example_invoice();
+    let mut aux = domain::auxcode::AuxCodes::new(8);
+    let domain::mapping::Mapped::Entry(entry) =
+        domain::mapping::map_document(&doc, &cfg, &mut aux).unwrap()
+    else {
+        panic!("mapped")
+    };
+    book.remember(&cfg.id, "DUPONT", &doc.party);
+    app::ports::EntryToPush {
+        external_id: entry.source.key(),
+        pdf: Some(pdf("FACT-2026-00042")),
+        entry,
     }
 }

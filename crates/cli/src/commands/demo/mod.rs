@@ -1,5 +1,6 @@
 //! `passerelle demo`: a simulated Sellsy account, the nightly sync of a demo dossier into the
-//! embedded store, sample mails, the FEC ledger, and a short report.
+//! embedded store, sample mails, the FEC ledger (or a Chift mock, `--ledger chift`), and a short
+//! report.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,10 +29,56 @@ mod report;
 
 use names::DOSSIER;
 
+/// The demo's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoLedger {
+    /// The FEC file in the demo directory, checked by `tools/fec_check.py`.
+    Fec,
+    /// A Chift mock on 127.0.0.1 that checks every request against Chift's OpenAPI document.
+    Chift,
+}
+
+/// The demo's sink, and the Chift mock behind it when there is one.
+async fn demo_sink(
+    ledger: DemoLedger,
+    fec: FecSink<DirBlobs, SystemClock>,
+) -> Result<(
+    AnySink<DirBlobs, SystemClock>,
+    Option<simulators::chift::ChiftMock>,
+)> {
+    Ok(match ledger {
+        DemoLedger::Fec => (AnySink::Fec(fec), None),
+        DemoLedger::Chift => {
+            let mock = simulators::chift::start().await;
+            (AnySink::Chift(chift_sink(&mock)?), Some(mock))
+        }
+    })
+}
+
+/// The Chift sink of the demo, on the mock (its journals, chart and VAT codes fit the example
+/// dossier).
+fn chift_sink(mock: &simulators::chift::ChiftMock) -> Result<ledgers::ChiftSink> {
+    use simulators::chift as m;
+    let mut cfg = ledgers::ChiftConfig::production(
+        m::CLIENT_ID,
+        app::ports::Secret::new(m::CLIENT_SECRET),
+        m::ACCOUNT_ID,
+        m::CONSUMER_ID,
+    );
+    cfg.base_url = mock.base_url();
+    cfg.rate = ledgers::RateLimit {
+        requests: 200,
+        per: Duration::from_secs(1),
+    };
+    ledgers::ChiftSink::new(cfg, Arc::new(ledgers::PartyBook::new()))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 pub async fn run(
     dir: &Path,
     invoices: usize,
     json_out: bool,
+    ledger: DemoLedger,
     variant: super::export_fec::Variant<'_>,
 ) -> Result<ExitCode> {
     let fec_config = FecConfig {
@@ -117,10 +164,14 @@ pub async fn run(
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let fec = FecSink::new(files.clone(), SystemClock, fec_config);
     let fec_key = fec.fec_key(&cfg, NaiveDate::from_ymd_opt(2026, 6, 30).context("date")?);
+    let (sink, chift) = demo_sink(ledger, fec).await?;
+    if let Some(mock) = &chift {
+        say(&format!("Chift mock on {}", mock.base_url()));
+    }
     let connected: DossierSet<SellsyClient, AnySink<DirBlobs, SystemClock>> = DossierSet {
         configs: vec![cfg.clone()],
         sources: BTreeMap::from([(DOSSIER.to_string(), client)]),
-        sinks: BTreeMap::from([(DOSSIER.to_string(), AnySink::Fec(fec))]),
+        sinks: BTreeMap::from([(DOSSIER.to_string(), sink)]),
         ..DossierSet::default()
     };
     let source = connected.sources.get(DOSSIER).context("source")?;
@@ -149,8 +200,14 @@ pub async fn run(
     drain(&pipeline, &connected, 0, json_out).await?;
 
     // 6. The report.
-    let figures = report::collect(&pipeline, &files, &fec_key).await?;
+    let booked_in = report::BookedIn::of(fec_key, chift.as_ref());
+    let off_spec = booked_in.off_spec();
+    let figures = report::collect(&pipeline, &files, booked_in).await?;
     report::print(&figures, &run, &second, &mail_reports, json_out)?;
     sim.stop().await;
+    if off_spec > 0 {
+        eprintln!("{off_spec} requests to Chift were off its OpenAPI document (listed above)");
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,51 @@ use super::mails::MailReport;
 use super::names::DOSSIER;
 use crate::print::print_warnings;
 
+/// Where the entries were booked.
+pub enum BookedIn {
+    /// The FEC file of this blob key.
+    Fec(String),
+    /// The Chift mock: its entries, those with their PDF, and the requests off the spec.
+    Chift {
+        url: String,
+        entries: usize,
+        pdfs: usize,
+        violations: Vec<String>,
+    },
+}
+
+impl BookedIn {
+    pub fn of(fec_key: String, chift: Option<&simulators::chift::ChiftMock>) -> BookedIn {
+        match chift {
+            None => BookedIn::Fec(fec_key),
+            Some(mock) => {
+                let st = mock.state();
+                BookedIn::Chift {
+                    url: mock.base_url(),
+                    entries: st.entries.len(),
+                    pdfs: st.entries.iter().filter(|e| e.pdf.is_some()).count(),
+                    violations: st.violations.clone(),
+                }
+            }
+        }
+    }
+
+    /// Requests the ledger mock found off its spec.
+    pub fn off_spec(&self) -> usize {
+        match self {
+            BookedIn::Chift { violations, .. } => violations.len(),
+            BookedIn::Fec(_) => 0,
+        }
+    }
+}
+
+/// The FEC file and its description.
+pub struct FecFigures {
+    fec_path: PathBuf,
+    description_path: PathBuf,
+    fec_lines: usize,
+}
+
 /// The figures of the report.
 pub struct Figures {
     states: BTreeMap<&'static str, usize>,
@@ -24,9 +69,8 @@ pub struct Figures {
     purchases_booked: usize,
     files_filed: usize,
     debit: rust_decimal::Decimal,
-    fec_path: PathBuf,
-    description_path: PathBuf,
-    fec_lines: usize,
+    fec: Option<FecFigures>,
+    chift: Option<(String, usize, usize, Vec<String>)>,
     warnings: Vec<LogEvent>,
 }
 
@@ -34,7 +78,7 @@ pub struct Figures {
 pub async fn collect(
     pipeline: &Pipeline<&SqliteStore, &DirBlobs, &InProcessQueue, SystemClock>,
     files: &DirBlobs,
-    fec_key: &str,
+    booked_in: BookedIn,
 ) -> Result<Figures> {
     let store = pipeline.store;
     let records = store
@@ -64,19 +108,15 @@ pub async fn collect(
             }
         }
     }
-    let fec_path = files.path_of(fec_key).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let description_path = files
-        .path_of(&domain::fec::description_name(fec_key))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Counted on bytes: an ISO 8859-15 FEC is not UTF-8 text.
-    let fec_lines = std::fs::read(&fec_path)
-        .map(|t| {
-            t.split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .count()
-                .saturating_sub(1)
-        })
-        .unwrap_or(0);
+    let (fec, chift) = match booked_in {
+        BookedIn::Fec(key) => (Some(fec_figures(files, &key)?), None),
+        BookedIn::Chift {
+            url,
+            entries,
+            pdfs,
+            violations,
+        } => (None, Some((url, entries, pdfs, violations))),
+    };
     let from = chrono::Utc::now() - chrono::Duration::days(1);
     let to = chrono::Utc::now() + chrono::Duration::days(1);
     let warnings = pipeline
@@ -90,10 +130,30 @@ pub async fn collect(
         purchases_booked,
         files_filed,
         debit,
+        fec,
+        chift,
+        warnings,
+    })
+}
+
+fn fec_figures(files: &DirBlobs, fec_key: &str) -> Result<FecFigures> {
+    let fec_path = files.path_of(fec_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let description_path = files
+        .path_of(&domain::fec::description_name(fec_key))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Counted on bytes: an ISO 8859-15 FEC is not UTF-8 text.
+    let fec_lines = std::fs::read(&fec_path)
+        .map(|t| {
+            t.split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+                .saturating_sub(1)
+        })
+        .unwrap_or(0);
+    Ok(FecFigures {
         fec_path,
         description_path,
         fec_lines,
-        warnings,
     })
 }
 
@@ -111,9 +171,8 @@ pub fn print(
         purchases_booked,
         files_filed,
         debit,
-        fec_path,
-        description_path,
-        fec_lines,
+        fec,
+        chift,
         warnings,
     } = f;
     if json_out {
@@ -137,9 +196,12 @@ pub fn print(
             "second_run": {"pulled": second.pulled, "new": second.new, "modified_after_copy": second.modified_after_copy},
             "mails": mails,
             "warnings": warnings.iter().map(|w| json!({"message": w.message, "action": w.action})).collect::<Vec<_>>(),
-            "fec": fec_path,
-            "fec_description": description_path,
-            "fec_lines": fec_lines,
+            "fec": fec.as_ref().map(|f| &f.fec_path),
+            "fec_description": fec.as_ref().map(|f| &f.description_path),
+            "fec_lines": fec.as_ref().map(|f| f.fec_lines),
+            "chift": chift.as_ref().map(|(url, entries, pdfs, violations)| json!({
+                "url": url, "entries": entries, "entries_with_pdf": pdfs, "spec_violations": violations,
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -149,8 +211,9 @@ pub fn print(
         for (state, n) in states.iter() {
             println!("    {state:<27}{n:>6}");
         }
+        let ledger = if chift.is_some() { "Chift" } else { "FEC" };
         println!(
-            "  entries booked (FEC)           {entries_booked:>6}   total debit = total credit = {debit:.2} EUR"
+            "  entries booked ({ledger:<5})        {entries_booked:>6}   total debit = total credit = {debit:.2} EUR"
         );
         println!("  of which purchases (journal HA){purchases_booked:>6}");
         println!("  mailed files filed             {files_filed:>6}");
@@ -174,12 +237,25 @@ pub fn print(
         println!();
         print_warnings(warnings, 12);
         println!();
-        println!("FEC file: {} ({fec_lines} lines)", fec_path.display());
-        println!("Its description: {}", description_path.display());
-        println!(
-            "Check it: .venv/bin/python tools/fec_check.py {}",
-            fec_path.display()
-        );
+        if let Some(f) = fec {
+            println!("FEC file: {} ({} lines)", f.fec_path.display(), f.fec_lines);
+            println!("Its description: {}", f.description_path.display());
+            println!(
+                "Check it: .venv/bin/python tools/fec_check.py {}",
+                f.fec_path.display()
+            );
+        }
+        if let Some((url, entries, pdfs, violations)) = chift {
+            println!("Chift mock {url}: {entries} entries, {pdfs} with their PDF");
+            println!(
+                "Requests off Chift's OpenAPI document: {}{}",
+                violations.len(),
+                violations
+                    .first()
+                    .map(|v| format!(" (first: {v})"))
+                    .unwrap_or_default()
+            );
+        }
     }
     Ok(())
 }
