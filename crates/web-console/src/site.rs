@@ -12,7 +12,7 @@ use crate::{limiter, render};
 #[derive(Debug, Clone)]
 pub struct DossierInfo {
     pub config: DossierConfig,
-    /// The ledger kind (`fec`, `inqom`, `pennylane`).
+    /// The ledger kind (`fec`, `inqom`, `pennylane`, `chift`).
     pub ledger: String,
     /// Is it connected to Sellsy (can it be synchronised)?
     pub has_source: bool,

@@ -47,18 +47,19 @@
 //! client_secret = "ssm:/passerelle/acme/sellsy"          # SSM SecureString, or secret:<id>
 //! webhook_key = "ssm:/passerelle/acme/sellsy-webhook"    # optional: POST /sellsy/acme
 //! [dossier.ledger]
-//! kind = "inqom"                                         # fec (default), inqom or pennylane
+//! kind = "inqom"                                         # fec (default), inqom, pennylane or chift
 //! dossier_id = 4242
 //! username = "systeme@cabinet.fr"
 //! password = "secret:passerelle/acme/inqom-password"
 //! client_id = "partner-client"
 //! client_secret = "secret:passerelle/inqom-client-secret"
 //! # kind = "pennylane": token = "secret:passerelle/acme/pennylane", company_id, base_url
+//! # kind = "chift": consumer_id, account_id, client_id, client_secret = "secret:passerelle/chift", folder_id
 //! ```
 //!
 //! The keys are the command line's, with secret names where the command line names environment
 //! variables (its `*_env` keys are ignored here, so one file can serve both); `api_url`,
-//! `token_url` (Inqom, Sellsy `api_base` + `token_url`) and `base_url` (Pennylane) override the
+//! `token_url` (Inqom, Sellsy `api_base` + `token_url`) and `base_url` (Pennylane, Chift) override the
 //! production URLs. Secret names must start with `/passerelle/` (SSM) or `passerelle/` (Secrets
 //! Manager): the functions' IAM policies grant nothing else.
 //! A dossier without `[dossier.sellsy]` is not pulled (mail intake only).
