@@ -54,9 +54,10 @@ struct TokenAnswer {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
-    /// Seconds (RFC 6749 §5.1; Chift's `Token.expires_in`).
+    /// Seconds (RFC 6749 §5.1; Chift's `Token.expires_in`), read leniently: a lifetime that
+    /// is not a positive number means "until refused", and a longer one than a day is a day.
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -267,7 +268,12 @@ impl Core {
                 }
             }
         }
-        let lifetime = token.expires_in.map(Duration::from_secs);
+        let lifetime = token
+            .expires_in
+            .as_ref()
+            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .filter(|s| s.is_finite() && *s >= 1.0)
+            .map(|s| Duration::from_secs(s.min(86_400.0) as u64));
         Ok((Secret::new(token.access_token), lifetime))
     }
 

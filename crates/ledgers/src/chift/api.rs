@@ -18,6 +18,9 @@ use crate::parties::{Candidate, MatchRule, PartyBook};
 const NAME: &str = "Chift";
 /// The largest page the spec allows (`size` ≤ 100).
 const PAGE: usize = 100;
+/// A list longer than this (1,000,000 items) is an answer gone wrong, not a chart or a client
+/// list: the read stops with an error rather than loop.
+const MAX_PAGES: usize = 10_000;
 
 /// (root, auxiliary code) → the partner id and how it was matched (`None`: created).
 pub(super) type Resolved = (String, Option<MatchRule>);
@@ -138,7 +141,12 @@ impl ChiftSink {
         what: &str,
     ) -> Result<Vec<T>, SinkError> {
         let mut out = Vec::new();
-        for page in 1.. {
+        for page in 1..=MAX_PAGES + 1 {
+            if page > MAX_PAGES {
+                return Err(SinkError::retryable(format!(
+                    "Chift's {what} did not end after {MAX_PAGES} pages"
+                )));
+            }
             let mut q = query.to_vec();
             q.push(("page", page.to_string()));
             q.push(("size", PAGE.to_string()));
@@ -146,7 +154,7 @@ impl ChiftSink {
             let p: Page<T> = self.ok_json(a, what)?;
             let n = p.items.len();
             out.extend(p.items);
-            let done = p.total.is_some_and(|t| out.len() as u64 >= t);
+            let done = p.total.is_some_and(|t| out.len() as i64 >= t);
             if n < PAGE || done || n == 0 {
                 break;
             }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 pub(super) struct Page<T> {
     pub items: Vec<T>,
     #[serde(default)]
-    pub total: Option<u64>,
+    pub total: Option<i64>,
 }
 
 /// `FolderItem`.
