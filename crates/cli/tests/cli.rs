@@ -321,7 +321,8 @@ async fn test_connection_lists_the_accounts_journals_and_vat_codes_on_chift() {
 }
 
 /// `passerelle demo --ledger chift`: the nightly job into the Chift mock, every entry with its
-/// PDF, no request off the spec (the demo fails otherwise).
+/// PDF (the mailed Factur-X invoice among them), no request off the spec (the demo fails
+/// otherwise).
 #[test]
 fn the_demo_books_into_chift() {
     let dir = tempfile::tempdir().unwrap();
@@ -351,4 +352,9 @@ fn the_demo_books_into_chift() {
     assert_eq!(v["chift"]["entries_with_pdf"].as_u64(), Some(booked), "{v}");
     assert_eq!(v["chift"]["spec_violations"], serde_json::json!([]), "{v}");
     assert!(v["fec"].is_null());
+    assert_eq!(
+        v["einvoices_booked"],
+        serde_json::json!(1),
+        "the mailed Factur-X, from its data"
+    );
 }

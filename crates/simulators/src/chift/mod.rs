@@ -230,6 +230,12 @@ fn seed(opts: &ChiftOptions) -> ChiftState {
             "expense",
         ),
         ("606000", "Achats non stockés", "expense"),
+        (
+            "606100",
+            "Fournitures non stockables (eau, énergie)",
+            "expense",
+        ),
+        ("606400", "Fournitures administratives", "expense"),
         ("622200", "Commissions et courtages sur ventes", "expense"),
         (
             "626000",

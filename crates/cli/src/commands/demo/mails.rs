@@ -1,5 +1,6 @@
-//! Sample mails of the demo: what a document platform such as Welyb sends, a spoofed copy, a
-//! file in a format the ledger does not take, and a file lying about its type.
+//! Sample mails of the demo: what a document platform such as Welyb sends (two scans and a
+//! Factur-X e-invoice, booked from its data), a spoofed copy, a file in a format the ledger
+//! does not take, and a file lying about its type.
 
 use anyhow::{Context, Result};
 use app::ports::{BlobStore, Clock, Queue, RecordStore};
@@ -17,6 +18,17 @@ pub fn sample_pdf(label: &str) -> Vec<u8> {
         "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n% {label}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     );
     body.into_bytes()
+}
+
+/// A Factur-X invoice (EN 16931 profile, two VAT rates, an allowance and a charge) from a
+/// supplier to the demo dossier's company, written by `einvoice::testkit` from the norm.
+pub fn sample_facturx(buyer_siren: &str) -> Vec<u8> {
+    use einvoice::testkit::forge::{Kind, Level, Party, Spec};
+    let mut spec = Spec::typical(Kind::Cii(Level::En16931));
+    spec.seller = Party::french("Fournitures Bureau Plus", "552081317");
+    spec.buyer = Party::french("ACME SAS", buyer_siren);
+    let xml = einvoice::testkit::xmlout::write(&spec);
+    einvoice::testkit::pdfout::pdf("factur-x.xml", xml.as_bytes(), true, 0)
 }
 
 /// A mail with attachments; `dmarc` is what our MTA wrote in its `Authentication-Results`.
@@ -58,7 +70,7 @@ pub struct MailReport {
     pub rejected: Vec<(String, String)>,
 }
 
-/// Sends the five sample mails over SMTP to the listener `serve` runs, and takes them in.
+/// Sends the six sample mails over SMTP to the listener `serve` runs, and takes them in.
 pub async fn send<S, B, Q, C>(
     pipeline: &Pipeline<S, B, Q, C>,
     configs: &[DossierConfig],
@@ -73,6 +85,11 @@ where
     let achat = format!("achat.{DOSSIER}@{MAIL_DOMAIN}");
     let vente = format!("vente.{DOSSIER}@{MAIL_DOMAIN}");
     let unknown = format!("achat.inconnu@{MAIL_DOMAIN}");
+    let buyer = configs
+        .iter()
+        .find(|c| c.id == DOSSIER)
+        .map(|c| c.siren.clone())
+        .context("the demo dossier")?;
     let samples: Vec<(&str, &str, Vec<u8>)> = vec![
         (
             "Welyb sends two supplier invoices",
@@ -80,6 +97,13 @@ where
             mail("no-reply@welyb.fr", &achat, "Factures fournisseurs", "pass", AUTHSERV, &[
                 ("facture-edf-2026-05.pdf", "application/pdf", sample_pdf("EDF mai 2026")),
                 ("facture-orange-2026-05.pdf", "application/pdf", sample_pdf("Orange mai 2026")),
+            ]),
+        ),
+        (
+            "Welyb forwards a Factur-X e-invoice",
+            &achat,
+            mail("no-reply@welyb.fr", &achat, "Facture electronique", "pass", AUTHSERV, &[
+                ("FA-2026-0042-bureau-plus.pdf", "application/pdf", sample_facturx(&buyer)),
             ]),
         ),
         (

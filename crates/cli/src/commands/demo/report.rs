@@ -67,6 +67,8 @@ pub struct Figures {
     entries_booked: usize,
     /// Supplier invoices and credit notes booked (the FEC's purchases journal).
     purchases_booked: usize,
+    /// Of the entries, those booked from an e-invoice's data (Factur-X, CII, UBL).
+    einvoices_booked: usize,
     files_filed: usize,
     debit: rust_decimal::Decimal,
     fec: Option<FecFigures>,
@@ -87,6 +89,7 @@ pub async fn collect(
     let mut states: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut entries_booked, mut files_filed, mut debit) = (0, 0, rust_decimal::Decimal::ZERO);
     let mut purchases_booked = 0;
+    let mut einvoices_booked = 0;
     for r in &records {
         let doc = DocumentRecord::from_record(r)?;
         *states.entry(doc.state.as_str()).or_default() += 1;
@@ -96,6 +99,9 @@ pub async fn collect(
                     entries_booked += 1;
                     if !document.source.kind.is_sales() {
                         purchases_booked += 1;
+                    }
+                    if document.source.source == einvoice::map::SOURCE {
+                        einvoices_booked += 1;
                     }
                     debit += doc
                         .entry
@@ -128,6 +134,7 @@ pub async fn collect(
         states,
         entries_booked,
         purchases_booked,
+        einvoices_booked,
         files_filed,
         debit,
         fec,
@@ -169,6 +176,7 @@ pub fn print(
         states,
         entries_booked,
         purchases_booked,
+        einvoices_booked,
         files_filed,
         debit,
         fec,
@@ -191,6 +199,7 @@ pub fn print(
             "states": states,
             "entries_booked": entries_booked,
             "purchases_booked": purchases_booked,
+            "einvoices_booked": einvoices_booked,
             "total_debit": format!("{debit:.2}"),
             "files_filed": files_filed,
             "second_run": {"pulled": second.pulled, "new": second.new, "modified_after_copy": second.modified_after_copy},
@@ -211,11 +220,13 @@ pub fn print(
         for (state, n) in states.iter() {
             println!("    {state:<27}{n:>6}");
         }
-        let ledger = if chift.is_some() { "Chift" } else { "FEC" };
-        println!(
-            "  entries booked ({ledger:<5})        {entries_booked:>6}   total debit = total credit = {debit:.2} EUR"
+        let label = format!(
+            "entries booked ({})",
+            if chift.is_some() { "Chift" } else { "FEC" }
         );
+        println!("  {label:<31}{entries_booked:>6}   total debit = total credit = {debit:.2} EUR");
         println!("  of which purchases (journal HA){purchases_booked:>6}");
+        println!("  of which e-invoices, from data {einvoices_booked:>6}");
         println!("  mailed files filed             {files_filed:>6}");
         println!(
             "  second night                   {:>6} pulled, {} new, {} modified after booking",
