@@ -184,6 +184,30 @@ pub struct SourceDocument {
     pub pdf: Option<PdfRef>,
     /// For a credit note: the number of the invoice it cancels, when known.
     pub linked_invoice: Option<String>,
+    /// Purchases only: VAT the buyer self-assesses (autoliquidation) on amounts the supplier
+    /// invoiced without VAT; each is booked as deductible VAT and VAT due of the same amount.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub self_assessed_vat: Vec<SelfAssessedVat>,
+}
+
+/// Why the buyer, not the supplier, accounts for the VAT of a purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfAssessment {
+    /// Intra-community acquisition (EN 16931 VAT category K): CGI art. 256 bis and 283-2.
+    IntraCommunity,
+    /// Domestic reverse charge (VAT category AE), e.g. construction subcontracting: CGI art. 283-2 nonies.
+    ReverseCharge,
+}
+
+/// One amount the buyer self-assesses VAT on (a VAT breakdown row of category AE or K).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfAssessedVat {
+    pub regime: SelfAssessment,
+    /// Taxable amount excluding tax (BT-116), signed as the document's rows are.
+    pub basis: Decimal,
+    /// The rate the invoice states when it is not 0; `None`: the dossier's `vat.self_assessed.rate`.
+    pub rate: Option<Decimal>,
 }
 
 impl SourceDocument {

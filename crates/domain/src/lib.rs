@@ -17,8 +17,8 @@ pub mod testkit;
 
 pub use category::Category;
 pub use document::{
-    DocumentKind, DocumentStatus, Nature, PdfRef, Row, RowKind, SourceDocument, SourceRef,
-    TaxTotal, Totals,
+    DocumentKind, DocumentStatus, Nature, PdfRef, Row, RowKind, SelfAssessedVat, SelfAssessment,
+    SourceDocument, SourceRef, TaxTotal, Totals,
 };
 pub use entry::{AttachmentRef, Auxiliary, EntryError, EntryHeader, EntryLine, LedgerEntry};
 pub use journal::{Side, SourceJournalLine};

@@ -114,6 +114,7 @@ pub fn sellsy_example_invoice() -> SourceDocument {
             size: None,
         }),
         linked_invoice: None,
+        self_assessed_vat: Vec::new(),
     }
 }
 
@@ -335,6 +336,7 @@ fn build_document(
             size: None,
         }),
         linked_invoice: None,
+        self_assessed_vat: Vec::new(),
     }
 }
 

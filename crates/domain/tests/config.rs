@@ -232,3 +232,42 @@ fn two_dossiers_cannot_share_an_id_or_a_mail_slug() {
     issue_for(&all, "dossier[1].id");
     issue_for(&all, "dossier[1].mail.slug");
 }
+
+#[test]
+fn self_assessed_vat_defaults_to_the_pcg_accounts_at_20_percent() {
+    let cfg = DossierConfig::from_toml(
+        "id = \"acme\"\nname = \"ACME\"\nsiren = \"123456782\"\nstart_date = \"2024-01-01\"\n[accounts]\nrounding_debit = \"658000\"\nrounding_credit = \"758000\"\n",
+    )
+    .expect("valid");
+    let s = &cfg.vat.self_assessed;
+    assert_eq!(s.rate, dec!(20));
+    assert_eq!(s.intra_community_deductible, "445662");
+    assert_eq!(s.intra_community_due, "4452");
+    assert_eq!(s.reverse_charge_deductible, None);
+    assert_eq!(s.reverse_charge_due, "4457");
+}
+
+#[test]
+fn self_assessed_vat_settings_are_read_and_checked() {
+    let section = "[dossier.vat.self_assessed]\nrate = \"10\"\nintra_community_deductible = \"445663\"\nintra_community_due = \"445200\"\nreverse_charge_deductible = \"445664\"\nreverse_charge_due = \"445740\"\n\n[dossier.auxiliary]";
+    let file = ConfigFile::from_toml(&with(&[("[dossier.auxiliary]", section)])).expect("valid");
+    let s = &file.dossiers[0].vat.self_assessed;
+    assert_eq!(s.rate, dec!(10));
+    assert_eq!(s.intra_community_deductible, "445663");
+    assert_eq!(s.intra_community_due, "445200");
+    assert_eq!(s.reverse_charge_deductible.as_deref(), Some("445664"));
+    assert_eq!(s.reverse_charge_due, "445740");
+    let bad = "[dossier.vat.self_assessed]\nrate = \"0\"\nintra_community_deductible = \"4452\"\nintra_community_due = \"445662\"\nreverse_charge_deductible = \"607000\"\nreverse_charge_due = \"445660\"\n\n[dossier.auxiliary]";
+    let all = issues(&with(&[("[dossier.auxiliary]", bad)]));
+    let rate = issue_for(&all, "dossier[0].vat.self_assessed.rate");
+    assert!(rate.problem.contains("above 0"), "{rate}");
+    for (key, fix) in [
+        ("intra_community_deductible", "4456x"),
+        ("intra_community_due", "4452"),
+        ("reverse_charge_deductible", "4456x"),
+        ("reverse_charge_due", "4457x"),
+    ] {
+        let issue = issue_for(&all, &format!("dossier[0].vat.self_assessed.{key}"));
+        assert!(issue.fix.contains(fix), "{issue}");
+    }
+}

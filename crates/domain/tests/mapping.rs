@@ -355,3 +355,59 @@ fn journal_mode_derives_missing_auxiliary_codes_from_the_party_name() {
     );
     assert!(e.lines()[1].auxiliary.is_none());
 }
+
+/// A purchase of 333.33 invoiced without VAT, self-assessed as given.
+fn self_assessed_purchase(items: Vec<domain::SelfAssessedVat>) -> SourceDocument {
+    let mut doc = sellsy_example_invoice();
+    doc.source.kind = DocumentKind::PurchaseInvoice;
+    doc.rows = vec![row(RowKind::Single, dec!(333.33), Decimal::ZERO, None)];
+    doc.taxes.clear();
+    doc.totals.excl_tax = dec!(333.33);
+    doc.totals.incl_tax = dec!(333.33);
+    doc.self_assessed_vat = items;
+    doc
+}
+
+#[test]
+fn self_assessed_vat_is_debited_and_credited_at_the_same_amount() {
+    use domain::{SelfAssessedVat, SelfAssessment};
+    let mut cfg = example_config();
+    cfg.scope = domain::config::Scope::Both;
+    let item = |regime, rate| SelfAssessedVat {
+        regime,
+        basis: dec!(333.33),
+        rate,
+    };
+    let s = |a: &str, dr: Decimal, cr: Decimal| (a.to_string(), dr, cr);
+    let e = entry(
+        &self_assessed_purchase(vec![item(SelfAssessment::ReverseCharge, None)]),
+        &cfg,
+    );
+    assert_eq!(
+        amounts(&e),
+        vec![
+            s("401000", dec!(0), dec!(333.33)),
+            s("607000", dec!(333.33), dec!(0)),
+            s("445660", dec!(66.67), dec!(0)),
+            s("4457", dec!(0), dec!(66.67)),
+        ]
+    );
+    let e = entry(
+        &self_assessed_purchase(vec![item(SelfAssessment::IntraCommunity, Some(dec!(10)))]),
+        &cfg,
+    );
+    assert_eq!(
+        amounts(&e)[2..],
+        vec![
+            s("445662", dec!(33.33), dec!(0)),
+            s("4452", dec!(0), dec!(33.33))
+        ][..]
+    );
+    // A reverse charge at a rate vat.purchases has no account for, and no account of its own.
+    let doc = self_assessed_purchase(vec![item(SelfAssessment::ReverseCharge, Some(dec!(7)))]);
+    assert!(
+        matches!(map(&doc, &cfg), Err(MappingError::MissingVatAccount { ref rate, .. }) if rate == "7"),
+        "{:?}",
+        map(&doc, &cfg)
+    );
+}

@@ -31,6 +31,7 @@ mod reader;
 mod rules;
 #[cfg(test)]
 mod rules_tests;
+mod self_assessed;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod ubl;

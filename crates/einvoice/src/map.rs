@@ -133,16 +133,10 @@ pub fn to_source_document(
         let (row, tax) = minimum_row(inv, side, options, &mut notes)?;
         (vec![row], vec![tax], Decimal::ZERO)
     };
-    for row in &inv.vat_breakdown {
-        if matches!(row.category.as_deref(), Some("AE") | Some("K")) && side == Side::Purchase {
-            notes.push(format!(
-                "VAT category {} ({}): the buyer accounts for the VAT (autoliquidation); the self-assessed VAT on {} is not in this entry",
-                row.category.as_deref().unwrap_or_default(),
-                if row.category.as_deref() == Some("AE") { "reverse charge" } else { "intra-community acquisition" },
-                row.basis.unwrap_or_default().normalize()
-            ));
-        }
-    }
+    let self_assessed_vat = match side {
+        Side::Purchase => crate::self_assessed::self_assessed(inv, &mut notes),
+        Side::Sales => Vec::new(),
+    };
     if side == Side::Purchase {
         supplier_account(&mut rows, &inv.seller, &options.suppliers, &mut notes);
     }
@@ -167,6 +161,7 @@ pub fn to_source_document(
         default_nature: None,
         pdf: None,
         linked_invoice: inv.preceding_invoice.clone(),
+        self_assessed_vat,
     };
     Ok(MappedInvoice { document, notes })
 }

@@ -24,8 +24,8 @@ pub use issues::{ConfigErrors, ConfigIssue};
 pub use rules::{derive_journal_code, is_valid_siren, parse_rate};
 pub use types::{
     AccountMap, Accounts, AuxiliaryRules, Connections, DossierConfig, EInvoiceSettings, Exercise,
-    Journal, Journals, LabelOption, MailPolicy, Mode, Rounding, RoundingTarget, Scope, VatAccounts,
-    supplier_id,
+    Journal, Journals, LabelOption, MailPolicy, Mode, Rounding, RoundingTarget, Scope,
+    SelfAssessedAccounts, VatAccounts, supplier_id,
 };
 
 use raw::{RawDossier, RawFile, parse_toml};

@@ -123,6 +123,18 @@ pub(super) struct RawVat {
     pub(super) sales: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) purchases: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) self_assessed: RawSelfAssessed,
+}
+
+/// `[dossier.vat.self_assessed]`: the rate and accounts of autoliquidated VAT (K, AE).
+#[derive(Deserialize, Default)]
+pub(super) struct RawSelfAssessed {
+    pub(super) rate: Option<String>,
+    pub(super) intra_community_deductible: Option<String>,
+    pub(super) intra_community_due: Option<String>,
+    pub(super) reverse_charge_deductible: Option<String>,
+    pub(super) reverse_charge_due: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

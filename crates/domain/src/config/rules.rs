@@ -65,6 +65,21 @@ impl AccountRule {
         what: "a deductible VAT account (4456x)",
         example: "445660",
     };
+    pub(super) const VAT_INTRA_COMMUNITY_DEDUCTIBLE: AccountRule = AccountRule {
+        prefixes: &["4456"],
+        what: "a deductible VAT account (4456x)",
+        example: "445662",
+    };
+    pub(super) const VAT_INTRA_COMMUNITY_DUE: AccountRule = AccountRule {
+        prefixes: &["4452", "4457"],
+        what: "a VAT due account (4452 intra-community, or 4457x)",
+        example: "4452",
+    };
+    pub(super) const VAT_SELF_ASSESSED_DUE: AccountRule = AccountRule {
+        prefixes: &["4457", "4452"],
+        what: "a VAT due account (4457x self-assessed, or 4452)",
+        example: "4457",
+    };
 }
 
 pub(super) fn account_problem(value: &str, rule: &AccountRule) -> Option<(String, String)> {

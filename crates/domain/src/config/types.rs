@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::rules::closing_date;
-use crate::document::{DocumentKind, Nature};
+use crate::document::{DocumentKind, Nature, SelfAssessment};
 
 /// Which documents a dossier books.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +152,48 @@ impl Accounts {
 pub struct VatAccounts {
     pub sales: BTreeMap<Decimal, String>,
     pub purchases: BTreeMap<Decimal, String>,
+    /// `[dossier.vat.self_assessed]`: VAT the buyer accounts for (autoliquidation).
+    pub self_assessed: SelfAssessedAccounts,
+}
+
+/// Self-assessed VAT on purchases invoiced without VAT (e-invoice VAT categories K and AE):
+/// booked as deductible VAT (debit) and VAT due (credit) of the same amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfAssessedAccounts {
+    /// The rate when the invoice states none (EN 16931 has K and AE rows at 0 %): default 20.
+    pub rate: Decimal,
+    /// Intra-community acquisitions (K): deductible, default 445662.
+    pub intra_community_deductible: String,
+    /// Intra-community acquisitions (K): VAT due, default 4452 (PCG "TVA due intracommunautaire").
+    pub intra_community_due: String,
+    /// Domestic reverse charge (AE): deductible; `None`: `vat.purchases` at the rate.
+    pub reverse_charge_deductible: Option<String>,
+    /// Domestic reverse charge (AE): VAT due ("TVA autoliquidée"), default 4457.
+    pub reverse_charge_due: String,
+}
+
+impl SelfAssessedAccounts {
+    /// The deductible and due accounts of a regime at a rate (`None`: no deductible account).
+    pub fn accounts<'a>(
+        &'a self,
+        regime: SelfAssessment,
+        rate: Decimal,
+        purchases: &'a BTreeMap<Decimal, String>,
+    ) -> Option<(&'a str, &'a str)> {
+        match regime {
+            SelfAssessment::IntraCommunity => Some((
+                self.intra_community_deductible.as_str(),
+                self.intra_community_due.as_str(),
+            )),
+            SelfAssessment::ReverseCharge => {
+                let deductible = match &self.reverse_charge_deductible {
+                    Some(account) => account,
+                    None => purchases.get(&rate.normalize())?,
+                };
+                Some((deductible.as_str(), self.reverse_charge_due.as_str()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Mode `documents`: one entry per invoice or credit note, built from its rows and its per-rate
-//! VAT totals, in steps: third party, revenue and discounts, VAT, balance, the entry itself.
+//! VAT totals, in steps: third party, revenue and discounts, VAT, self-assessed VAT, balance, the
+//! entry itself.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use super::outcome::{Mapped, MappingError, NotBooked};
 use crate::auxcode::AuxCodes;
 use crate::chart::{RowSide, row_account_problem_of};
 use crate::config::DossierConfig;
-use crate::document::{DocumentKind, DocumentStatus, Nature, SourceDocument};
+use crate::document::{DocumentKind, DocumentStatus, Nature, SelfAssessment, SourceDocument};
 use crate::entry::{AttachmentRef, Auxiliary, EntryHeader, EntryLine, LedgerEntry};
 use crate::money::{format_dot, round_cents};
 
@@ -117,6 +118,7 @@ pub fn map_document(
     let mut lines = vec![third_party(doc, cfg, aux, -sign * total)];
     let mut rates = net_lines(doc, cfg, sign, &mut lines);
     vat_lines(doc, cfg, sign, &mut rates, &mut lines)?;
+    self_assessed_lines(doc, cfg, sign, &mut lines)?;
     balance(doc, cfg, sign, total, &rates, &mut lines)?;
     Ok(Mapped::Entry(entry(doc, cfg, lines)?))
 }
@@ -346,6 +348,58 @@ fn vat_lines(
             signed: sign * amount,
             role: Role::Vat,
         });
+    }
+    Ok(())
+}
+
+/// Self-assessed VAT, CGI art. 283-2 (reverse charge) and art. 256 bis (intra-community):
+/// on a purchase, deductible VAT on the debit side and VAT due on the credit side, both basis ×
+/// rate to the cent, so the supplier's line stays the invoice's total; credit notes mirror it.
+/// The rate is the invoice's when it states one, else `vat.self_assessed.rate`.
+fn self_assessed_lines(
+    doc: &SourceDocument,
+    cfg: &DossierConfig,
+    sign: Decimal,
+    lines: &mut Vec<Draft>,
+) -> Result<(), MappingError> {
+    if doc.source.kind.is_sales() {
+        return Ok(());
+    }
+    let settings = &cfg.vat.self_assessed;
+    for item in &doc.self_assessed_vat {
+        let rate = item.rate.unwrap_or(settings.rate).normalize();
+        let amount = round_cents(item.basis * rate / Decimal::ONE_HUNDRED);
+        if amount.is_zero() {
+            continue;
+        }
+        let (deductible, due) = settings
+            .accounts(item.regime, rate, &cfg.vat.purchases)
+            .ok_or_else(|| MappingError::MissingVatAccount {
+                document: doc.number.clone(),
+                rate: rate.to_string(),
+            })?;
+        let (what, due_what) = match item.regime {
+            SelfAssessment::IntraCommunity => (
+                "TVA intracommunautaire déductible",
+                "TVA due intracommunautaire",
+            ),
+            SelfAssessment::ReverseCharge => {
+                ("TVA autoliquidée déductible", "TVA autoliquidée due")
+            }
+        };
+        let pct = rate.to_string().replace('.', ",");
+        for (account, description, signed) in [
+            (deductible, what, sign * amount),
+            (due, due_what, -sign * amount),
+        ] {
+            lines.push(Draft {
+                account: account.to_string(),
+                auxiliary: None,
+                description: format!("{description} {pct} %"),
+                signed,
+                role: Role::Vat,
+            });
+        }
     }
     Ok(())
 }

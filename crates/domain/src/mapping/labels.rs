@@ -27,6 +27,16 @@ pub(super) fn account_name(cfg: &DossierConfig, account: &str) -> String {
             return vat_label(account, rate);
         }
     }
+    let s = &cfg.vat.self_assessed;
+    if account == s.intra_community_deductible {
+        return "TVA intracommunautaire déductible".into();
+    }
+    if account == s.intra_community_due {
+        return "TVA due intracommunautaire".into();
+    }
+    if account == s.reverse_charge_due {
+        return "TVA autoliquidée".into();
+    }
     account_label(account)
 }
 

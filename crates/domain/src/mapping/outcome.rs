@@ -132,7 +132,7 @@ impl MappingError {
     pub fn action(&self) -> String {
         match self {
             MappingError::MissingVatAccount { rate, .. } => format!(
-                "add the rate to the dossier configuration, e.g. vat.sales.\"{rate}\" = \"4457xx\""
+                "add the rate to the dossier configuration, e.g. vat.sales.\"{rate}\" = \"4457xx\" (vat.purchases.\"{rate}\" = \"4456xx\" on purchases, or vat.self_assessed.reverse_charge_deductible for reverse-charge VAT)"
             ),
             MappingError::GapAboveTolerance { .. } => "check the document's amounts in Sellsy (rows, VAT totals, total including tax); raise rounding.tolerance_per_rate only if the gap is a known rounding habit".into(),
             MappingError::ForeignCurrency { .. } => "book this document by hand with its exchange rate".into(),

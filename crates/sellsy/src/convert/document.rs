@@ -326,5 +326,6 @@ pub fn document(
         },
         pdf,
         linked_invoice,
+        self_assessed_vat: Vec::new(),
     })
 }

@@ -328,5 +328,6 @@ pub fn purchase_document(
             size: None,
         }),
         linked_invoice: None,
+        self_assessed_vat: Vec::new(),
     })
 }

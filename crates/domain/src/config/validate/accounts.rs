@@ -8,9 +8,11 @@ use rust_decimal::Decimal;
 use super::report::Report;
 use crate::chart::{RowSide, row_account_problem};
 use crate::config::issues::ConfigIssue;
-use crate::config::raw::{RawAccountMap, RawAccounts, RawEInvoice, RawVat};
+use crate::config::raw::{RawAccountMap, RawAccounts, RawEInvoice, RawSelfAssessed, RawVat};
 use crate::config::rules::{AccountRule, account_problem, parse_rate};
-use crate::config::types::{AccountMap, Accounts, EInvoiceSettings, VatAccounts, supplier_id};
+use crate::config::types::{
+    AccountMap, Accounts, EInvoiceSettings, SelfAssessedAccounts, VatAccounts, supplier_id,
+};
 
 /// Default VAT accounts: 4457x per rate for sales (subdivision used by django-accounting-fr's
 /// chart; practice, not PCG-mandated), 44566 for purchases.
@@ -239,6 +241,66 @@ pub(super) fn vat(raw: RawVat, report: &mut Report) -> VatAccounts {
             &DEFAULT_PURCHASE_VAT,
             AccountRule::VAT_DEDUCTIBLE,
         ),
+        self_assessed: self_assessed(raw.self_assessed, report),
+    }
+}
+
+/// `[dossier.vat.self_assessed]`: the rate (default 20) and the deductible / due accounts of
+/// the VAT a buyer self-assesses, each defaulting to the PCG account for it.
+fn self_assessed(raw: RawSelfAssessed, report: &mut Report) -> SelfAssessedAccounts {
+    let mut account = |key: &str, value: Option<String>, default: &str, rule: AccountRule| {
+        let value = value.map(|v| v.trim().to_string());
+        let v = value.unwrap_or_else(|| default.to_string());
+        if let Some((problem, fix)) = account_problem(&v, &rule) {
+            report.err(&format!("vat.self_assessed.{key}"), problem, fix);
+        }
+        v
+    };
+    let intra_community_deductible = account(
+        "intra_community_deductible",
+        raw.intra_community_deductible,
+        "445662",
+        AccountRule::VAT_INTRA_COMMUNITY_DEDUCTIBLE,
+    );
+    let intra_community_due = account(
+        "intra_community_due",
+        raw.intra_community_due,
+        "4452",
+        AccountRule::VAT_INTRA_COMMUNITY_DUE,
+    );
+    let reverse_charge_deductible = raw.reverse_charge_deductible.map(|v| {
+        account(
+            "reverse_charge_deductible",
+            Some(v),
+            "",
+            AccountRule::VAT_DEDUCTIBLE,
+        )
+    });
+    let reverse_charge_due = account(
+        "reverse_charge_due",
+        raw.reverse_charge_due,
+        "4457",
+        AccountRule::VAT_SELF_ASSESSED_DUE,
+    );
+    let twenty = Decimal::from(20);
+    let rate = match raw.rate.as_deref().map(|r| (r, parse_rate(r))) {
+        None => twenty,
+        Some((_, Some(rate))) if rate > Decimal::ZERO => rate,
+        Some((text, _)) => {
+            report.err(
+                "vat.self_assessed.rate",
+                format!("'{text}' is not a VAT rate above 0"),
+                "write the rate in percent, e.g. rate = \"20\" (or \"10\" for renovation works)",
+            );
+            twenty
+        }
+    };
+    SelfAssessedAccounts {
+        rate,
+        intra_community_deductible,
+        intra_community_due,
+        reverse_charge_deductible,
+        reverse_charge_due,
     }
 }
 
