@@ -283,6 +283,25 @@ impl Core {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
+        self.send_with(build, true).await
+    }
+
+    /// [`Core::send`] for a request that must not be sent twice blindly (a creation without an
+    /// idempotency key the ledger is known to enforce): a timeout or a 5xx may come after the
+    /// ledger acted, so it is handed back at once as retryable, and the pipeline asks the
+    /// ledger (`find_entry`) before it sends again. 401, 429 and connection failures (nothing
+    /// reached the ledger) are still retried here.
+    pub async fn send_once<F>(&self, build: F) -> Result<Answer, SinkError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        self.send_with(build, false).await
+    }
+
+    async fn send_with<F>(&self, build: F, replay: bool) -> Result<Answer, SinkError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
         let mut reauthed = false;
         let mut attempt = 0u32;
         loop {
@@ -308,13 +327,27 @@ impl Core {
                         .await
                 }
             };
+            // Whether the ledger may have acted on a request whose answer was lost.
+            let mut reached = true;
             let outcome = match sent {
-                Err(e) => Outcome::Again(http::transport_error(self.ledger, &e), None),
+                Err(e) => {
+                    reached = !e.is_connect();
+                    Outcome::Again(http::transport_error(self.ledger, &e), None)
+                }
                 Ok(r) => match http::read(self.ledger, r).await {
                     Err(e) => Outcome::Again(e, None),
-                    Ok(a) => self.judge(a).await,
+                    Ok(a) => {
+                        reached = a.status.as_u16() != 429;
+                        self.judge(a).await
+                    }
                 },
             };
+            if !replay
+                && reached
+                && let Outcome::Again(err, _) = outcome
+            {
+                return Err(err);
+            }
             match outcome {
                 Outcome::Done(a) => return Ok(a),
                 Outcome::Reauth => {

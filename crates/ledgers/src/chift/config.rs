@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use app::ports::Secret;
+use domain::LedgerEntry;
+use domain::config::DossierConfig;
 use rust_decimal::Decimal;
 
 use crate::http::{RateLimit, RetryPolicy};
@@ -63,5 +65,36 @@ impl ChiftConfig {
             rate: Self::RATE,
             retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// Which side of the business an entry is on: the VAT codes and journal types it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Sales,
+    Purchases,
+}
+
+impl Side {
+    pub fn of(dossier: &DossierConfig, entry: &LedgerEntry) -> Side {
+        if entry.journal_code == dossier.journals.purchases.code {
+            Side::Purchases
+        } else {
+            Side::Sales
+        }
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Side::Sales => "sales",
+            Side::Purchases => "purchases",
+        }
+    }
+
+    pub(super) fn accepts(self, kind: &str) -> bool {
+        matches!(
+            (self, kind),
+            (_, "both") | (Side::Sales, "sale") | (Side::Purchases, "purchase")
+        )
     }
 }

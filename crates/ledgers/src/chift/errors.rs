@@ -102,8 +102,18 @@ fn action_for(status: u16, code: &str, what: &str) -> String {
 pub(super) fn refused(a: &Answer, what: &str) -> SinkError {
     let status = a.status.as_u16();
     let (message, code) = chift_message(&a.text());
+    // An open journal, a partner deleted meanwhile, and a 400 without code (the spec's "Error
+    // while trying to perform your request": the connector behind Chift failed) pass with
+    // time: retried, not rejected.
+    let transient = matches!(code.as_deref(), Some("ERROR_JOURNAL_ALREADY_OPEN"))
+        || code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("ERROR_PARTNER_NOT_FOUND"))
+        || (status == 400 && code.is_none());
     let kind = if status == 403 {
         SinkErrorKind::Auth
+    } else if transient {
+        SinkErrorKind::Retryable
     } else {
         SinkErrorKind::Permanent
     };

@@ -17,7 +17,7 @@ use crate::parties::{Candidate, MatchRule, PartyIds, Wanted, collective_root, fi
 
 /// Chift's `company_number` is the SIRET for France (spec), sometimes the SIREN.
 fn candidate(p: Partner) -> Option<Candidate> {
-    let id = p.id?;
+    let id = p.id.filter(|i| !i.trim().is_empty())?;
     let digits: Option<String> = p
         .company_number
         .as_deref()
@@ -28,9 +28,11 @@ fn candidate(p: Partner) -> Option<Candidate> {
         _ => (None, None),
     };
     Some(Candidate {
+        // `account_number` is the partner's general account: its own in some software, the
+        // collective 411000 in others, which must not match a "divers" line's 411000.
         account_number: p
             .third_party_account
-            .or(p.account_number)
+            .or(p.account_number.filter(|n| !is_collective(n)))
             .unwrap_or_default(),
         ledger_ref: id,
         name: p.name.unwrap_or_default(),
@@ -39,6 +41,12 @@ fn candidate(p: Partner) -> Option<Candidate> {
         reg_no,
         siret,
     })
+}
+
+/// `411`, `401000`, `4110000`: a collective account, not a partner's own.
+fn is_collective(n: &str) -> bool {
+    let n = n.trim();
+    (n.starts_with("411") || n.starts_with("401")) && n[3..].chars().all(|c| c == '0')
 }
 
 fn path_of(root: &str) -> &'static str {

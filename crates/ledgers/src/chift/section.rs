@@ -56,6 +56,26 @@ fn is_uuid(s: &str) -> bool {
             .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// `https://…`, or plain http to this machine (a mock, a tunnel).
+fn secure_url(u: &str) -> bool {
+    let u = u.trim().to_ascii_lowercase();
+    if u.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = u.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 impl ChiftSection {
     fn client_secret(&self) -> SecretRefs {
         SecretRefs::of(
@@ -148,6 +168,15 @@ impl SinkSection for ChiftSection {
                 "set client_secret = \"env:VAR\" (or ssm:/… in the cloud), or client_secret_env = \"VAR\": where the Chift client secret is",
             ));
         }
+        if let Some(u) = &self.base_url
+            && !secure_url(u)
+        {
+            issues.push(ConfigIssue::new(
+                format!("{at}.base_url"),
+                format!("'{u}' would send the client secret in clear"),
+                "use an https:// URL (plain http only to 127.0.0.1 or localhost, for a mock)",
+            ));
+        }
         self.vat_codes(at, &mut issues);
         issues
     }
@@ -210,6 +239,16 @@ mod tests {
             "consumer_id = \"0b8c6f6e-2f5a-4c39-9d7e-1f2a3b4c5d6e\"\naccount_id = \"1b8c6f6e-2f5a-4c39-9d7e-1f2a3b4c5d6e\"\nclient_id = \"c\"\nclient_secret_env = \"CHIFT_SECRET\"\n[vat_codes]\nsales = { \"5,5\" = \"v55\", \"20\" = \"v20\" }",
         );
         assert!(ok.validate("l", None).is_empty());
+        for (url, fine) in [
+            ("https://api.chift.eu", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost", true),
+            ("http://api.chift.eu", false),
+            ("http://127.0.0.1.evil.example", false),
+            ("ftp://x", false),
+        ] {
+            assert_eq!(secure_url(url), fine, "{url}");
+        }
         let codes = ok.vat_codes("l", &mut Vec::new());
         assert_eq!(
             codes.sales.get(&Decimal::new(55, 1)).map(String::as_str),

@@ -9,7 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::api::ChiftSink;
 use super::errors::{chift_message, is_duplicate};
 use super::vat::Side;
-use super::wire::{EntryOut, entry_body, entry_number};
+use super::wire::{EntryOut, ItemOut, entry_body, entry_number};
 
 /// The file an entry carries: Chift's `pdf` takes a PDF only. Another file (a scanned JPEG
 /// purchase) goes without when the dossier books documents without their file, else the entry
@@ -19,7 +19,14 @@ fn pdf_of<'a>(
     e: &'a EntryToPush,
 ) -> Result<Option<&'a app::ports::Attachment>, SinkError> {
     match &e.pdf {
-        Some(f) if f.bytes.starts_with(b"%PDF-") => Ok(Some(f)),
+        // The header may follow some bytes (ISO 32000-1 §7.5.2: readers look in the first 1024).
+        Some(f)
+            if f.bytes[..f.bytes.len().min(1024)]
+                .windows(5)
+                .any(|w| w == b"%PDF-") =>
+        {
+            Ok(Some(f))
+        }
         Some(f) if dossier.sync_without_pdf => {
             tracing::warn!(entry = %e.external_id, file = %f.file_name, "not a PDF: booked in Chift without its file");
             Ok(None)
@@ -43,7 +50,9 @@ impl ChiftSink {
         e: &EntryToPush,
     ) -> Result<Booked, SinkError> {
         let entry = &e.entry;
-        let journal_id = self.journal(&entry.journal_code).await?;
+        let journal_id = self
+            .journal(&entry.journal_code, Side::of(dossier, entry))
+            .await?;
         self.check_book_year(entry.date, &entry.piece_ref).await?;
         let mut items = Vec::with_capacity(entry.lines().len());
         for line in entry.lines() {
@@ -59,10 +68,30 @@ impl ChiftSink {
         if !a.status.is_success() {
             let (_, code) = chift_message(&a.text());
             // Sent before (a crash after Chift booked it): the booked entry is the answer.
-            if is_duplicate(a.status.as_u16(), code.as_deref())
-                && let Some(b) = self.find_entry(dossier, e).await?
+            if is_duplicate(a.status.as_u16(), code.as_deref()) {
+                if let Some(b) = self.find_entry(dossier, e).await? {
+                    return Ok(b);
+                }
+                return Err(SinkError::permanent(
+                    format!(
+                        "Chift refused the entry {}: its number {} is already used in the folder by another entry",
+                        entry.piece_ref,
+                        entry_number(entry)
+                    ),
+                    format!(
+                        "look for the entry numbered {} in the accounting software's journal {}: delete or renumber it if it is not this document, then push again",
+                        entry_number(entry),
+                        entry.journal_code
+                    ),
+                ));
+            }
+            // A partner deleted in the software since it was matched: looked up again next time.
+            if code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("ERROR_PARTNER_NOT_FOUND"))
             {
-                return Ok(b);
+                self.partners.lock().await.clear();
+                self.resolved.lock().await.clear();
             }
         }
         let created: EntryOut = self.ok_json(a, &format!("entry {}", entry.piece_ref))?;
@@ -97,11 +126,11 @@ impl LedgerSink for ChiftSink {
     /// our number (`name`) and total.
     async fn find_entry(
         &self,
-        _dossier: &DossierConfig,
+        dossier: &DossierConfig,
         entry: &EntryToPush,
     ) -> Result<Option<Booked>, SinkError> {
         let e = &entry.entry;
-        let journal_id = self.journal(&e.journal_code).await?;
+        let journal_id = self.journal(&e.journal_code, Side::of(dossier, e)).await?;
         let day = e.date.format("%Y-%m-%d").to_string();
         let query = [
             ("unposted_allowed", "true".to_string()),
@@ -120,23 +149,39 @@ impl LedgerSink for ChiftSink {
             .to_f64()
             .unwrap_or(0.0);
         let number = entry_number(e);
-        let same_total = |f: &EntryOut| {
+        // The third parties' side tells an invoice from the credit note that cancels it (same
+        // total, and a number a separate series may repeat): their lines' debit minus credit.
+        let partner_net: f64 = e
+            .lines()
+            .iter()
+            .filter(|l| {
+                l.auxiliary.is_some()
+                    || l.account.starts_with("411")
+                    || l.account.starts_with("401")
+            })
+            .map(|l| l.debit - l.credit)
+            .sum::<Decimal>()
+            .to_f64()
+            .unwrap_or(0.0);
+        let same_amounts = |f: &EntryOut| {
             f.items.as_ref().is_none_or(|items| {
-                (items.iter().map(|i| i.debit).sum::<f64>() - total).abs() < 0.005
+                let debit: f64 = items.iter().map(|i| i.debit).sum();
+                let partners: Vec<&ItemOut> =
+                    items.iter().filter(|i| i.partner_id.is_some()).collect();
+                let net: f64 = partners.iter().map(|i| i.debit - i.credit).sum();
+                (debit - total).abs() < 0.005
+                    && (partners.is_empty() || (net - partner_net).abs() < 0.005)
             })
         };
-        // Our number, else (a connector that renumbers) our reference with the same total.
+        // Our number, else (a connector that renumbers) our reference with the same amounts,
+        // in the same journal on the same day (the query).
         let by_number = found
             .iter()
-            .find(|f| f.name.as_deref() == Some(number.as_str()) && same_total(f));
+            .find(|f| f.name.as_deref() == Some(number.as_str()) && same_amounts(f));
         let by_reference = || {
-            found.iter().find(|f| {
-                f.reference.as_deref() == Some(e.piece_ref.as_str())
-                    && f.name
-                        .as_deref()
-                        .is_none_or(|n| n == number || n.is_empty())
-                    && same_total(f)
-            })
+            found
+                .iter()
+                .find(|f| f.reference.as_deref() == Some(e.piece_ref.as_str()) && same_amounts(f))
         };
         Ok(by_number.or_else(by_reference).map(|f| Booked {
             ledger_id: f.id.clone(),
@@ -194,13 +239,13 @@ impl LedgerSink for ChiftSink {
         self.folder().await?;
         let mut problems: Vec<SinkError> = Vec::new();
         let mut codes = vec![
-            dossier.journals.sales.code.clone(),
-            dossier.journals.credit_notes.code.clone(),
-            dossier.journals.purchases.code.clone(),
+            (dossier.journals.sales.code.clone(), Side::Sales),
+            (dossier.journals.credit_notes.code.clone(), Side::Sales),
+            (dossier.journals.purchases.code.clone(), Side::Purchases),
         ];
         codes.dedup();
-        for code in codes {
-            if let Err(e) = self.journal(&code).await {
+        for (code, side) in codes {
+            if let Err(e) = self.journal(&code, side).await {
                 problems.push(e);
             }
         }

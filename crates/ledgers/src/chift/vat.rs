@@ -13,36 +13,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::api::ChiftSink;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
-    Sales,
-    Purchases,
-}
-
-impl Side {
-    pub fn of(dossier: &DossierConfig, entry: &LedgerEntry) -> Side {
-        if entry.journal_code == dossier.journals.purchases.code {
-            Side::Purchases
-        } else {
-            Side::Sales
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Side::Sales => "sales",
-            Side::Purchases => "purchases",
-        }
-    }
-
-    fn accepts(self, kind: &str) -> bool {
-        matches!(
-            (self, kind),
-            (_, "both") | (Side::Sales, "sale") | (Side::Purchases, "purchase")
-        )
-    }
-}
+pub(super) use super::config::Side;
 
 /// The rates whose VAT account, on that side, is `account` (several when one account takes
 /// every deductible rate, as `445660` often does).
@@ -71,12 +42,14 @@ fn line_rates(dossier: &DossierConfig, side: Side, entry: &LedgerEntry) -> Vec<O
         .map(|l| vat_rates_of(dossier, side, &l.account))
         .collect();
     let vat_lines = candidates.iter().filter(|c| !c.is_empty()).count();
+    // Net of discounts (709x / 609x lines sit on the other side).
     let base: Decimal = entry
         .lines()
         .iter()
         .filter(|l| is_base(l))
-        .map(amount)
-        .sum();
+        .map(|l| l.credit - l.debit)
+        .sum::<Decimal>()
+        .abs();
     entry
         .lines()
         .iter()
@@ -85,7 +58,9 @@ fn line_rates(dossier: &DossierConfig, side: Side, entry: &LedgerEntry) -> Vec<O
             [] => None,
             [r] => Some(*r),
             many if vat_lines == 1 && !base.is_zero() => {
-                let ratio = amount(l) / base * Decimal::from(100);
+                let ratio = amount(l)
+                    .checked_div(base)
+                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))?;
                 many.iter()
                     .copied()
                     .min_by_key(|r| (*r - ratio).abs())

@@ -114,6 +114,11 @@ pub(super) struct EntryOut {
 pub(super) struct ItemOut {
     #[serde(default)]
     pub debit: f64,
+    #[serde(default)]
+    pub credit: f64,
+    /// Set on a client or supplier line.
+    #[serde(default)]
+    pub partner_id: Option<String>,
 }
 
 /// One line of a generic entry, resolved against the folder.

@@ -278,7 +278,8 @@ async fn collected_documents_are_refused_with_where_to_send_them() {
 }
 
 /// Issue 16, acceptance 3: 500 entries and their PDFs booked once through the pipeline, with
-/// timeouts and 5xx injected all along and one bad entry: the others are booked.
+/// timeouts and 5xx injected all along, answers lost after Chift booked (the pipeline asks
+/// before it sends again), and one bad entry: the others are booked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipeline_books_500_entries_with_their_pdfs_once_despite_faults_and_one_bad_entry() {
     let mock = chift_mock::start().await;
@@ -294,11 +295,16 @@ async fn pipeline_books_500_entries_with_their_pdfs_once_despite_faults_and_one_
         .number
         .clone();
     mock.reject_number(&bad);
+    // Booked by Chift but the answer lost, at the start and along the run.
+    mock.lose_entry_answers(3);
     let injector = {
         let mock = mock.clone();
         tokio::spawn(async move {
             for i in 0..30 {
                 tokio::time::sleep(Duration::from_millis(120)).await;
+                if i % 10 == 9 {
+                    mock.lose_entry_answers(1);
+                }
                 mock.fault(match i % 3 {
                     0 => Fault::Status(
                         503,
@@ -338,9 +344,8 @@ async fn pipeline_books_500_entries_with_their_pdfs_once_despite_faults_and_one_
     );
     assert_eq!(st.violations, Vec::<String>::new());
     println!(
-        "pipeline → chift: {} entries with their PDFs, 1 refused, {} requests checked against the spec, 0 violations, {} faults injected",
+        "pipeline → chift: {} entries with their PDFs, 1 refused, {} requests checked against the spec, 0 violations, 30 faults injected, 6 answers lost after booking",
         st.entries.len(),
         st.requests,
-        30
     );
 }

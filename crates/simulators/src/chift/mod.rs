@@ -96,6 +96,12 @@ impl ChiftMock {
         self.state().rejected_numbers.push(number.to_string());
     }
 
+    /// The next `n` entries created are booked, then answered 504 as a proxy whose wait ran
+    /// out would: the client cannot know they were booked.
+    pub fn lose_entry_answers(&self, n: usize) {
+        self.state().lose_answers += n;
+    }
+
     /// Seeds a client (ids and account number generated when empty); returns its id.
     pub fn add_client(&self, p: Partner) -> String {
         self.state().add_partner(false, p)
@@ -308,7 +314,17 @@ async fn gate(State((state, faults)): S, req: Request) -> Response<Body> {
                 }
                 return r;
             }
-            routes::dispatch(&mut state.lock().unwrap(), op, &query, &body)
+            let mut st = state.lock().unwrap();
+            let (status, answer) = routes::dispatch(&mut st, op, &query, &body);
+            // Booked, but the answer lost on the way back (a proxy's timeout).
+            if op.id == "accounting_create_generic_journal_entry"
+                && status == 200
+                && st.lose_answers > 0
+            {
+                st.lose_answers -= 1;
+                return json_response(504, "<html><body>504 Gateway Time-out</body></html>");
+            }
+            (status, answer)
         }
     };
     let text = answer.to_string();

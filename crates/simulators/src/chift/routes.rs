@@ -157,7 +157,8 @@ pub(super) fn page(items: Vec<Value>, query: &HashMap<String, String>) -> (u16, 
     )
 }
 
-/// `ClientItemOut` / `SupplierItemOut`: the body received, with `id` and `account_number`.
+/// `ClientItemOut` / `SupplierItemOut`: the body received, with `id`, `third_party_account`
+/// (the auxiliary account) and `account_number` (its collective account).
 fn partner_json(p: &Partner) -> Value {
     let mut v = match &p.body {
         Value::Object(_) => p.body.clone(),
@@ -165,7 +166,10 @@ fn partner_json(p: &Partner) -> Value {
                     "company_number": p.company_number, "is_company": true, "addresses": []}),
     };
     v["id"] = json!(p.id);
-    v["account_number"] = json!(p.account_number);
+    // The partner's own auxiliary account, and the collective account it sits under.
+    v["third_party_account"] = json!(p.account_number);
+    let root: String = p.account_number.chars().take(3).collect();
+    v["account_number"] = json!(format!("{root}000"));
     v
 }
 

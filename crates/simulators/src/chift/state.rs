@@ -86,6 +86,8 @@ pub struct ChiftState {
     pub clients: Vec<Partner>,
     pub suppliers: Vec<Partner>,
     pub entries: Vec<Entry>,
+    /// Entries still to book with their answer lost (see `ChiftMock::lose_entry_answers`).
+    pub lose_answers: usize,
     /// Entry numbers refused whatever their content (see `ChiftMock::reject_number`).
     pub rejected_numbers: Vec<String>,
     /// Requests that do not follow the spec: "METHOD path: reason".

@@ -151,7 +151,7 @@ async fn chift_seeded_reads_follow_the_spec() {
         None,
     )
     .await;
-    assert_eq!(v["total"], 21);
+    assert_eq!(v["total"], 30);
     let (_, v) = call(&m, &tok, Method::GET, "folders", &[], None).await;
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_clean(&m);
@@ -396,7 +396,8 @@ async fn chift_partners_and_pagination() {
                       "vat": "FR40732829320", "addresses": []});
     let (s, v) = call(&m, &tok, Method::POST, "clients", &[], Some(body.clone())).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["account_number"], "411C042");
+    assert_eq!(v["third_party_account"], "411C042");
+    assert_eq!(v["account_number"], "411000", "the collective account");
     assert!(v["id"].is_string());
     let (s, v) = call(&m, &tok, Method::POST, "clients", &[], Some(body)).await;
     assert_eq!(
@@ -405,7 +406,10 @@ async fn chift_partners_and_pagination() {
     );
     let sup = json!({"name": "Fournil", "external_reference": "F01", "addresses": []});
     let (s, v) = call(&m, &tok, Method::POST, "suppliers", &[], Some(sup)).await;
-    assert_eq!((s, v["account_number"].as_str()), (200, Some("401F01")));
+    assert_eq!(
+        (s, v["third_party_account"].as_str()),
+        (200, Some("401F01"))
+    );
     for n in 0..6 {
         client_seed(&m, &format!("P{n}"));
     }
