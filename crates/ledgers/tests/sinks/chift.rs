@@ -31,6 +31,7 @@ async fn every_request_follows_the_spec_and_entries_carry_their_pdf_and_tax_code
     assert_eq!(st.violations, Vec::<String>::new());
     assert_eq!(st.answer_violations, Vec::<String>::new());
     assert_eq!(st.entries.len(), 30);
+    let mut vat_lines_checked = 0;
     assert_eq!(st.token_requests, 1, "one token for the whole batch");
     for (e, pushed) in st.entries.iter().zip(&items) {
         assert_eq!(e.body["number"], json!(pushed.entry.piece_ref));
@@ -60,9 +61,19 @@ async fn every_request_follows_the_spec_and_entries_carry_their_pdf_and_tax_code
                     .unwrap_or_else(|| panic!("VAT line without a known tax code: {item}"));
                 assert_eq!(code.rate.to_string(), rate, "{item}");
                 assert_ne!(code.kind, "purchase");
+                vat_lines_checked += 1;
+            } else if line.auxiliary.is_some() {
+                assert!(
+                    item.get("tax_code").is_none(),
+                    "a partner line has no VAT code: {item}"
+                );
             }
         }
     }
+    assert!(
+        vat_lines_checked >= 30,
+        "every entry has VAT lines: {vat_lines_checked}"
+    );
     println!(
         "chift contract: {} requests checked against the spec, {} violations, {} entries",
         st.requests,
