@@ -76,7 +76,66 @@ fn is_base(l: &EntryLine) -> bool {
     l.auxiliary.is_none() && (l.account.starts_with('6') || l.account.starts_with('7'))
 }
 
+/// The (deductible line, due line, intra-community) pairs of self-assessed VAT in a purchase:
+/// a line on a due account (`[dossier.vat.self_assessed]`) and the first line of the same
+/// amount on the other side that is not paired yet.
+fn self_assessed_pairs(dossier: &DossierConfig, entry: &LedgerEntry) -> Vec<(usize, usize, bool)> {
+    let sa = &dossier.vat.self_assessed;
+    let lines = entry.lines();
+    let mut pairs: Vec<(usize, usize, bool)> = Vec::new();
+    for (due, l) in lines.iter().enumerate() {
+        let eu = same_account(&l.account, &sa.intra_community_due);
+        if !eu && !same_account(&l.account, &sa.reverse_charge_due) {
+            continue;
+        }
+        let deductible = lines.iter().enumerate().position(|(i, d)| {
+            i != due
+                && d.account.starts_with("4456")
+                && d.debit == l.credit
+                && d.credit == l.debit
+                && !pairs.iter().any(|&(x, _, _)| x == i)
+        });
+        if let Some(d) = deductible {
+            pairs.push((d, due, eu));
+        }
+    }
+    pairs
+}
+
 impl ChiftSink {
+    /// The folder's reverse-charge purchase code (`reversed`), intra-community (`eu` scope) or
+    /// domestic, at `rate` when several: `None` when the folder has none, the lines then go
+    /// without (the accounts 445662 / 4452 / 4457 still carry the self-assessment).
+    async fn reversed_code(&self, eu: bool, rate: Decimal) -> Result<Option<String>, SinkError> {
+        let codes = self.vat_codes().await?;
+        let target = rate.to_f64().unwrap_or(-1.0);
+        let fits: Vec<_> = codes
+            .iter()
+            .filter(|c| {
+                c.reversed == Some(true)
+                    && c.active != Some(false)
+                    && Side::Purchases.accepts(&c.kind)
+                    && match c.scope.as_deref() {
+                        Some("eu") => eu,
+                        Some("nat") => !eu,
+                        _ => true,
+                    }
+            })
+            .collect();
+        let at_rate: Vec<_> = fits
+            .iter()
+            .copied()
+            .filter(|c| (c.rate - target).abs() < 1e-6)
+            .collect();
+        Ok(match (fits.as_slice(), at_rate.as_slice()) {
+            ([only], _) | (_, [only]) => Some(only.id.clone()),
+            _ => {
+                tracing::warn!(eu, %rate, candidates = fits.len(), "no single reverse-charge VAT code in the Chift folder: self-assessed lines sent without one");
+                None
+            }
+        })
+    }
+
     /// The VAT code id of `rate` on `side`.
     pub(super) async fn vat_code(&self, side: Side, rate: Decimal) -> Result<String, SinkError> {
         let rate = rate.normalize();
@@ -160,7 +219,21 @@ impl ChiftSink {
         entry: &LedgerEntry,
     ) -> Result<Vec<Option<String>>, SinkError> {
         let side = Side::of(dossier, entry);
-        let rates = line_rates(dossier, side, entry);
+        let mut rates = line_rates(dossier, side, entry);
+        // Self-assessed VAT (CGI art. 283-2, 256 bis: categories AE and K) takes the folder's
+        // reverse-charge code, on its pair of lines and, alone, on the base lines.
+        let pairs = self_assessed_pairs(dossier, entry);
+        for &(deductible, due, _) in &pairs {
+            rates[deductible] = None;
+            rates[due] = None;
+        }
+        let reversed = match pairs.first() {
+            Some(&(_, _, eu)) => {
+                self.reversed_code(eu, dossier.vat.self_assessed.rate)
+                    .await?
+            }
+            None => None,
+        };
         let mut distinct: Vec<Decimal> = rates.iter().flatten().copied().collect();
         distinct.sort();
         distinct.dedup();
@@ -172,9 +245,14 @@ impl ChiftSink {
             same_account(a, &dossier.accounts.rounding_debit)
                 || same_account(a, &dossier.accounts.rounding_credit)
         };
+        let only_self_assessed = !pairs.is_empty() && distinct.is_empty();
         let mut out = Vec::with_capacity(rates.len());
-        for (line, rate) in entry.lines().iter().zip(&rates) {
-            let code = if let Some(r) = rate {
+        for (i, (line, rate)) in entry.lines().iter().zip(&rates).enumerate() {
+            let code = if pairs.iter().any(|&(d, c, _)| d == i || c == i)
+                || (only_self_assessed && is_base(line))
+            {
+                reversed.clone()
+            } else if let Some(r) = rate {
                 Some(self.vat_code(side, *r).await?)
             } else if rounding(&line.account) {
                 self.vat_map.rounding.clone()

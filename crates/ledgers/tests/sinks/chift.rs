@@ -360,3 +360,62 @@ async fn pipeline_books_500_entries_with_their_pdfs_once_despite_faults_and_one_
         st.requests,
     );
 }
+
+/// Self-assessed VAT (e-invoice categories K and AE): the 445662 / 4452 pair and the base take
+/// the folder's reverse-charge code of that scope, never the domestic deductible one.
+#[tokio::test]
+async fn self_assessed_vat_takes_the_folders_reverse_charge_code() {
+    use domain::{DocumentKind, SelfAssessedVat, SelfAssessment};
+    let mock = chift_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let mut cfg = config();
+    cfg.scope = domain::config::Scope::Both;
+    let mut doc = domain::testkit::sellsy_example_invoice();
+    doc.source.kind = DocumentKind::PurchaseInvoice;
+    doc.rows.truncate(1);
+    doc.rows[0].tax_rate = rust_decimal::Decimal::ZERO;
+    doc.rows[0].tax_amount = rust_decimal::Decimal::ZERO;
+    let basis = doc.rows[0].amount_excl_tax;
+    doc.taxes.clear();
+    doc.totals.excl_tax = basis;
+    doc.totals.incl_tax = basis;
+    doc.self_assessed_vat = vec![SelfAssessedVat {
+        regime: SelfAssessment::IntraCommunity,
+        basis,
+        rate: None,
+    }];
+    let mut aux = domain::auxcode::AuxCodes::new(8);
+    let entry = match domain::mapping::map_document(&doc, &cfg, &mut aux) {
+        Ok(domain::mapping::Mapped::Entry(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let accounts: Vec<&str> = entry.lines().iter().map(|l| l.account.as_str()).collect();
+    assert!(
+        accounts.contains(&"445662") && accounts.contains(&"4452"),
+        "{accounts:?}"
+    );
+    let push = app::ports::EntryToPush {
+        external_id: entry.source.key(),
+        pdf: Some(crate::support::pdf("AIC-1")),
+        entry,
+    };
+    let r = sink(&mock, book).push_entries(&cfg, &[push]).await;
+    assert!(r[0].is_ok(), "{r:?}");
+    let st = mock.state();
+    let aic = st
+        .vat_codes
+        .iter()
+        .find(|c| c.code == "AIC20")
+        .unwrap()
+        .id
+        .clone();
+    let body = &st.entries[0].body;
+    for item in body["items"].as_array().unwrap() {
+        if item["account_type"] == "general_account" {
+            assert_eq!(item["tax_code"], json!(aic), "{item}");
+        } else {
+            assert!(item.get("tax_code").is_none(), "{item}");
+        }
+    }
+    assert_eq!(st.violations, Vec::<String>::new());
+}

@@ -184,6 +184,8 @@ fn seed(opts: &ChiftOptions) -> ChiftState {
                 rate,
                 kind: kind.into(),
                 account: Some(format!("{root}{digit}")),
+                scope: "nat".into(),
+                reversed: false,
             });
         }
     }
@@ -195,7 +197,32 @@ fn seed(opts: &ChiftOptions) -> ChiftState {
         rate: 0.0,
         kind: "both".into(),
         account: None,
+        scope: "nat".into(),
+        reversed: false,
     });
+    // Self-assessed purchases (autoliquidation): intra-community (CGI art. 256 bis) and
+    // domestic reverse charge (art. 283-2).
+    for (code, label, scope, account) in [
+        (
+            "AIC20",
+            "Acquisitions intracommunautaires 20 %",
+            "eu",
+            "445662",
+        ),
+        ("AUTO20", "Autoliquidation 20 %", "nat", "445660"),
+    ] {
+        let id = st.id();
+        st.vat_codes.push(VatCode {
+            id,
+            code: code.into(),
+            label: label.into(),
+            rate: 20.0,
+            kind: "purchase".into(),
+            account: Some(account.into()),
+            scope: scope.into(),
+            reversed: true,
+        });
+    }
     let year = Utc::now().date_naive().year();
     for y in [year - 1, year] {
         st.book_years.push(BookYear {
@@ -235,6 +262,9 @@ fn seed(opts: &ChiftOptions) -> ChiftState {
             "Rabais, remises et ristournes obtenus sur achats",
             "expense",
         ),
+        ("445662", "TVA intracommunautaire déductible", "vat"),
+        ("4452", "TVA due intracommunautaire", "vat"),
+        ("4457", "TVA autoliquidée", "vat"),
         ("606000", "Achats non stockés", "expense"),
         (
             "606100",

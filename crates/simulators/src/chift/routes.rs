@@ -61,8 +61,8 @@ pub(super) fn dispatch(
                     "purchase" => (None, v.account.clone()),
                     _ => (v.account.clone(), None),
                 };
-                json!({"id": v.id, "code": v.code, "label": v.label, "scope": "nat",
-                       "rate": v.rate, "type": v.kind, "active": true, "reversed": false,
+                json!({"id": v.id, "code": v.code, "label": v.label, "scope": v.scope,
+                       "rate": v.rate, "type": v.kind, "active": true, "reversed": v.reversed,
                        "payable_account": payable, "deductible_account": deductible,
                        "country": "FR"})
             });

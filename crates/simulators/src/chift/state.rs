@@ -30,6 +30,10 @@ pub struct VatCode {
     pub kind: String,
     /// `payable_account` (sales) or `deductible_account` (purchases).
     pub account: Option<String>,
+    /// `scope`: `nat`, `eu`, `int`.
+    pub scope: String,
+    /// A reverse-charge (self-assessed) code.
+    pub reversed: bool,
 }
 
 /// A book year (`BookYear`).

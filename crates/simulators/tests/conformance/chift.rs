@@ -134,7 +134,7 @@ async fn chift_seeded_reads_follow_the_spec() {
         assert_eq!(s, 200, "{path}: {v}");
     }
     let (_, v) = call(&m, &tok, Method::GET, "vat-codes", &[("size", "100")], None).await;
-    assert_eq!(v["total"], 9);
+    assert_eq!(v["total"], 11);
     assert!(
         v["items"]
             .as_array()
@@ -151,7 +151,7 @@ async fn chift_seeded_reads_follow_the_spec() {
         None,
     )
     .await;
-    assert_eq!(v["total"], 30);
+    assert_eq!(v["total"], 33);
     let (_, v) = call(&m, &tok, Method::GET, "folders", &[], None).await;
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_clean(&m);
