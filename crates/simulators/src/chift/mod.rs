@@ -125,6 +125,68 @@ impl ChiftMock {
     }
 }
 
+/// The seeded chart of accounts (number, name, `AccountItemType`): a French PCG extract with the
+/// accounts the example dossier, the Sellsy simulator and the demo's e-invoice use.
+const CHART: &[(&str, &str, &str)] = &[
+    ("411000", "Clients", "receivable"),
+    ("401000", "Fournisseurs", "payable"),
+    ("706000", "Prestations de services", "income"),
+    ("707000", "Ventes de marchandises", "income"),
+    ("709600", "RRR accordés sur prestations", "income"),
+    ("709700", "RRR accordés sur marchandises", "income"),
+    ("445711", "TVA collectée 20 %", "vat"),
+    ("445712", "TVA collectée 10 %", "vat"),
+    ("445713", "TVA collectée 5,5 %", "vat"),
+    ("445714", "TVA collectée 2,1 %", "vat"),
+    ("445661", "TVA déductible 20 %", "vat"),
+    ("445662", "TVA déductible 10 %", "vat"),
+    ("445663", "TVA déductible 5,5 %", "vat"),
+    ("445664", "TVA déductible 2,1 %", "vat"),
+    (
+        "445660",
+        "TVA déductible sur autres biens et services",
+        "vat",
+    ),
+    (
+        "604000",
+        "Achats d'études et prestations de services",
+        "expense",
+    ),
+    (
+        "609000",
+        "Rabais, remises et ristournes obtenus sur achats",
+        "expense",
+    ),
+    ("445662", "TVA intracommunautaire déductible", "vat"),
+    ("4452", "TVA due intracommunautaire", "vat"),
+    ("4457", "TVA autoliquidée", "vat"),
+    ("606000", "Achats non stockés", "expense"),
+    (
+        "606100",
+        "Fournitures non stockables (eau, énergie)",
+        "expense",
+    ),
+    ("606400", "Fournitures administratives", "expense"),
+    ("622200", "Commissions et courtages sur ventes", "expense"),
+    (
+        "626000",
+        "Frais postaux et de télécommunications",
+        "expense",
+    ),
+    ("708500", "Ports et frais accessoires facturés", "income"),
+    ("709000", "Rabais, remises et ristournes accordés", "income"),
+    ("607000", "Achats de marchandises", "expense"),
+    ("611000", "Sous-traitance générale", "expense"),
+    ("622600", "Honoraires", "expense"),
+    (
+        "658000",
+        "Charges diverses de gestion courante",
+        "other_expense",
+    ),
+    ("758000", "Produits divers de gestion courante", "income"),
+    ("512000", "Banque", "bank"),
+];
+
 /// Starts the mock with one folder.
 pub async fn start() -> ChiftMock {
     start_with(ChiftOptions::default()).await
@@ -232,66 +294,9 @@ fn seed(opts: &ChiftOptions) -> ChiftState {
             closed: false,
         });
     }
-    for (n, name, kind) in [
-        ("411000", "Clients", "receivable"),
-        ("401000", "Fournisseurs", "payable"),
-        ("706000", "Prestations de services", "income"),
-        ("707000", "Ventes de marchandises", "income"),
-        ("709600", "RRR accordés sur prestations", "income"),
-        ("709700", "RRR accordés sur marchandises", "income"),
-        ("445711", "TVA collectée 20 %", "vat"),
-        ("445712", "TVA collectée 10 %", "vat"),
-        ("445713", "TVA collectée 5,5 %", "vat"),
-        ("445714", "TVA collectée 2,1 %", "vat"),
-        ("445661", "TVA déductible 20 %", "vat"),
-        ("445662", "TVA déductible 10 %", "vat"),
-        ("445663", "TVA déductible 5,5 %", "vat"),
-        ("445664", "TVA déductible 2,1 %", "vat"),
-        (
-            "445660",
-            "TVA déductible sur autres biens et services",
-            "vat",
-        ),
-        (
-            "604000",
-            "Achats d'études et prestations de services",
-            "expense",
-        ),
-        (
-            "609000",
-            "Rabais, remises et ristournes obtenus sur achats",
-            "expense",
-        ),
-        ("445662", "TVA intracommunautaire déductible", "vat"),
-        ("4452", "TVA due intracommunautaire", "vat"),
-        ("4457", "TVA autoliquidée", "vat"),
-        ("606000", "Achats non stockés", "expense"),
-        (
-            "606100",
-            "Fournitures non stockables (eau, énergie)",
-            "expense",
-        ),
-        ("606400", "Fournitures administratives", "expense"),
-        ("622200", "Commissions et courtages sur ventes", "expense"),
-        (
-            "626000",
-            "Frais postaux et de télécommunications",
-            "expense",
-        ),
-        ("708500", "Ports et frais accessoires facturés", "income"),
-        ("709000", "Rabais, remises et ristournes accordés", "income"),
-        ("607000", "Achats de marchandises", "expense"),
-        ("611000", "Sous-traitance générale", "expense"),
-        ("622600", "Honoraires", "expense"),
-        (
-            "658000",
-            "Charges diverses de gestion courante",
-            "other_expense",
-        ),
-        ("758000", "Produits divers de gestion courante", "income"),
-        ("512000", "Banque", "bank"),
-    ] {
-        st.accounts.push((n.into(), name.into(), kind.into()));
+    for (n, name, kind) in CHART {
+        st.accounts
+            .push((n.to_string(), name.to_string(), kind.to_string()));
     }
     st
 }
