@@ -84,6 +84,27 @@ impl RecordStore for MemoryStore {
             .map(|(_, r)| r.clone())
             .collect())
     }
+
+    async fn count_by(
+        &self,
+        pk: &str,
+        field: &'static str,
+        values: &[&str],
+    ) -> Result<Vec<u64>, StoreError> {
+        // Counted in place: the default would clone every item of the partition.
+        let items = self.items.lock().map_err(poisoned)?;
+        let mut counts = vec![0; values.len()];
+        for (_, r) in items
+            .range((pk.to_string(), String::new())..)
+            .take_while(|((p, _), _)| p == pk)
+        {
+            let v = r.data.get(field).and_then(|v| v.as_str());
+            if let Some(i) = values.iter().position(|w| Some(*w) == v) {
+                counts[i] += 1;
+            }
+        }
+        Ok(counts)
+    }
 }
 
 /// Objects in a map behind a mutex; each write gets the next version number.

@@ -55,6 +55,7 @@ mod blocking;
 mod dir;
 mod secrets;
 mod sqlite;
+mod sqlite_sql;
 
 use std::path::{Path, PathBuf};
 

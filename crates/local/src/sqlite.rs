@@ -6,35 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::ports::{Clock, Condition, Filter, Record, RecordStore, StoreError, SystemClock};
+use app::ports::{Clock, Filter, Record, RecordStore, StoreError, SystemClock};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::sqlite_sql::{COLUMNS, MIGRATIONS, back_statement, count_statement};
 
 /// How long a writer waits for another connection (another handle, another process) to release
 /// the database before the call fails with [`StoreError::Unavailable`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Schema migrations, applied in order; migration `i` brings the schema to version `i + 1`.
-/// Append, never edit: a file opened by this code records which ones it has applied.
-const MIGRATIONS: &[&str] = &[
-    // 1: the records table. Sort keys compare with SQLite's BINARY collation, i.e. byte order of
-    // UTF-8, which is Rust's `str` order and DynamoDB's sort-key order.
-    "CREATE TABLE records (
-         pk         TEXT    NOT NULL,
-         sk         TEXT    NOT NULL,
-         version    INTEGER NOT NULL,
-         data       TEXT    NOT NULL,
-         expires_at INTEGER,
-         PRIMARY KEY (pk, sk)
-     ) WITHOUT ROWID;
-     CREATE INDEX records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;",
-    // 2: the integration log filtered on severity (the console's "errors only") reads only the
-    // matching lines, newest first, instead of every line of the dossier. The expression is
-    // `back_statement`'s, letter for letter (else SQLite does not use the index); `json_valid`
-    // keeps an unreadable item writable and readable as `Corrupt`.
-    "CREATE INDEX records_severity ON records
-         (pk, (CASE WHEN json_valid(data) THEN json_extract(data, '$.severity') END), sk);",
-];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -240,7 +220,7 @@ impl SqliteStore {
 
 /// `pl_contains(haystack, needle)`: [`app::ports::contains_ignoring_case`], so a filter means
 /// the same in SQL as in memory (SQLite's own `LIKE` folds ASCII only: "É" ≠ "é").
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "pl_contains",
@@ -255,7 +235,7 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Applies the missing migrations in one write transaction; returns the version found before.
-fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     // IMMEDIATE takes the write lock first, so two processes opening a new file at once do not
     // both run migration 1.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -295,8 +275,6 @@ fn purge(conn: &Connection, now: i64, limit: Option<i64>) -> rusqlite::Result<us
 
 /// A row as stored: (pk, sk, version, data, expires_at).
 type Row = (String, String, i64, String, Option<i64>);
-
-const COLUMNS: &str = "pk, sk, version, data, expires_at";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((
@@ -485,66 +463,34 @@ impl RecordStore for SqliteStore {
         })
         .await
     }
-}
 
-/// The SQL of [`RecordStore::query_back`]: a backwards range scan of the primary key, or of
-/// `records_severity` when the filter names the severity, with every condition in SQL so the
-/// limit counts matching rows only.
-fn back_statement(
-    pk: &str,
-    from: Option<&str>,
-    below: Option<&str>,
-    filter: &Filter,
-    limit: usize,
-    now: i64,
-) -> Result<(String, Vec<Value>), StoreError> {
-    let mut statement = format!(
-        "SELECT {COLUMNS} FROM records
-         WHERE pk = ?1 AND (expires_at IS NULL OR expires_at >= ?2)"
-    );
-    let mut params = vec![Value::Text(pk.to_owned()), Value::Integer(now)];
-    let param = |v: String, params: &mut Vec<Value>| {
-        params.push(Value::Text(v));
-        format!("?{}", params.len())
-    };
-    for (op, bound) in [(">=", from), ("<", below)] {
-        if let Some(bound) = bound {
-            statement += &format!(" AND sk {op} {}", param(bound.to_owned(), &mut params));
+    async fn count_by(
+        &self,
+        pk: &str,
+        field: &'static str,
+        values: &[&str],
+    ) -> Result<Vec<u64>, StoreError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
         }
-    }
-    // Field names are spliced into the JSON path (the index matches on the literal path), so
-    // only plain names are accepted.
-    let path = |field: &str| {
-        if !field.is_empty() && field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            Ok(format!(
-                "(CASE WHEN json_valid(data) THEN json_extract(data, '$.{field}') END)"
-            ))
-        } else {
-            Err(StoreError::Unavailable(format!(
-                "sqlite: filter field {field:?} is not a plain name"
-            )))
-        }
-    };
-    for condition in &filter.all {
-        match condition {
-            Condition::OneOf { field, values } => {
-                let list: Vec<String> = values
-                    .iter()
-                    .map(|v| param(v.clone(), &mut params))
-                    .collect();
-                statement += &format!(" AND {} IN ({})", path(field)?, list.join(", "));
+        let statement = count_statement(field, values.len())?;
+        let mut params = vec![Value::Text(pk.to_owned()), Value::Integer(self.now())];
+        params.extend(values.iter().map(|v| Value::Text(v.to_string())));
+        let n = values.len();
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params), |row| {
+                    Ok((row.get::<_, usize>(0)?, row.get::<_, i64>(1)?))
+                })
+                .map_err(sql)?;
+            let mut counts = vec![0; n];
+            for row in rows {
+                let (i, count) = row.map_err(sql)?;
+                counts[i] = u64::try_from(count).unwrap_or(0);
             }
-            Condition::Contains { fields, needle } => {
-                let n = param(needle.clone(), &mut params);
-                let any: Vec<String> = fields
-                    .iter()
-                    .map(|f| Ok(format!("pl_contains({}, {n})", path(f)?)))
-                    .collect::<Result<_, StoreError>>()?;
-                statement += &format!(" AND ({})", any.join(" OR "));
-            }
-        }
+            Ok(counts)
+        })
+        .await
     }
-    params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    statement += &format!(" ORDER BY sk DESC LIMIT ?{}", params.len());
-    Ok((statement, params))
 }

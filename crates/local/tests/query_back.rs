@@ -119,3 +119,103 @@ async fn a_filter_field_that_is_not_a_plain_name_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("not a plain name"), "{err}");
 }
+
+fn text_filter(needle: &str) -> Filter {
+    Filter {
+        all: vec![Condition::Contains {
+            fields: vec!["message", "action", "object_id"],
+            needle: needle.into(),
+        }],
+    }
+}
+
+async fn found(store: &SqliteStore, needle: &str) -> Vec<String> {
+    let lines = store
+        .query_back("LOG#acme", None, None, &text_filter(needle), 100)
+        .await
+        .unwrap();
+    lines.into_iter().map(|r| r.sk).collect()
+}
+
+fn line(sk: &str, message: &str, expires_at: i64) -> Record {
+    let mut r = Record::new(
+        "LOG#acme",
+        sk,
+        json!({"message": message, "action": "none"}),
+    );
+    r.expires_at = Some(expires_at);
+    r
+}
+
+#[tokio::test]
+async fn the_text_index_follows_updates_replacements_and_purges() {
+    let store = SqliteStore::in_memory().unwrap();
+    let kept = line("2026-11-01#1", "Facture F-100 \"payée\"", i64::MAX);
+    store.create(&kept).await.unwrap();
+    store
+        .create(&line("2026-11-01#2", "facture f-200", 1))
+        .await
+        .unwrap();
+    assert_eq!(found(&store, "F-1").await, ["2026-11-01#1"]);
+    assert_eq!(found(&store, "\"PAYÉE\"").await, ["2026-11-01#1"], "quotes");
+    assert_eq!(
+        found(&store, "f-").await,
+        ["2026-11-01#1"],
+        "two characters"
+    );
+    assert_eq!(
+        found(&store, "f-200").await,
+        Vec::<String>::new(),
+        "expired"
+    );
+
+    // An update re-indexes the line; a create over an expired line replaces its text.
+    store
+        .update(&kept.next(json!({"message": "avoir A-7"})))
+        .await
+        .unwrap();
+    assert_eq!(found(&store, "F-100").await, Vec::<String>::new());
+    assert_eq!(found(&store, "a-7").await, ["2026-11-01#1"]);
+    store
+        .create(&line("2026-11-01#2", "relance R-300", i64::MAX))
+        .await
+        .unwrap();
+    assert_eq!(found(&store, "R-300").await, ["2026-11-01#2"]);
+    assert_eq!(found(&store, "facture").await, Vec::<String>::new());
+
+    // A purged line leaves the index with it.
+    store
+        .create(&line("2026-11-01#3", "relance R-301", 1))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired().await.unwrap(), 1);
+    store
+        .create(&line("2026-11-01#3", "relance R-302", i64::MAX))
+        .await
+        .unwrap();
+    assert_eq!(
+        found(&store, "relance").await,
+        ["2026-11-01#3", "2026-11-01#2"]
+    );
+}
+
+#[tokio::test]
+async fn a_file_of_schema_2_gets_its_log_lines_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite3");
+    drop(SqliteStore::open(&path).unwrap());
+    {
+        // Back to schema 2, with a log line written by that version.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER log_text_insert; DROP TRIGGER log_text_update;
+             DROP TRIGGER log_text_delete; DROP TABLE log_text; DROP TABLE log_keys;
+             DROP INDEX records_state; DELETE FROM schema_version WHERE version > 2;
+             INSERT INTO records VALUES ('LOG#acme', '2026-11-01#1', 1,
+                 '{\"message\": \"Écriture E-12 refusée\"}', NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(found(&store, "e-12 REFUSÉE").await, ["2026-11-01#1"]);
+}

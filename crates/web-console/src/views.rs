@@ -26,6 +26,15 @@ const MAILS: usize = 20;
 /// Runs shown.
 const RUNS: usize = 10;
 
+/// The states the dossiers page counts.
+const STATES: [DocState; 5] = [
+    DocState::Pushed,
+    DocState::Held,
+    DocState::Rejected,
+    DocState::Failed,
+    DocState::DeadLetter,
+];
+
 /// Every format the mail intake accepts (`mail::filetype::FileType`).
 const FORMATS: [FileType; 10] = [
     FileType::Pdf,
@@ -141,19 +150,14 @@ where
     let mut rows = Vec::new();
     for d in site.dossiers.iter().filter(|d| user.sees(&d.config.id)) {
         let id = &d.config.id;
-        // Only the state is read from each document (no full decode: a dossier has thousands).
-        let mut count: HashMap<DocState, u64> = HashMap::new();
-        for r in pipeline
+        // Counted by the store (SQLite: on an index), not by reading a dossier's thousands of
+        // documents.
+        let names = STATES.map(DocState::as_str);
+        let counts = pipeline
             .store
-            .query(&doc_pk(id), None, None, usize::MAX)
-            .await?
-        {
-            if let Some(state) = r.data.get("state").cloned()
-                && let Ok(state) = serde_json::from_value::<DocState>(state)
-            {
-                *count.entry(state).or_default() += 1;
-            }
-        }
+            .count_by(&doc_pk(id), "state", &names)
+            .await?;
+        let count: HashMap<DocState, u64> = STATES.into_iter().zip(counts).collect();
         let n = |s: DocState| count.get(&s).copied().unwrap_or(0);
         let last = runs.iter().rev().find(|r| &r.dossier == id);
         let failed = n(DocState::Failed) + n(DocState::DeadLetter);

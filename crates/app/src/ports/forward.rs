@@ -43,6 +43,14 @@ impl<T: RecordStore + ?Sized> RecordStore for &T {
     ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send {
         (**self).query_back(pk, from, below, filter, limit)
     }
+    fn count_by(
+        &self,
+        pk: &str,
+        field: &'static str,
+        values: &[&str],
+    ) -> impl Future<Output = Result<Vec<u64>, StoreError>> + Send {
+        (**self).count_by(pk, field, values)
+    }
 }
 
 impl<T: BlobStore + ?Sized> BlobStore for &T {

@@ -121,6 +121,37 @@ pub trait RecordStore: Send + Sync {
             Ok(kept.into_iter().rev().collect())
         }
     }
+
+    /// How many items of `pk` have each of `values` in the top-level string field `field`, in
+    /// the order of `values`: a dossier's documents by state, computed at each call so it can
+    /// never drift from the items. This default reads the partition in pages; SQLite counts
+    /// each value on an index, without reading the items.
+    fn count_by(
+        &self,
+        pk: &str,
+        field: &'static str,
+        values: &[&str],
+    ) -> impl Future<Output = Result<Vec<u64>, StoreError>> + Send {
+        async move {
+            let mut counts = vec![0; values.len()];
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = self.query(pk, cursor.as_deref(), None, QUERY_PAGE).await?;
+                for r in &page {
+                    let v = r.data.get(field).and_then(|v| v.as_str());
+                    if let Some(i) = values.iter().position(|w| Some(*w) == v) {
+                        counts[i] += 1;
+                    }
+                }
+                match page.last() {
+                    Some(last) if page.len() == QUERY_PAGE => {
+                        cursor = Some(format!("{}\u{1}", last.sk));
+                    }
+                    _ => return Ok(counts),
+                }
+            }
+        }
+    }
 }
 
 /// The page size of [`RecordStore::query_back`]'s default reading.

@@ -367,6 +367,15 @@ impl<S: RecordStore> RecordStore for FaultyStore<S> {
     ) -> Result<Vec<Record>, StoreError> {
         self.inner.query_back(pk, from, below, filter, limit).await
     }
+
+    async fn count_by(
+        &self,
+        pk: &str,
+        field: &'static str,
+        values: &[&str],
+    ) -> Result<Vec<u64>, StoreError> {
+        self.inner.count_by(pk, field, values).await
+    }
 }
 
 /// A queue that delivers some messages twice and hands batches over in a shuffled order.

@@ -70,6 +70,36 @@ pub async fn record_store_suite<S: RecordStore>(store: &S) {
         "updating a missing item must fail"
     );
 
+    // Counts by state follow every write: "a" went from received to mapped.
+    let count_pk = format!("{pk}-count");
+    for (sk, data) in [
+        ("1", json!({"state": "held"})),
+        ("2", json!({"state": "pushed"})),
+        ("3", json!({"state": "held"})),
+        ("4", json!({"state": 4})),
+        ("5", json!({"other": "held"})),
+    ] {
+        store
+            .create(&Record::new(&count_pk, sk, data))
+            .await
+            .unwrap();
+    }
+    let two = store.get(&count_pk, "2").await.unwrap().unwrap();
+    store
+        .update(&two.next(json!({"state": "held"})))
+        .await
+        .unwrap();
+    let counts = store
+        .count_by(&count_pk, "state", &["pushed", "held", "4", "other"])
+        .await
+        .unwrap();
+    assert_eq!(counts, [0, 3, 0, 0], "strings only, after the update");
+    let counts = store
+        .count_by(&pk, "state", &["received", "mapped"])
+        .await
+        .unwrap();
+    assert_eq!(counts, [0, 1]);
+
     let mut ttl = Record::new(&pk, "ttl", json!({"x": "y"}));
     ttl.expires_at = Some(1_900_000_000);
     store.create(&ttl).await.unwrap();
