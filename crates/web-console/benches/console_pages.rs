@@ -244,8 +244,17 @@ async fn run(renders: usize) {
             format!("/console/dossiers/{}?severity=warning", id(0)),
         ),
         (
-            "  … text \"F-4242\" (scans the period)",
+            "  … text \"F-4242\" (11 lines)",
             format!("/console/dossiers/{}?q=F-4242", id(0)),
+        ),
+        // Every line of every dossier holds "facture": the text index finds 100,000.
+        (
+            "  … text \"facture\" (every line)",
+            format!("/console/dossiers/{}?q=facture", id(0)),
+        ),
+        (
+            "  … text \"F-\" (2 characters: a scan)",
+            format!("/console/dossiers/{}?q=F-", id(0)),
         ),
         (
             "dossier page, 1,000-line dossier",
