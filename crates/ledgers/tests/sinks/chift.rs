@@ -419,3 +419,34 @@ async fn self_assessed_vat_takes_the_folders_reverse_charge_code() {
     }
     assert_eq!(st.violations, Vec::<String>::new());
 }
+
+/// A connector that serves pages of 7 whatever `size` asks: the chart and the client list are
+/// read to the spec's `total`, so no account is "missing" and no client is created twice.
+#[tokio::test]
+async fn short_pages_are_read_to_the_total() {
+    let mock = chift_mock::start().await;
+    for n in 0..20 {
+        mock.add_client(simulators::chift::Partner {
+            name: format!("Client {n}"),
+            external_reference: Some(format!("C{n:02}")),
+            ..Default::default()
+        });
+    }
+    mock.cap_pages(7);
+    let book = Arc::new(PartyBook::new());
+    let s = sink(&mock, book);
+    let chart = s.chart(&config()).await.unwrap().unwrap();
+    assert_eq!(chart.len(), mock.state().accounts.len());
+    let aux = domain::Auxiliary {
+        code: "C19".into(),
+        label: "Client 19".into(),
+    };
+    let (id, rule) = s.partner(&config(), "411", &aux).await.unwrap();
+    assert_eq!(rule, Some(ledgers::MatchRule::AuxiliaryCode));
+    assert_eq!(
+        mock.state().clients.len(),
+        20,
+        "found on the third page, not created"
+    );
+    assert_eq!(mock.state().clients[19].id, id);
+}

@@ -102,6 +102,11 @@ impl ChiftMock {
         self.state().lose_answers += n;
     }
 
+    /// From now on, pages hold at most `n` items whatever `size` asks (a connector's own cap).
+    pub fn cap_pages(&self, n: usize) {
+        self.state().page_cap = Some(n.max(1));
+    }
+
     /// Seeds a client (ids and account number generated when empty); returns its id.
     pub fn add_client(&self, p: Partner) -> String {
         self.state().add_partner(false, p)
@@ -350,6 +355,12 @@ async fn gate(State((state, faults)): S, req: Request) -> Response<Body> {
                 return r;
             }
             let mut st = state.lock().unwrap();
+            // A connector that serves shorter pages than asked (its own cap).
+            let mut query = query.clone();
+            if let Some(cap) = st.page_cap {
+                let size: usize = query.get("size").and_then(|s| s.parse().ok()).unwrap_or(50);
+                query.insert("size".into(), size.min(cap).to_string());
+            }
             let (status, answer) = routes::dispatch(&mut st, op, &query, &body);
             // Booked, but the answer lost on the way back (a proxy's timeout).
             if op.id == "accounting_create_generic_journal_entry"

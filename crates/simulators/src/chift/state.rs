@@ -90,6 +90,8 @@ pub struct ChiftState {
     pub clients: Vec<Partner>,
     pub suppliers: Vec<Partner>,
     pub entries: Vec<Entry>,
+    /// The most items a page holds (see `ChiftMock::cap_pages`).
+    pub page_cap: Option<usize>,
     /// Entries still to book with their answer lost (see `ChiftMock::lose_entry_answers`).
     pub lose_answers: usize,
     /// Entry numbers refused whatever their content (see `ChiftMock::reject_number`).
