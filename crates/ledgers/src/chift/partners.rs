@@ -154,14 +154,20 @@ impl ChiftSink {
         let mut found = find_match(&self.candidates(root, false).await?, &wanted)
             .map(|(c, r)| (c.ledger_ref.clone(), Some(r)));
         if found.is_none() {
-            found = match self.create_partner(root, aux, &ids).await {
+            found = match self.create_partner(root, aux, &ids, None).await {
                 Ok(id) => Some((id, None)),
                 // Created meanwhile (by another run, or by hand): the list is read again.
                 Err(e) if e.message.contains("ALREADY_EXISTS") => {
-                    find_match(&self.candidates(root, true).await?, &wanted)
-                        .map(|(c, r)| (c.ledger_ref.clone(), Some(r)))
+                    match find_match(&self.candidates(root, true).await?, &wanted) {
+                        Some((c, r)) => Some((c.ledger_ref.clone(), Some(r))),
+                        None => self.merged(root, aux, &ids, &wanted).await?,
+                    }
                 }
-                Err(e) => return Err(e),
+                // The answer lost: it may exist now, the list is read again next time.
+                Err(e) => {
+                    self.partners.lock().await.remove(root);
+                    return Err(e);
+                }
             };
         }
         let found = found.ok_or_else(|| {
@@ -174,11 +180,33 @@ impl ChiftSink {
         Ok(found)
     }
 
+    /// Software that keeps one record per company for both roles refuses a supplier that
+    /// exists as a client (and back): the spec's `force_merge` names the other record.
+    async fn merged(
+        &self,
+        root: &str,
+        aux: &Auxiliary,
+        ids: &PartyIds,
+        wanted: &Wanted<'_>,
+    ) -> Result<Option<(String, Option<MatchRule>)>, SinkError> {
+        let other = if root == "401" { "411" } else { "401" };
+        let Some((c, rule)) =
+            find_match(&self.candidates(other, true).await?, wanted).map(|(c, r)| (c.clone(), r))
+        else {
+            return Ok(None);
+        };
+        let id = self
+            .create_partner(root, aux, ids, Some(&c.ledger_ref))
+            .await?;
+        Ok(Some((id, Some(rule))))
+    }
+
     async fn create_partner(
         &self,
         root: &str,
         aux: &Auxiliary,
         ids: &PartyIds,
+        force_merge: Option<&str>,
     ) -> Result<String, SinkError> {
         let mut body = json!({
             "name": if aux.label.trim().is_empty() { &aux.code } else { &aux.label },
@@ -193,8 +221,12 @@ impl ChiftSink {
             body["company_number"] = json!(n);
         }
         let who = if root == "401" { "supplier" } else { "client" };
+        let query: Vec<(&str, String)> = force_merge
+            .map(|id| ("force_merge", id.to_string()))
+            .into_iter()
+            .collect();
         let a = self
-            .call(Method::POST, path_of(root), &[], Some(&body))
+            .call(Method::POST, path_of(root), &query, Some(&body))
             .await?;
         if !a.status.is_success() {
             let (_, code) = chift_message(&a.text());

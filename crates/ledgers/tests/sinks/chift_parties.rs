@@ -190,3 +190,31 @@ async fn a_client_is_created_once_when_nothing_matches_with_its_identifiers() {
     }
     assert_eq!(st.violations, Vec::<String>::new());
 }
+
+/// Software with one record per company: a supplier that exists as a client is created with
+/// `force_merge` naming the client, not refused.
+#[tokio::test]
+async fn a_supplier_known_as_a_client_is_merged_where_the_software_keeps_one_record() {
+    let mock = chift_mock::start().await;
+    mock.state().unified_partners = true;
+    let client = mock.add_client(Partner {
+        external_reference: Some("DUPONT".into()),
+        ..other("Dupont SARL")
+    });
+    let book = Arc::new(PartyBook::new());
+    let e = dupont(&book);
+    let s = ChiftSink::new(mock.config(), book).unwrap();
+    let aux = e
+        .entry
+        .lines()
+        .iter()
+        .find_map(|l| l.auxiliary.clone())
+        .unwrap();
+    let (id, rule) = s.partner(&config(), "401", &aux).await.unwrap();
+    assert_eq!(rule, Some(MatchRule::AuxiliaryCode));
+    let st = mock.state();
+    assert_eq!(st.suppliers.len(), 1);
+    assert_eq!(st.suppliers[0].id, id);
+    assert_ne!(id, client);
+    assert_eq!(st.violations, Vec::<String>::new());
+}

@@ -81,7 +81,8 @@ pub(super) fn dispatch(
             page(items.map(partner_json).collect(), query)
         }
         ("post", "clients") | ("post", "suppliers") => {
-            create_partner(st, route == "suppliers", &folder, body)
+            let merge = query.get("force_merge").map(String::as_str);
+            create_partner(st, route == "suppliers", &folder, body, merge)
         }
         ("post", "journal-entries") => create_entry(st, &folder, body),
         ("get", "journal/entries") => list_entries(st, &folder, query),
@@ -175,9 +176,33 @@ fn partner_json(p: &Partner) -> Value {
 
 /// `POST clients|suppliers`: a second partner with the same `external_reference` is refused
 /// 400 ERROR_PARTNER_ALREADY_EXISTS (the spec's example).
-fn create_partner(st: &mut ChiftState, supplier: bool, folder: &str, body: &Value) -> (u16, Value) {
+fn create_partner(
+    st: &mut ChiftState,
+    supplier: bool,
+    folder: &str,
+    body: &Value,
+    force_merge: Option<&str>,
+) -> (u16, Value) {
     let text = |k: &str| body[k].as_str().map(str::to_string);
     let reference = text("external_reference");
+    // One record per company for both roles (`unified_partners`): the other role's record
+    // with that reference refuses a creation unless `force_merge` names it.
+    let other = if supplier { &st.clients } else { &st.suppliers };
+    if st.unified_partners
+        && let Some(r) = &reference
+        && let Some(o) = other
+            .iter()
+            .find(|p| p.folder_id == folder && p.external_reference.as_ref() == Some(r))
+        && force_merge != Some(o.id.as_str())
+    {
+        return chift_error(
+            400,
+            "ERROR_PARTNER_ALREADY_EXISTS_5",
+            &format!(
+                "A client/supplier already exists with the same code/id ({r}) in the accounting system."
+            ),
+        );
+    }
     let list = if supplier { &st.suppliers } else { &st.clients };
     if let Some(r) = &reference
         && list

@@ -90,6 +90,9 @@ pub struct ChiftState {
     pub clients: Vec<Partner>,
     pub suppliers: Vec<Partner>,
     pub entries: Vec<Entry>,
+    /// One record per company for clients and suppliers: a creation of the other role needs
+    /// `force_merge` (software such as Odoo; the spec's parameter).
+    pub unified_partners: bool,
     /// The most items a page holds (see `ChiftMock::cap_pages`).
     pub page_cap: Option<usize>,
     /// Entries still to book with their answer lost (see `ChiftMock::lose_entry_answers`).
