@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::ports::{Record, RecordStore, StoreError};
+use app::ports::{Filter, Record, RecordStore, StoreError};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -255,6 +255,71 @@ impl RecordStore for DynamoStore {
         }
         records.truncate(limit);
         Ok(records)
+    }
+
+    /// Reads backwards (`ScanIndexForward = false`) from `below`, page by page, until `limit`
+    /// items match: a log page costs the lines read down to its oldest match, not the range.
+    /// The filter is applied here, on the decoded data (the item's data is one JSON string,
+    /// which a FilterExpression cannot look into).
+    async fn query_back(
+        &self,
+        pk: &str,
+        from: Option<&str>,
+        below: Option<&str>,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        if limit == 0 || matches!((from, below), (Some(f), Some(b)) if f >= b) {
+            return Ok(Vec::new());
+        }
+        // No key condition is `>= AND <`: BETWEEN is inclusive, so an item at `below` is
+        // dropped below.
+        let condition = match (from, below) {
+            (Some(_), Some(_)) => "pk = :pk AND sk BETWEEN :from AND :below",
+            (Some(_), None) => "pk = :pk AND sk >= :from",
+            (None, Some(_)) => "pk = :pk AND sk < :below",
+            (None, None) => "pk = :pk",
+        };
+        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk.to_string()))]);
+        if let Some(f) = from {
+            values.insert(":from".into(), AttributeValue::S(f.to_string()));
+        }
+        if let Some(b) = below {
+            values.insert(":below".into(), AttributeValue::S(b.to_string()));
+        }
+        let mut records = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit(i32::try_from(self.page_size).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| {
+                    StoreError::Unavailable(format!("{} on {pk}", describe("DynamoDB Query", &err)))
+                })?;
+            for item in out.items() {
+                let record = record_from(item)?;
+                if below.is_some_and(|b| record.sk.as_str() >= b) || !filter.matches(&record.data) {
+                    continue;
+                }
+                records.push(record);
+                if records.len() == limit {
+                    return Ok(records);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(records),
+            }
+        }
     }
 }
 

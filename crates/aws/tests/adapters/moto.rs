@@ -2,8 +2,8 @@
 //! only AWS has (encryption at rest, SES, SSM and Secrets Manager).
 
 use app::ports::{
-    BlobStore, Notifier, PutOnce, Queue, QueueName, Record, RecordStore, SecretError, SecretRef,
-    Secrets,
+    BlobStore, Condition, Filter, Notifier, PutOnce, Queue, QueueName, Record, RecordStore,
+    SecretError, SecretRef, Secrets,
 };
 use app::testing::{blob_store_suite, queue_suite, record_store_suite};
 use aws::sdk::s3::types::ServerSideEncryption;
@@ -27,6 +27,68 @@ async fn s3_blobs_pass_the_port_suite() {
 async fn sqs_queue_passes_the_port_suite() {
     let env = TestEnv::new().await;
     queue_suite(&env.adapters.queue).await;
+}
+
+#[tokio::test]
+async fn dynamo_query_back_reads_backwards_and_agrees_with_the_reference_reading() {
+    let env = TestEnv::new().await;
+    let store = env.adapters.store.clone().with_page_size(3);
+    let memory = app::memory::MemoryStore::new();
+    let pk = format!("LOG#{}", env.id);
+    for i in 0..20 {
+        let severity = ["info", "warning", "error"][i % 3];
+        let r = Record::new(
+            &pk,
+            format!("2026-11-23T10:{i:02}:00Z#{i}"),
+            json!({"severity": severity, "message": format!("Ligne {i}")}),
+        );
+        store.create(&r).await.unwrap();
+        memory.create(&r).await.unwrap();
+    }
+    let errors = Condition::OneOf {
+        field: "severity",
+        values: vec!["error".into()],
+    };
+    let text = Condition::Contains {
+        fields: vec!["message"],
+        needle: "LIGNE 1".into(),
+    };
+    // (from, below, filter, limit)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Vec<Condition>, usize);
+    let cases: Vec<Case> = vec![
+        (None, None, vec![], 4),
+        (None, None, vec![errors.clone()], 100),
+        (
+            Some("2026-11-23T10:05"),
+            Some("2026-11-23T10:14:00Z#14"),
+            vec![],
+            100,
+        ),
+        (
+            None,
+            Some("2026-11-23T10:17"),
+            vec![errors, text.clone()],
+            2,
+        ),
+        (Some("2026-11-23T10:10"), None, vec![text], 100),
+        (
+            Some("2026-11-23T10:09"),
+            Some("2026-11-23T10:09"),
+            vec![],
+            10,
+        ),
+    ];
+    for (from, below, all, limit) in cases {
+        let filter = Filter { all };
+        let keys = |rs: Vec<Record>| rs.into_iter().map(|r| r.sk).collect::<Vec<_>>();
+        let got = store.query_back(&pk, from, below, &filter, limit).await;
+        let want = memory.query_back(&pk, from, below, &filter, limit).await;
+        assert_eq!(
+            keys(got.unwrap()),
+            keys(want.unwrap()),
+            "{from:?} {below:?} {filter:?} {limit}"
+        );
+    }
 }
 
 #[tokio::test]
