@@ -26,8 +26,11 @@
 //! ```
 //!
 //! The SQLite file holds one table `records (pk, sk, version, data JSON, expires_at)` keyed by
-//! `(pk, sk)`, and a `schema_version` table listing the migrations applied, so a later version can
-//! migrate a file in place (and an older program refuses a newer file instead of misreading it).
+//! `(pk, sk)`, with indexes on the log's severity and the documents' state; the log's text index
+//! (`log_text`, FTS5 trigram, with `log_keys` giving each line a row id), kept by triggers on
+//! `records` in the writing statement, so no write can leave it behind; and a `schema_version`
+//! table listing the migrations applied, so a later version can migrate a file in place (and an
+//! older program refuses a newer file instead of misreading it).
 //! To back up, stop `serve` and copy the directory, or use `sqlite3 DATA/passerelle.sqlite3
 //! ".backup copy.sqlite3"` while it runs.
 //!
