@@ -10,7 +10,9 @@ use app::ports::{Clock, Filter, Record, RecordStore, StoreError, SystemClock};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use crate::sqlite_sql::{COLUMNS, MIGRATIONS, back_statement, count_statement};
+use crate::sqlite_sql::{
+    COLUMNS, MIGRATIONS, PROBE, back_statement, count_statement, uses_text_index,
+};
 
 /// How long a writer waits for another connection (another handle, another process) to release
 /// the database before the call fails with [`StoreError::Unavailable`].
@@ -453,13 +455,28 @@ impl RecordStore for SqliteStore {
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let (statement, params) = back_statement(pk, from, below, filter, limit, self.now())?;
+        let now = self.now();
+        let probe = uses_text_index(pk, filter)
+            .then(|| back_statement(pk, from, below, filter, limit, now, Some(PROBE)))
+            .transpose()?;
+        let full = back_statement(pk, from, below, filter, limit, now, None)?;
         self.with_conn(move |conn| {
-            let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(params), read_row)
-                .map_err(sql)?;
-            rows.map(|row| to_record(row.map_err(sql)?)).collect()
+            let read = |(statement, params): (String, Vec<Value>)| {
+                let mut stmt = conn.prepare_cached(&statement).map_err(sql)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(params), read_row)
+                    .map_err(sql)?;
+                rows.map(|row| to_record(row.map_err(sql)?))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            if let Some(probe) = probe {
+                // A full page from the newest lines is the answer (nothing newer was skipped).
+                let found = read(probe)?;
+                if found.len() >= limit {
+                    return Ok(found);
+                }
+            }
+            read(full)
         })
         .await
     }

@@ -86,6 +86,24 @@ const LOG_TEXT_FIELDS: [&str; 3] = ["message", "action", "object_id"];
 /// looked for line by line.
 const TRIGRAM: usize = 3;
 
+/// A text search first reads this many of the newest lines of the range: a word found in most
+/// lines fills the page there, where the text index would hand over all its matches in every
+/// dossier; only when the page is not full is the index asked.
+pub(crate) const PROBE: usize = 2000;
+
+/// Can `log_text` find the lines of this condition?
+fn text_indexed(pk: &str, condition: &Condition) -> bool {
+    matches!(condition, Condition::Contains { fields, needle }
+        if pk.starts_with(LOG_PREFIX)
+            && needle.chars().count() >= TRIGRAM
+            && fields.iter().all(|f| LOG_TEXT_FIELDS.contains(f)))
+}
+
+/// Does a reading with this filter use the text index?
+pub(crate) fn uses_text_index(pk: &str, filter: &Filter) -> bool {
+    filter.all.iter().any(|c| text_indexed(pk, c))
+}
+
 pub(crate) const COLUMNS: &str = "pk, sk, version, data, expires_at";
 
 /// Field names are spliced into the JSON path (an index matches on the literal path), so only
@@ -127,7 +145,8 @@ pub(crate) fn count_statement(field: &str, values: usize) -> Result<String, Stor
 /// primary key; for a severity, of `records_severity`, one arm per severity merged in key order
 /// (SQLite's planner, without statistics, prefers the primary key and reads every line until
 /// enough errors turn up; one `IN` over the index would sort every match); for a text, the
-/// lines `log_text` finds.
+/// lines `log_text` finds. With `probe`, the text index is left aside and only the newest
+/// `probe` lines of the range are read (see [`PROBE`]).
 pub(crate) fn back_statement(
     pk: &str,
     from: Option<&str>,
@@ -135,6 +154,7 @@ pub(crate) fn back_statement(
     filter: &Filter,
     limit: usize,
     now: i64,
+    probe: Option<usize>,
 ) -> Result<(String, Vec<Value>), StoreError> {
     let mut conditions = String::new();
     let mut params = vec![Value::Text(pk.to_owned()), Value::Integer(now)];
@@ -146,6 +166,17 @@ pub(crate) fn back_statement(
         if let Some(bound) = bound {
             conditions += &format!(" AND sk {op} {}", param(bound.to_owned(), &mut params));
         }
+    }
+    if let Some(n) = probe {
+        // From the key of the `n`th newest line of the range (all of it when shorter).
+        params.push(Value::Integer(
+            i64::try_from(n.max(1) - 1).unwrap_or(i64::MAX),
+        ));
+        conditions = format!(
+            "{conditions} AND sk >= COALESCE((SELECT sk FROM records WHERE pk = ?1{conditions}
+                                    ORDER BY sk DESC LIMIT 1 OFFSET ?{}), '')",
+            params.len()
+        );
     }
     let path = |field: &str| {
         Ok::<_, StoreError>(format!(
@@ -173,10 +204,7 @@ pub(crate) fn back_statement(
                 conditions += &format!(" AND {} IN ({})", path(field)?, list.join(", "));
             }
             Condition::Contains { fields, needle } => {
-                if pk.starts_with(LOG_PREFIX)
-                    && needle.chars().count() >= TRIGRAM
-                    && fields.iter().all(|f| LOG_TEXT_FIELDS.contains(f))
-                {
+                if probe.is_none() && text_indexed(pk, condition) {
                     // The lines whose indexed fields contain the needle (a quoted FTS5 phrase
                     // is a substring for the trigram tokenizer); `pl_contains` below still
                     // decides, so the meaning is the memory store's on the few lines found.
@@ -265,7 +293,7 @@ mod tests {
 
     fn back(all: Vec<Condition>) -> (String, Vec<Value>) {
         let (from, below) = (Some("2026-11-01"), Some("2026-12-01"));
-        back_statement("LOG#acme", from, below, &Filter { all }, 201, 0).unwrap()
+        back_statement("LOG#acme", from, below, &Filter { all }, 201, 0, None).unwrap()
     }
 
     #[test]

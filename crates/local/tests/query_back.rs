@@ -219,3 +219,31 @@ async fn a_file_of_schema_2_gets_its_log_lines_indexed() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(found(&store, "e-12 REFUSÉE").await, ["2026-11-01#1"]);
 }
+
+#[tokio::test]
+async fn a_text_search_agrees_whether_the_newest_lines_fill_the_page_or_not() {
+    let sqlite = SqliteStore::in_memory().unwrap();
+    let memory = MemoryStore::new();
+    // More lines than the store's first reading of the newest ones (2,000).
+    for i in 0..2_500 {
+        let message = if i < 40 {
+            "ancienne relance"
+        } else {
+            "facture"
+        };
+        let r = line(&format!("2026-11-01#{i:05}"), message, i64::MAX);
+        sqlite.create(&r).await.unwrap();
+        memory.create(&r).await.unwrap();
+    }
+    for (needle, limit) in [("facture", 201), ("relance", 201), ("FACT", 3000)] {
+        let filter = text_filter(needle);
+        let got = sqlite.query_back("LOG#acme", None, None, &filter, limit);
+        let want = memory.query_back("LOG#acme", None, None, &filter, limit);
+        let keys = |rs: Vec<Record>| rs.into_iter().map(|r| r.sk).collect::<Vec<_>>();
+        assert_eq!(
+            keys(got.await.unwrap()),
+            keys(want.await.unwrap()),
+            "{needle}"
+        );
+    }
+}
