@@ -119,7 +119,11 @@ pub fn detect_with_limits(bytes: &[u8], file_name: &str, limits: &Limits) -> Det
 /// Whether the content starts like XML: `<` after an optional BOM and white space (UTF-8), or
 /// a UTF-16 BOM.
 fn looks_like_xml(bytes: &[u8]) -> bool {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    // A UTF-16 BOM, or UTF-16BE without one (XML 1.0 Appendix F: 00 3C).
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes.starts_with(&[0, b'<'])
+    {
         return true;
     }
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);

@@ -45,6 +45,21 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, Refusal> {
             Ok(text)
         };
     }
+    // UTF-16 without a BOM, known by its first `<?` (XML 1.0 Appendix F: 00 3C 00 3F is
+    // UTF-16BE, 3C 00 3F 00 UTF-16LE), as an encoding="UTF-16BE" declaration allows.
+    let utf16 = match bytes.get(..4) {
+        Some([0, b'<', 0, b'?']) => Some(encoding_rs::UTF_16BE),
+        Some([b'<', 0, b'?', 0]) => Some(encoding_rs::UTF_16LE),
+        _ => None,
+    };
+    if let Some(encoding) = utf16 {
+        let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+        return if had_errors {
+            Err(Refusal::BadEncoding(encoding.name().into()))
+        } else {
+            Ok(text)
+        };
+    }
     let declared = declared_encoding(bytes);
     let encoding = match declared.as_deref() {
         None => encoding_rs::UTF_8,
@@ -165,6 +180,14 @@ pub fn path<'a, 'i>(node: Node<'a, 'i>, steps: &[&[&str]]) -> Option<Node<'a, 'i
     Some(current)
 }
 
+/// Whether some element anywhere below `node` starts this path and has text at its end (the
+/// Schematron's `exists(//a/b/c)`).
+pub fn anywhere(node: Node<'_, '_>, first: &[&str], rest: &[&[&str]]) -> bool {
+    node.descendants()
+        .filter(|d| d.is_element() && first.contains(&d.tag_name().name()))
+        .any(|d| text(path(d, rest)).is_some())
+}
+
 /// The trimmed text of an element, `None` when empty.
 pub fn text(node: Option<Node<'_, '_>>) -> Option<String> {
     let node = node?;
@@ -273,6 +296,15 @@ mod tests {
             "<?xml version=\"1.0\"?>\n<!-- x --><!doctype a []><a/>"
         ));
         assert!(!has_doctype("<?xml version=\"1.0\"?><a><!DOCTYPE</a>"));
+    }
+
+    #[test]
+    fn utf16_without_bom_is_decoded() {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-16BE\"?><a>caf\u{e9}</a>";
+        let be: Vec<u8> = xml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&be).unwrap(), xml);
+        assert_eq!(decode(&le).unwrap(), xml);
     }
 
     #[test]
