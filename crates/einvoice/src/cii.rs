@@ -10,7 +10,7 @@ use crate::model::{
     TradeParty, VatBreakdown,
 };
 use crate::reader::Reader;
-use crate::xml::{attr, child, children, path, text};
+use crate::xml::{anywhere, attr, child, children, path, text};
 
 const CONTEXT: &[&str] = &[
     "ExchangedDocumentContext",
@@ -148,6 +148,43 @@ pub fn read(root: Node<'_, '_>, syntax: Syntax) -> Invoice {
                 .and_then(|s| path(s, &[&["InvoiceReferencedDocument"], &["IssuerAssignedID"]])),
         ),
         seller: party(agreement.and_then(|a| child(a, &["SellerTradeParty"]))),
+        seller_tax_representative_vat_id: agreement
+            .and_then(|a| child(a, &["SellerTaxRepresentativeTradeParty"]))
+            .and_then(|p| party(Some(p)).vat_id),
+        // BR-IC-11 / BR-IC-12 read these anywhere (CEN CII Schematron: //ram:...).
+        delivery_date_or_period: anywhere(
+            root,
+            &["ActualDeliverySupplyChainEvent"],
+            &[&["OccurrenceDateTime"], &["DateTimeString"]],
+        ) || anywhere(
+            root,
+            &["BillingSpecifiedPeriod"],
+            &[&["StartDateTime"], &["DateTimeString"]],
+        ) || anywhere(
+            root,
+            &["BillingSpecifiedPeriod"],
+            &[&["EndDateTime"], &["DateTimeString"]],
+        ),
+        deliver_to_country: transaction
+            .and_then(|t| {
+                child(
+                    t,
+                    &[
+                        "ApplicableHeaderTradeDelivery",
+                        "ApplicableSupplyChainTradeDelivery",
+                    ],
+                )
+            })
+            .and_then(|d| {
+                text(path(
+                    d,
+                    &[
+                        &["ShipToTradeParty"],
+                        &["PostalTradeAddress"],
+                        &["CountryID"],
+                    ],
+                ))
+            }),
         buyer: party(agreement.and_then(|a| child(a, &["BuyerTradeParty"]))),
         vat_breakdown,
         allowances_charges,

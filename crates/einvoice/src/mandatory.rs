@@ -57,11 +57,9 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
     );
     need(inv.number.is_some(), "BR-02", "invoice number (BT-1)");
     need(inv.issue_date.is_some(), "BR-03", "issue date (BT-2)");
-    need(
-        inv.type_code.is_some() || inv.ubl_credit_note,
-        "BR-04",
-        "invoice type code (BT-3)",
-    );
+    // BT-3 is 1..1 in EN 16931 even though UBL 2.1 makes CreditNoteTypeCode optional (CEN UBL
+    // Schematron BR-04: InvoiceTypeCode or CreditNoteTypeCode).
+    need(inv.type_code.is_some(), "BR-04", "invoice type code (BT-3)");
     need(inv.currency.is_some(), "BR-05", "currency code (BT-5)");
     need(inv.seller.name.is_some(), "BR-06", "seller name (BT-27)");
     need(inv.buyer.name.is_some(), "BR-07", "buyer name (BT-44)");
@@ -133,6 +131,71 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
         ));
     }
     decimals(inv, out);
+    vat_identifiers(inv, out);
+}
+
+/// BR-S/Z/E/AE/IC/G-02 to -04 (EN 16931-1 §6.5): an invoice with a line (-02), document
+/// allowance (-03) or charge (-04) in a VAT category names who accounts for the VAT: the seller's
+/// VAT identifier (BT-31), tax registration (BT-32) or tax representative's VAT identifier
+/// (BT-63) and, for reverse charge and intra-community supplies, the buyer's VAT identifier
+/// (BT-48; AE also takes the legal registration BT-47). The right to deduct depends on them
+/// (CGI art. 242 nonies A). Not for ZUGFeRD 1.0, which predates EN 16931.
+fn vat_identifiers(inv: &Invoice, out: &mut Vec<Violation>) {
+    if matches!(inv.profile, Profile::Zugferd1(_)) {
+        return;
+    }
+    let seller_vat = inv.seller.vat_id.is_some();
+    let seller_rep = inv.seller_tax_representative_vat_id.is_some();
+    let seller_reg = inv.seller.tax_registration.is_some();
+    let buyer_vat = inv.buyer.vat_id.is_some();
+    let buyer_legal = !inv.buyer.legal_ids.is_empty();
+    let lines: Vec<Option<&str>> = inv.lines.iter().map(|l| l.category.as_deref()).collect();
+    let allowances: Vec<Option<&str>> = inv.allowances().map(|a| a.category.as_deref()).collect();
+    let charges: Vec<Option<&str>> = inv.charges().map(|a| a.category.as_deref()).collect();
+    for (code, prefix) in [
+        ("S", "S"),
+        ("Z", "Z"),
+        ("E", "E"),
+        ("AE", "AE"),
+        ("K", "IC"),
+        ("G", "G"),
+    ] {
+        let (ok, what) = match code {
+            "S" | "Z" | "E" => (
+                seller_vat || seller_reg || seller_rep,
+                "the seller's VAT identifier (BT-31), tax registration (BT-32) or tax representative's VAT identifier (BT-63)",
+            ),
+            "AE" => (
+                (seller_vat || seller_reg || seller_rep) && (buyer_vat || buyer_legal),
+                "the seller's VAT identifier (BT-31, BT-32 or BT-63) and the buyer's VAT identifier (BT-48) or legal registration (BT-47)",
+            ),
+            "K" => (
+                (seller_vat || seller_rep) && buyer_vat,
+                "the seller's VAT identifier (BT-31 or BT-63) and the buyer's VAT identifier (BT-48)",
+            ),
+            _ => (
+                seller_vat || seller_rep,
+                "the seller's VAT identifier (BT-31 or BT-63)",
+            ),
+        };
+        if ok {
+            continue;
+        }
+        for (n, place, cats) in [
+            ("02", "a line", &lines),
+            ("03", "a document allowance", &allowances),
+            ("04", "a document charge", &charges),
+        ] {
+            if cats.iter().any(|c| c.map(str::trim) == Some(code)) {
+                out.push(Violation::new(
+                    &format!("BR-{prefix}-{n}"),
+                    format!(
+                        "the invoice has {place} in VAT category {code} but does not state {what}"
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// BR-DEC: amounts have at most two decimals.

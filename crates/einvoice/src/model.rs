@@ -348,6 +348,13 @@ pub struct Invoice {
     /// BT-25: the invoice a credit note or correction refers to.
     pub preceding_invoice: Option<String>,
     pub seller: TradeParty,
+    /// BT-63: the seller's tax representative's VAT identifier (BG-11).
+    pub seller_tax_representative_vat_id: Option<String>,
+    /// Whether an actual delivery date (BT-72) or an invoicing period (BG-14) is stated, on the
+    /// document or a line.
+    pub delivery_date_or_period: bool,
+    /// BT-80: the deliver-to country.
+    pub deliver_to_country: Option<String>,
     pub buyer: TradeParty,
     pub vat_breakdown: Vec<VatBreakdown>,
     pub allowances_charges: Vec<AllowanceCharge>,

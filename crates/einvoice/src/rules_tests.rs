@@ -21,6 +21,7 @@ fn party(name: &str) -> TradeParty {
             scheme: Some("0002".into()),
             value: "732829320".into(),
         }],
+        vat_id: Some("FR44732829320".into()),
         has_address: true,
         country: Some("FR".into()),
         ..TradeParty::default()
@@ -72,6 +73,9 @@ fn invoice(syntax: Syntax, profile: Profile, basis: &str, rate: &str, vat: &str)
         buyer_accounting_ref: None,
         preceding_invoice: None,
         seller: party("Vendeur"),
+        seller_tax_representative_vat_id: None,
+        delivery_date_or_period: true,
+        deliver_to_country: Some("FR".into()),
         buyer: party("Acheteur"),
         vat_breakdown: vec![row("S", rate, basis, vat)],
         allowances_charges: Vec::new(),
@@ -295,4 +299,43 @@ fn obsolete_profile_spellings_are_read_as_their_level_with_a_note() {
     inv.syntax = Syntax::Cii;
     inv.specification_id = Some("urn:cen.eu:en16931:2017".into());
     assert_eq!(crate::model::obsolete_id_note(&inv), None);
+}
+
+#[test]
+fn a_ubl_credit_note_without_its_type_code_breaks_br_04() {
+    // UBL 2.1 lets CreditNoteTypeCode out; EN 16931 does not (BT-3 1..1).
+    let mut inv = invoice(Syntax::Ubl, Profile::En16931, "100.00", "20", "20.00");
+    inv.ubl_credit_note = true;
+    inv.type_code = None;
+    assert_eq!(rules(&inv), vec!["BR-04".to_string()]);
+}
+
+#[test]
+fn vat_identifiers_by_category_br_x_02_to_04() {
+    // BR-S-02: a line at S without BT-31, BT-32 or BT-63.
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    inv.seller.vat_id = None;
+    assert_eq!(rules(&inv), vec!["BR-S-02".to_string()]);
+    inv.seller_tax_representative_vat_id = Some("FR44732829320".into());
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    // BR-IC-02: intra-community supply needs the buyer's VAT identifier (BT-48) too; BR-IC-04
+    // the same for a charge in K.
+    let mut ic = invoice(Syntax::Cii, Profile::En16931, "100.00", "0", "0.00");
+    ic.lines = vec![line("100.00", "K", "0")];
+    ic.vat_breakdown = vec![VatBreakdown {
+        exemption_code: Some("VATEX-EU-IC".into()),
+        ..row("K", "0", "100.00", "0.00")
+    }];
+    assert_eq!(
+        rules(&ic),
+        Vec::<String>::new(),
+        "the buyer party has a VAT id"
+    );
+    ic.buyer.vat_id = None;
+    assert_eq!(rules(&ic), vec!["BR-IC-02".to_string()]);
+    // ZUGFeRD 1.0 predates these rules.
+    let mut zf1 = invoice(Syntax::Zugferd1, Profile::En16931, "100.00", "20", "20.00");
+    zf1.profile = Profile::from_id(Some("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort"));
+    zf1.seller.vat_id = None;
+    assert!(!rules(&zf1).contains(&"BR-S-02".to_string()));
 }

@@ -8,7 +8,7 @@ use crate::model::{
     TradeParty, VatBreakdown,
 };
 use crate::reader::Reader;
-use crate::xml::{attr, child, children, path, text};
+use crate::xml::{anywhere, attr, child, children, path, text};
 
 /// Reads the invoice under `root` (`Invoice` or `CreditNote`).
 pub fn read(root: Node<'_, '_>) -> Invoice {
@@ -83,6 +83,30 @@ pub fn read(root: Node<'_, '_>) -> Invoice {
             ],
         )),
         seller: party(path(root, &[&["AccountingSupplierParty"], &["Party"]])),
+        // BT-63: cac:TaxRepresentativeParty/cac:PartyTaxScheme/cbc:CompanyID (EN 16931-3-2).
+        seller_tax_representative_vat_id: text(path(
+            root,
+            &[
+                &["TaxRepresentativeParty"],
+                &["PartyTaxScheme"],
+                &["CompanyID"],
+            ],
+        )),
+        // BR-IC-11 / BR-IC-12 as the CEN UBL Schematron reads them (//cac:...).
+        delivery_date_or_period: anywhere(root, &["Delivery"], &[&["ActualDeliveryDate"]])
+            || anywhere(root, &["InvoicePeriod"], &[&["StartDate"]])
+            || anywhere(root, &["InvoicePeriod"], &[&["EndDate"]])
+            || anywhere(root, &["InvoicePeriod"], &[&["DescriptionCode"]]),
+        deliver_to_country: text(path(
+            root,
+            &[
+                &["Delivery"],
+                &["DeliveryLocation"],
+                &["Address"],
+                &["Country"],
+                &["IdentificationCode"],
+            ],
+        )),
         buyer: party(path(root, &[&["AccountingCustomerParty"], &["Party"]])),
         vat_breakdown,
         allowances_charges,

@@ -3,6 +3,7 @@
 //! their totals; random and mutated input never panics; XXE, entity expansion, decompression
 //! bombs and oversized files are refused; the duplicate key and the buyer check.
 
+mod lessons;
 mod support;
 
 use einvoice::map::MapOptions;
