@@ -198,7 +198,7 @@ fn vat_identifiers(inv: &Invoice, out: &mut Vec<Violation>) {
     }
 }
 
-/// BR-DEC: amounts have at most two decimals.
+/// BR-DEC: amounts have at most two decimals, trailing zeros included.
 fn decimals(inv: &Invoice, out: &mut Vec<Violation>) {
     let t = &inv.totals;
     let mut amounts: Vec<(&str, &str, Option<Decimal>)> = vec![
@@ -231,12 +231,14 @@ fn decimals(inv: &Invoice, out: &mut Vec<Violation>) {
         }
     }
     for (rule, term, value) in amounts {
+        // Decimals as written: the CEN Schematron counts the characters after the point
+        // (string-length(substring-after(., '.')) <= 2), so 120.000 breaks BR-DEC too.
         if let Some(v) = value
-            && v.normalize().scale() > 2
+            && v.scale() > 2
         {
             out.push(Violation::new(
                 rule,
-                format!("{term} {} has more than two decimals", v.normalize()),
+                format!("{term} {v} has more than two decimals"),
             ));
         }
     }

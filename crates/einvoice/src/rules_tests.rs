@@ -339,3 +339,13 @@ fn vat_identifiers_by_category_br_x_02_to_04() {
     zf1.seller.vat_id = None;
     assert!(!rules(&zf1).contains(&"BR-S-02".to_string()));
 }
+
+#[test]
+fn trailing_zeros_count_as_decimals_br_dec() {
+    // 120.000 equals 120.00 but has three decimals as written (CEN Schematron BR-DEC-14).
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    inv.totals.grand_total = Some(d("120.000"));
+    assert_eq!(rules(&inv), vec!["BR-DEC-14".to_string()]);
+    inv.totals.grand_total = Some(d("120.0"));
+    assert_eq!(rules(&inv), Vec::<String>::new());
+}
