@@ -76,7 +76,12 @@ impl InqomSink {
         let url = self.dossier_path("/entries");
         while let Some(batch) = stack.pop() {
             let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect());
-            let answer = self.core.send(|http| http.post(&url).json(&body)).await;
+            // Never replayed blindly: a timeout or a 5xx may come after Inqom booked the batch;
+            // the pipeline asks `find_entry` (reference and amounts) before it sends again.
+            let answer = self
+                .core
+                .send_once(|http| http.post(&url).json(&body))
+                .await;
             let a = match answer {
                 Ok(a) => a,
                 Err(e) => {

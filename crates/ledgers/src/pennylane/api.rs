@@ -103,18 +103,24 @@ impl PennylaneSink {
         body: Option<&Value>,
     ) -> Result<Answer, SinkError> {
         let url = format!("{}{}", self.base, path);
-        self.core
-            .send(|http| {
-                let mut r = http.request(method.clone(), &url).query(query);
-                if let Some(id) = self.company_id {
-                    r = r.header("X-Company-Id", id.to_string());
-                }
-                if let Some(b) = body {
-                    r = r.json(b);
-                }
-                r
-            })
-            .await
+        let build = |http: &reqwest::Client| {
+            let mut r = http.request(method.clone(), &url).query(query);
+            if let Some(id) = self.company_id {
+                r = r.header("X-Company-Id", id.to_string());
+            }
+            if let Some(b) = body {
+                r = r.json(b);
+            }
+            r
+        };
+        // A creation is not sent twice blindly: the v2 extract documents no idempotency key,
+        // so a timeout or a 5xx after Pennylane acted goes back to the pipeline, which asks
+        // `find_entry` (piece number, date, journal) before it sends again.
+        if method == Method::POST {
+            self.core.send_once(build).await
+        } else {
+            self.core.send(build).await
+        }
     }
 
     /// The JSON of a successful answer, else Pennylane's refusal of `what`.

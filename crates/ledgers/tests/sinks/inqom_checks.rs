@@ -187,3 +187,26 @@ async fn after_a_crash_between_booking_and_recording_the_rerun_finds_the_entry_a
         st.entries.len()
     );
 }
+
+#[tokio::test]
+async fn an_answer_lost_after_inqom_booked_is_not_replayed_and_the_entries_are_found() {
+    let mock = inqom_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let items = entries(3, 63, &book);
+    mock.lose_entry_answers(1);
+    let s = sink(&mock, book);
+    let r = s.push_entries(&config(), &items).await;
+    assert!(
+        r.iter().all(|a| a
+            .as_ref()
+            .is_err_and(|e| e.kind == SinkErrorKind::Retryable)),
+        "a lost answer is handed back as retryable: {r:?}"
+    );
+    assert_eq!(mock.state().entry_posts, 1, "the batch is not sent twice");
+    assert_eq!(mock.state().entries.len(), 3, "Inqom booked it once");
+    // What the pipeline does with a retried entry: ask the ledger before sending again.
+    for e in &items {
+        assert!(s.find_entry(&config(), e).await.unwrap().is_some());
+    }
+    assert_eq!(mock.state().entries.len(), 3);
+}

@@ -547,3 +547,25 @@ async fn general_accounts_map_onto_the_chart_and_are_never_created_unless_config
         "no duplicate 706000"
     );
 }
+
+#[tokio::test]
+async fn an_answer_lost_after_pennylane_booked_is_not_replayed_and_the_entry_is_found() {
+    let mock = pennylane_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let items = entries(2, 13, &book);
+    mock.lose_entry_answers(1);
+    let s = sink(&mock, book);
+    let r = s.push_entries(&config(), &items).await;
+    let e = r[0].as_ref().unwrap_err();
+    assert_eq!(e.kind, SinkErrorKind::Retryable, "{e:?}");
+    assert!(r[1].is_ok(), "{:?}", r[1]);
+    assert_eq!(
+        mock.state().entries.len(),
+        2,
+        "each entry booked once, none replayed"
+    );
+    // What the pipeline does with a retried entry: ask the ledger before sending again.
+    let found = s.find_entry(&config(), &items[0]).await.unwrap();
+    assert!(found.is_some());
+    assert_eq!(mock.state().entries.len(), 2);
+}

@@ -65,6 +65,12 @@ impl InqomMock {
         self.faults.lock().unwrap().push_back(f);
     }
 
+    /// The next `n` entry batches are booked, then answered 504 as a proxy whose wait ran out
+    /// would: the client cannot know they were booked.
+    pub fn lose_entry_answers(&self, n: usize) {
+        self.state().lose_answers += n;
+    }
+
     /// The API base (accounting and documents are served on one host here).
     pub fn api_url(&self) -> String {
         self.url.clone()

@@ -48,6 +48,8 @@ pub struct InqomState {
     pub redirect_uploads: Option<(u16, String)>,
     /// What reached the upload host: (method, path, with a valid bearer token).
     pub upload_host_requests: Vec<(String, String, bool)>,
+    /// Entry batches still to book with their answer lost (see `InqomMock::lose_entry_answers`).
+    pub lose_answers: usize,
     pub(crate) next_id: i64,
 }
 

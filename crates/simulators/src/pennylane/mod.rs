@@ -62,6 +62,12 @@ impl PennylaneMock {
         self.faults.lock().unwrap().push_back(f);
     }
 
+    /// The next `n` entries created are booked, then answered 504 as a proxy whose wait ran
+    /// out would: the client cannot know they were booked.
+    pub fn lose_entry_answers(&self, n: usize) {
+        self.state().lose_answers += n;
+    }
+
     /// The API base (`.../api/external/v2`).
     pub fn api_base(&self) -> String {
         format!("{}/api/external/v2", self.url)

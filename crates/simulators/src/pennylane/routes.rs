@@ -341,6 +341,10 @@ pub(super) async fn create_entry(State((state, _)): S, body: String) -> Response
     let mut stored = v.clone();
     stored["id"] = json!(id);
     st.entries.push(stored.clone());
+    if st.lose_answers > 0 {
+        st.lose_answers -= 1;
+        return json_response(504, "<html><body><h1>504 Gateway Time-out</h1></body></html>");
+    }
     json_response(201, &stored.to_string())
 }
 

@@ -60,6 +60,8 @@ pub struct PennylaneState {
     pub(super) arrivals: HashMap<String, VecDeque<Instant>>,
     /// Requests answered 429 because their token was over the limit.
     pub rate_limited: usize,
+    /// Entries still to book with their answer lost (see `PennylaneMock::lose_entry_answers`).
+    pub lose_answers: usize,
     pub(crate) next_id: i64,
 }
 
