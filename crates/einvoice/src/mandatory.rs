@@ -56,7 +56,13 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
         "specification identifier (BT-24)",
     );
     need(inv.number.is_some(), "BR-02", "invoice number (BT-1)");
-    need(inv.issue_date.is_some(), "BR-03", "issue date (BT-2)");
+    // A date present but unreadable is an XSD error above, not a missing one.
+    let date_written = inv.malformed.iter().any(|(t, _)| t == "BT-2");
+    need(
+        inv.issue_date.is_some() || date_written,
+        "BR-03",
+        "issue date (BT-2)",
+    );
     // BT-3 is 1..1 in EN 16931 even though UBL 2.1 makes CreditNoteTypeCode optional (CEN UBL
     // Schematron BR-04: InvoiceTypeCode or CreditNoteTypeCode).
     need(inv.type_code.is_some(), "BR-04", "invoice type code (BT-3)");
@@ -132,6 +138,136 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
     }
     decimals(inv, out);
     vat_identifiers(inv, out);
+    group_fields(inv, out);
+}
+
+/// The mandatory terms inside the groups (EN 16931-1 §6.3): each document allowance (BR-31 to
+/// BR-33) and charge (BR-36 to BR-38) with its amount, VAT category and reason; each VAT
+/// breakdown row (BR-45 to BR-48) with its taxable amount, VAT, category and rate (none for
+/// O); each line (BR-21, BR-22, BR-25, BR-26, BR-CO-04) with its identifier, quantity, item
+/// name, net price and VAT category, the net price never negative (BR-27: a negative line is a
+/// negative quantity); a seller the buyer can identify (BR-CO-26: BT-29, BT-30 or BT-31); the
+/// VAT in the accounting currency when one is named (BR-53: BT-6 asks for BT-111). A value
+/// present but unreadable is reported once, as XSD.
+fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
+    if matches!(inv.profile, Profile::Zugferd1(_)) {
+        return;
+    }
+    let unreadable = |term: &str| inv.malformed.iter().any(|(t, _)| t == term);
+    let mut need = |ok: bool, rule: &str, what: String| {
+        if !ok {
+            out.push(Violation::new(rule, what));
+        }
+    };
+    for (i, a) in inv.allowances_charges.iter().enumerate() {
+        let (kind, rules, term) = if a.charge {
+            (
+                "document-level charge",
+                ["BR-36", "BR-37", "BR-38"],
+                "BT-99",
+            )
+        } else {
+            (
+                "document-level allowance",
+                ["BR-31", "BR-32", "BR-33"],
+                "BT-92",
+            )
+        };
+        let n = i + 1;
+        need(
+            a.amount.is_some() || unreadable(term),
+            rules[0],
+            format!("the {kind} #{n} has no amount"),
+        );
+        need(
+            a.category.is_some(),
+            rules[1],
+            format!("the {kind} #{n} has no VAT category code"),
+        );
+        need(
+            a.reason.is_some() || a.reason_code.is_some(),
+            rules[2],
+            format!("the {kind} #{n} has no reason nor reason code"),
+        );
+    }
+    for row in &inv.vat_breakdown {
+        let cat = row.category.as_deref().unwrap_or("?");
+        need(
+            row.basis.is_some() || unreadable("BT-116"),
+            "BR-45",
+            format!("the VAT breakdown row {cat} has no taxable amount (BT-116)"),
+        );
+        need(
+            row.amount.is_some() || unreadable("BT-117"),
+            "BR-46",
+            format!("the VAT breakdown row {cat} has no VAT amount (BT-117)"),
+        );
+        need(
+            row.category.is_some(),
+            "BR-47",
+            "a VAT breakdown row has no VAT category code (BT-118)".to_string(),
+        );
+        need(
+            row.rate.is_some() || unreadable("BT-119") || cat.trim() == "O",
+            "BR-48",
+            format!("the VAT breakdown row {cat} has no VAT rate (BT-119)"),
+        );
+    }
+    if inv.profile.has_lines() {
+        for l in inv.counted_lines() {
+            let id = l.id.as_deref().unwrap_or("?");
+            need(
+                l.id.is_some(),
+                "BR-21",
+                "an invoice line has no identifier (BT-126)".to_string(),
+            );
+            need(
+                l.quantity.is_some() || unreadable("BT-129"),
+                "BR-22",
+                format!("line {id} has no invoiced quantity (BT-129)"),
+            );
+            need(
+                l.name.is_some(),
+                "BR-25",
+                format!("line {id} has no item name (BT-153)"),
+            );
+            need(
+                l.net_price.is_some() || unreadable("BT-146"),
+                "BR-26",
+                format!("line {id} has no item net price (BT-146)"),
+            );
+            need(
+                !l.net_price
+                    .is_some_and(|p| p.is_sign_negative() && !p.is_zero()),
+                "BR-27",
+                format!(
+                    "line {id} has a negative item net price (BT-146): a negative line is written with a negative quantity"
+                ),
+            );
+            need(
+                l.category.is_some(),
+                "BR-CO-04",
+                format!("line {id} has no VAT category code (BT-151)"),
+            );
+        }
+    }
+    let seller = &inv.seller;
+    need(
+        !seller.ids.is_empty() || !seller.legal_ids.is_empty() || seller.vat_id.is_some(),
+        "BR-CO-26",
+        "the seller has no identifier (BT-29), legal registration (BT-30) nor VAT identifier (BT-31)".to_string(),
+    );
+    need(
+        inv.tax_currency.is_none()
+            || inv.tax_currency == inv.currency
+            || inv.totals.vat_total_accounting.is_some()
+            || unreadable("BT-111"),
+        "BR-53",
+        format!(
+            "the invoice names a VAT accounting currency ({}, BT-6) but not its VAT total in it (BT-111)",
+            inv.tax_currency.as_deref().unwrap_or_default()
+        ),
+    );
 }
 
 /// BR-S/Z/E/AE/IC/G-02 to -04 (EN 16931-1 §6.5): an invoice with a line (-02), document
@@ -159,9 +295,12 @@ fn vat_identifiers(inv: &Invoice, out: &mut Vec<Violation>) {
         ("AE", "AE"),
         ("K", "IC"),
         ("G", "G"),
+        ("L", "AF"),
+        ("M", "AG"),
     ] {
         let (ok, what) = match code {
-            "S" | "Z" | "E" => (
+            // IGIC (L, BR-AF-02..04) and IPSI (M, BR-AG-02..04) ask what S asks.
+            "S" | "Z" | "E" | "L" | "M" => (
                 seller_vat || seller_reg || seller_rep,
                 "the seller's VAT identifier (BT-31), tax registration (BT-32) or tax representative's VAT identifier (BT-63)",
             ),

@@ -34,8 +34,8 @@ fn line(amount: &str, cat: &str, rate: &str) -> InvoiceLine {
         parent_id: None,
         role: LineRole::Normal,
         name: Some("x".into()),
-        quantity: None,
-        net_price: None,
+        quantity: Some(Decimal::ONE),
+        net_price: Some(d(amount).abs()),
         base_quantity: None,
         adjustments: Decimal::ZERO,
         net_amount: Some(d(amount)),
@@ -204,6 +204,7 @@ fn allowances_count_in_totals_and_per_rate() {
         amount: Some(d("10.00")),
         category: Some("S".into()),
         rate: Some(d("20")),
+        reason: Some("Remise".into()),
         ..AllowanceCharge::default()
     }];
     assert_eq!(rules(&inv), Vec::<String>::new());
@@ -348,4 +349,50 @@ fn trailing_zeros_count_as_decimals_br_dec() {
     assert_eq!(rules(&inv), vec!["BR-DEC-14".to_string()]);
     inv.totals.grand_total = Some(d("120.0"));
     assert_eq!(rules(&inv), Vec::<String>::new());
+}
+
+#[test]
+fn the_groups_carry_their_mandatory_terms() {
+    let base = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    // BR-32 / BR-33: an allowance without VAT category nor reason (the amounts still add up).
+    let mut inv = base.clone();
+    inv.allowances_charges.push(AllowanceCharge {
+        charge: false,
+        amount: Some(d("0.00")),
+        ..AllowanceCharge::default()
+    });
+    inv.totals.allowance_total = Some(d("0.00"));
+    assert_eq!(rules(&inv), vec!["BR-32".to_string(), "BR-33".to_string()]);
+    // BR-48: a rate on every row but O's.
+    let mut inv = base.clone();
+    inv.vat_breakdown[0].rate = None;
+    assert!(rules(&inv).contains(&"BR-48".to_string()));
+    // BR-27: a negative net price (a credit line has a negative quantity instead).
+    let mut inv = base.clone();
+    inv.lines[0].net_price = Some(d("-100.00"));
+    inv.lines[0].quantity = Some(d("-1"));
+    assert_eq!(rules(&inv), vec!["BR-27".to_string()]);
+    inv.lines[0].net_price = Some(d("100.00"));
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    // BR-CO-04: every line has its VAT category.
+    let mut inv = base.clone();
+    inv.lines[0].category = None;
+    assert!(rules(&inv).contains(&"BR-CO-04".to_string()));
+    // BR-CO-26: a seller known by nothing but its name.
+    let mut inv = base.clone();
+    inv.seller.legal_ids.clear();
+    inv.seller.vat_id = None;
+    inv.seller_tax_representative_vat_id = Some("FR44732829320".into());
+    assert_eq!(rules(&inv), vec!["BR-CO-26".to_string()]);
+    // BR-53: a VAT accounting currency (BT-6) needs the VAT total in it (BT-111).
+    let mut inv = base.clone();
+    inv.tax_currency = Some("USD".into());
+    assert_eq!(rules(&inv), vec!["BR-53".to_string()]);
+    inv.totals.vat_total_accounting = Some(d("23.40"));
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    // An unreadable issue date is an XSD error, not also a missing one (BR-03).
+    let mut inv = base;
+    inv.issue_date = None;
+    inv.malformed.push(("BT-2".into(), "123".into()));
+    assert_eq!(rules(&inv), vec!["XSD".to_string()]);
 }
