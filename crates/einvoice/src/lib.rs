@@ -10,6 +10,9 @@
 //!                     └▶ NotEInvoice: the ordinary document intake
 //! ```
 //!
+//! [`readable_pdf`] writes a readable PDF of an XML e-invoice that embeds the XML, for the
+//! ledgers that attach PDFs only.
+//!
 //! [`assess`] runs every step for one collected file and gives one [`Assessment`] with its
 //! message and action.
 //!
@@ -28,6 +31,7 @@ pub mod model;
 pub mod pdf;
 mod read;
 mod reader;
+pub mod render;
 mod rules;
 #[cfg(test)]
 mod rules_tests;
@@ -49,5 +53,6 @@ pub use map::{
 };
 pub use model::{Invoice, Profile, Syntax};
 pub use read::{Format, read_xml};
+pub use render::{RenderError, readable_pdf, readable_pdf_of};
 pub use violation::Violation;
 pub use xml::Limits;
