@@ -11,8 +11,9 @@
 //! Each sink is a folder split by job (`config`, `section`, `wire`, `errors`, `sink`, ...); [`kinds`]
 //! lists the kinds. The API sinks share [`http`] (the ledger side of retries and errors) and an
 //! internal client (tokens, pacing, retries) built on the `http-client` crate. Third parties are
-//! matched before any is created ([`parties`]). Credentials are [`app::ports::Secret`]s and
-//! never reach logs or errors.
+//! matched before any is created ([`parties`]). An XML e-invoice goes to the PDF-only ledgers
+//! (Chift, Pennylane) as its readable PDF embedding the XML ([`readable`]). Credentials are
+//! [`app::ports::Secret`]s and never reach logs or errors.
 
 pub mod chift;
 mod client;
@@ -22,6 +23,7 @@ pub mod inqom;
 pub mod kinds;
 pub mod parties;
 pub mod pennylane;
+pub mod readable;
 mod redirect;
 pub mod section;
 

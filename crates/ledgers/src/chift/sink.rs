@@ -10,15 +10,18 @@ use super::api::ChiftSink;
 use super::errors::{chift_message, is_duplicate};
 use super::vat::Side;
 use super::wire::{EntryOut, ItemOut, entry_body, entry_number};
+use crate::readable::pdf_of_xml_einvoice;
 
-/// The file an entry carries: Chift's `pdf` takes a PDF only. Another file (a scanned JPEG
-/// purchase) goes without when the dossier books documents without their file, else the entry
+/// The file an entry carries (`file`: its own, or the readable PDF of its XML e-invoice):
+/// Chift's `pdf` takes a PDF only. Another file (a scanned JPEG purchase, an XML that is no
+/// e-invoice) goes without when the dossier books documents without their file, else the entry
 /// is held with the action.
 fn pdf_of<'a>(
     dossier: &DossierConfig,
-    e: &'a EntryToPush,
+    e: &EntryToPush,
+    file: Option<&'a app::ports::Attachment>,
 ) -> Result<Option<&'a app::ports::Attachment>, SinkError> {
-    match &e.pdf {
+    match file {
         // The header may follow some bytes (ISO 32000-1 §7.5.2: readers look in the first 1024).
         Some(f)
             if f.bytes[..f.bytes.len().min(1024)]
@@ -61,7 +64,9 @@ impl ChiftSink {
         for (item, code) in items.iter_mut().zip(self.tax_codes(dossier, entry).await?) {
             item.tax_code = code;
         }
-        let body = entry_body(entry, &journal_id, &items, pdf_of(dossier, e)?);
+        let readable = e.pdf.as_ref().and_then(pdf_of_xml_einvoice);
+        let file = readable.as_ref().or(e.pdf.as_ref());
+        let body = entry_body(entry, &journal_id, &items, pdf_of(dossier, e, file)?);
         let a = self
             .call(Method::POST, "/journal-entries", &[], Some(&body))
             .await?;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::api::PennylaneSink;
 use super::currencies::checked_currency;
 use super::wire::{EntryItem, IdOnly, entry_body};
+use crate::readable::pdf_of_xml_einvoice;
 
 impl PennylaneSink {
     /// Resolves the journal and accounts of one entry, uploads its PDF, posts it.
@@ -23,8 +24,12 @@ impl PennylaneSink {
         for line in entry.lines() {
             accounts.push(self.third_party_account(dossier, line).await?.0);
         }
+        // An XML e-invoice goes as its readable PDF (Pennylane attaches PDFs and images only).
         let attachment = match &e.pdf {
-            Some(pdf) => Some(self.upload(pdf).await?),
+            Some(file) => {
+                let readable = pdf_of_xml_einvoice(file);
+                Some(self.upload(readable.as_ref().unwrap_or(file)).await?)
+            }
             None => None,
         };
         let body = entry_body(entry, journal_id, &accounts, attachment);

@@ -13,7 +13,9 @@ use simulators::chift::{self as chift_mock, ChiftMock, ChiftOptions};
 use simulators::mock::Fault;
 
 use crate::pipeline_end_to_end::{INVOICES, run_pipeline};
-use crate::support::{ChiftMockConfig, config, documents, entries};
+use crate::support::{
+    ChiftMockConfig, config, documents, einvoice_xml, embedded_files, entries, xml_file,
+};
 
 fn sink(mock: &ChiftMock, book: Arc<PartyBook>) -> ChiftSink {
     ChiftSink::new(mock.config(), book).unwrap()
@@ -449,4 +451,35 @@ async fn short_pages_are_read_to_the_total() {
         "found on the third page, not created"
     );
     assert_eq!(mock.state().clients[19].id, id);
+}
+
+/// An entry booked from an XML e-invoice (no PDF) goes with the invoice's readable PDF, named
+/// after the XML, the XML embedded in it unchanged; an XML that is no e-invoice still holds its
+/// entry with the action.
+#[tokio::test]
+async fn an_xml_einvoice_goes_as_its_readable_pdf_and_other_xml_is_held() {
+    let mock = chift_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let mut items = entries(2, 47, &book);
+    let xml = einvoice_xml("FA-2026-0042 été.xml");
+    items[0].pdf = Some(xml.clone());
+    items[1].pdf = Some(xml_file("note.xml", b"<note>not an invoice</note>"));
+    let r = sink(&mock, book).push_entries(&config(), &items).await;
+    assert!(r[0].is_ok(), "{r:?}");
+    let e = r[1].as_ref().unwrap_err();
+    assert_eq!(e.kind, SinkErrorKind::Permanent);
+    assert!(e.message.contains("note.xml"), "{}", e.message);
+    let st = mock.state();
+    assert_eq!(st.violations, Vec::<String>::new());
+    assert_eq!(st.entries.len(), 1, "the other XML is held");
+    assert_eq!(
+        st.entries[0].body["pdf_name"],
+        json!("FA-2026-0042 _t_.pdf")
+    );
+    let pdf = st.entries[0].pdf.as_ref().expect("booked with a PDF");
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        embedded_files(pdf),
+        vec![("FA-2026-0042 été.xml".to_string(), xml.bytes)]
+    );
 }

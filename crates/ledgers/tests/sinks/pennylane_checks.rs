@@ -9,7 +9,9 @@ use app::ports::{LedgerSink, SinkErrorKind};
 use ledgers::{PartyBook, PennylaneSink, RateLimit};
 use simulators::pennylane::{self as pennylane_mock, spec};
 
-use crate::support::{PennylaneMockConfig, config, entries};
+use crate::support::{
+    PennylaneMockConfig, config, einvoice_xml, embedded_files, entries, xml_file,
+};
 
 #[test]
 fn currencies_are_the_extracts_enum() {
@@ -214,5 +216,37 @@ async fn pdfs_go_to_file_attachments_with_an_accepted_type_and_are_linked_to_the
         st.uploads.len(),
         e.message,
         st.violations
+    );
+}
+
+/// An entry booked from an XML e-invoice (no PDF) uploads the invoice's readable PDF
+/// (`application/pdf`, named after the XML) with the XML embedded in it unchanged; an XML that
+/// is no e-invoice still holds its entry, nothing sent.
+#[tokio::test]
+async fn an_xml_einvoice_is_uploaded_as_its_readable_pdf_and_other_xml_is_held() {
+    let mock = pennylane_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let mut items = entries(2, 49, &book);
+    let xml = einvoice_xml("in/FA-2026-0042.xml");
+    items[0].pdf = Some(xml.clone());
+    items[1].pdf = Some(xml_file("note.xml", b"<note>not an invoice</note>"));
+    let s = PennylaneSink::new(mock.config(), book).unwrap();
+    let r = s.push_entries(&config(), &items).await;
+    assert!(r[0].is_ok(), "{r:?}");
+    let e = r[1].as_ref().unwrap_err();
+    assert_eq!(e.kind, SinkErrorKind::Permanent);
+    assert!(e.message.contains("note.xml"), "{}", e.message);
+    let st = mock.state();
+    assert_eq!(st.violations, Vec::<String>::new());
+    assert_eq!((st.entries.len(), st.uploads.len()), (1, 1));
+    let (id, upload) = &st.uploads[0];
+    assert_eq!(st.entries[0]["file_attachment_id"], serde_json::json!(id));
+    assert_eq!(
+        (upload.file_name.as_str(), upload.content_type.as_str()),
+        ("FA-2026-0042.pdf", "application/pdf")
+    );
+    assert_eq!(
+        embedded_files(&upload.bytes),
+        vec![("FA-2026-0042.xml".to_string(), xml.bytes)]
     );
 }

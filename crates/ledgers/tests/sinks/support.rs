@@ -224,3 +224,41 @@ pub fn dupont(book: &PartyBook) -> app::ports::EntryToPush {
         entry,
     }
 }
+
+/// A generated CII e-invoice (EN 16931), as the XML file an entry booked from it carries.
+pub fn einvoice_xml(name: &str) -> Attachment {
+    use einvoice::testkit::{forge, xmlout};
+    let spec = forge::Spec::typical(forge::Kind::Cii(forge::Level::En16931));
+    xml_file(name, xmlout::write(&spec).as_bytes())
+}
+
+pub fn xml_file(name: &str, bytes: &[u8]) -> Attachment {
+    Attachment {
+        file_name: name.into(),
+        content_type: "application/xml".into(),
+        sha256: sha256(bytes),
+        bytes: bytes.to_vec(),
+    }
+}
+
+/// The files a PDF embeds (its `/AF` file specifications): name and decoded bytes.
+pub fn embedded_files(pdf: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let doc = lopdf::Document::load_mem(pdf).expect("a PDF");
+    let af = doc
+        .catalog()
+        .unwrap()
+        .get(b"AF")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    af.iter()
+        .map(|r| {
+            let spec = doc.get_dictionary(r.as_reference().unwrap()).unwrap();
+            let name = lopdf::decode_text_string(spec.get(b"UF").unwrap()).unwrap();
+            let ef = spec.get(b"EF").unwrap().as_dict().unwrap();
+            let id = ef.get(b"F").unwrap().as_reference().unwrap();
+            let stream = doc.get_object(id).unwrap().as_stream().unwrap();
+            (name, stream.decompressed_content().unwrap())
+        })
+        .collect()
+}

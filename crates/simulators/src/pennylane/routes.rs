@@ -225,7 +225,7 @@ pub(super) async fn file_attachment(State((state, _)): S, mut m: Multipart) -> R
         let ct = f.content_type().map(str::to_string);
         let bytes = f.bytes().await.unwrap_or_default();
         match name.as_str() {
-            "file" => files.push((fname, ct, bytes.len())),
+            "file" => files.push((fname, ct, bytes.to_vec())),
             "filename" => filename = Some(String::from_utf8_lossy(&bytes).into_owned()),
             other => bad.push((
                 format!("file_attachments: unknown part {other:?}"),
@@ -234,7 +234,7 @@ pub(super) async fn file_attachment(State((state, _)): S, mut m: Multipart) -> R
         }
     }
     let upload = match files.as_slice() {
-        [(Some(fname), ct, size)] if *size > 0 && *size <= 100 * 1024 * 1024 => {
+        [(Some(fname), ct, bytes)] if !bytes.is_empty() && bytes.len() <= 100 * 1024 * 1024 => {
             let ct = ct.clone().unwrap_or_default();
             // The media type is what counts (parameters such as `name=` aside).
             let essence = ct
@@ -252,8 +252,9 @@ pub(super) async fn file_attachment(State((state, _)): S, mut m: Multipart) -> R
             Some(Upload {
                 file_name: fname.clone(),
                 content_type: ct,
-                size: *size,
+                size: bytes.len(),
                 filename: filename.clone(),
+                bytes: bytes.clone(),
             })
         }
         [] => {
@@ -264,7 +265,11 @@ pub(super) async fn file_attachment(State((state, _)): S, mut m: Multipart) -> R
             None
         }
         _ => {
-            bad.push((format!("file_attachments: one non-empty file part of at most 100 MB with a file name expected, got {files:?}"), "NotAMultipartFile"));
+            let got: Vec<_> = files
+                .iter()
+                .map(|(name, ct, bytes)| (name, ct, bytes.len()))
+                .collect();
+            bad.push((format!("file_attachments: one non-empty file part of at most 100 MB with a file name expected, got {got:?}"), "NotAMultipartFile"));
             None
         }
     };
@@ -343,7 +348,10 @@ pub(super) async fn create_entry(State((state, _)): S, body: String) -> Response
     st.entries.push(stored.clone());
     if st.lose_answers > 0 {
         st.lose_answers -= 1;
-        return json_response(504, "<html><body><h1>504 Gateway Time-out</h1></body></html>");
+        return json_response(
+            504,
+            "<html><body><h1>504 Gateway Time-out</h1></body></html>",
+        );
     }
     json_response(201, &stored.to_string())
 }

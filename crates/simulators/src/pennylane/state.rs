@@ -30,6 +30,8 @@ pub struct Upload {
     pub size: usize,
     /// The `filename` field, when sent.
     pub filename: Option<String>,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Default)]
