@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{Invoice, VatBreakdown};
+use crate::model::{Invoice, Profile, VatBreakdown};
 use crate::violation::{Violation, round2};
 
 /// The rule prefix of a VAT category code (UNCL 5305): K is intra-community (IC), L is IGIC
@@ -47,6 +47,12 @@ fn same_rate(a: Option<Decimal>, b: Option<Decimal>) -> bool {
 }
 
 pub(crate) fn check_categories(inv: &Invoice, ubl: bool, extended: bool, out: &mut Vec<Violation>) {
+    // ZUGFeRD 1.0 predates EN 16931's per-category rules.
+    if !matches!(inv.profile, Profile::Zugferd1(_)) {
+        one_row_per_category(inv, out);
+        item_rates(inv, out);
+        not_subject(inv, out);
+    }
     let with_lines = inv.profile.has_lines();
     for row in &inv.vat_breakdown {
         let Some(category) = row.category.as_deref().map(str::trim) else {
@@ -198,5 +204,134 @@ fn taxable_amount(
                 (sum_lines + sum_charges - sum_allowances).normalize()
             ),
         ));
+    }
+}
+
+/// The category code and rate of every line (`"BT-151"`), allowance (`"BT-95"`) and charge
+/// (`"BT-102"`), with the rule number of that place (-02 / -05 for lines, -03 / -06 for
+/// allowances, -04 / -07 for charges).
+fn items(inv: &Invoice) -> Vec<(&'static str, u8, &str, Option<Decimal>)> {
+    let mut out: Vec<(&'static str, u8, &str, Option<Decimal>)> = Vec::new();
+    for l in inv.counted_lines() {
+        if let Some(c) = l.category.as_deref() {
+            out.push(("an invoice line (BT-151)", 0, c.trim(), l.rate));
+        }
+    }
+    for a in &inv.allowances_charges {
+        if let Some(c) = a.category.as_deref() {
+            let (what, n) = if a.charge {
+                ("a document-level charge (BT-102)", 2)
+            } else {
+                ("a document-level allowance (BT-95)", 1)
+            };
+            out.push((what, n, c.trim(), a.rate));
+        }
+    }
+    out
+}
+
+/// BR-Z/E/AE/IC/G/O-01: a line, allowance or charge in one of the categories without VAT needs
+/// exactly one VAT breakdown row of that category; BR-S-01: a standard-rated one at least one.
+fn one_row_per_category(inv: &Invoice, out: &mut Vec<Violation>) {
+    if !inv.profile.has_vat_breakdown() {
+        return;
+    }
+    let used = items(inv);
+    for category in ["S", "Z", "E", "AE", "K", "G", "O"] {
+        if !used.iter().any(|i| i.2 == category) {
+            continue;
+        }
+        let rows = inv
+            .vat_breakdown
+            .iter()
+            .filter(|r| r.category.as_deref().map(str::trim) == Some(category))
+            .count();
+        let (ok, wanted) = match category {
+            "S" => (rows >= 1, "at least one"),
+            _ => (rows == 1, "exactly one"),
+        };
+        if !ok {
+            out.push(Violation::new(
+                &format!("BR-{}-01", prefix(category).unwrap_or(category)),
+                format!(
+                    "the invoice has items {} (category {category}) and {rows} VAT breakdown row(s) of that category, not {wanted}",
+                    name(category)
+                ),
+            ));
+        }
+    }
+}
+
+/// BR-Z/E/AE/IC/G-05 to -07: the rate of an item in a category without VAT is 0; BR-O-05 to
+/// -07: an item not subject to VAT states no rate at all. The self-assessed VAT of AE and K
+/// purchases is computed at the dossier's rate, never at a rate the supplier slipped in.
+fn item_rates(inv: &Invoice, out: &mut Vec<Violation>) {
+    for (what, n, category, rate) in items(inv) {
+        let bad = match category {
+            "Z" | "E" | "AE" | "K" | "G" => rate.is_some_and(|r| !r.is_zero()),
+            "O" => rate.is_some(),
+            _ => false,
+        };
+        if !bad {
+            continue;
+        }
+        let p = prefix(category).unwrap_or(category);
+        let rule = format!("BR-{p}-0{}", 5 + n);
+        let rate = rate.unwrap_or_default().normalize();
+        out.push(Violation::new(
+            &rule,
+            if category == "O" {
+                format!(
+                    "{what} not subject to VAT (O) states a VAT rate ({rate} %), which it must not"
+                )
+            } else {
+                format!(
+                    "{what} {} (category {category}) is at {rate} %, it must be at 0 %",
+                    name(category)
+                )
+            },
+        ));
+    }
+}
+
+/// BR-O-02 to -04: an invoice with items not subject to VAT names no VAT identifier (BT-31,
+/// BT-48); BR-O-12 to -14: with an O breakdown row, every item is O.
+fn not_subject(inv: &Invoice, out: &mut Vec<Violation>) {
+    let used = items(inv);
+    let vat_ids: Vec<&str> = [("BT-31", &inv.seller), ("BT-48", &inv.buyer)]
+        .into_iter()
+        .filter(|(_, p)| p.vat_id.is_some())
+        .map(|(term, _)| term)
+        .collect();
+    for n in 0..3u8 {
+        if vat_ids.is_empty() || !used.iter().any(|i| i.1 == n && i.2 == "O") {
+            continue;
+        }
+        out.push(Violation::new(
+            &format!("BR-O-0{}", 2 + n),
+            format!(
+                "the invoice has {} not subject to VAT (O) and states a VAT identifier ({}), which it must not",
+                ["an invoice line", "a document-level allowance", "a document-level charge"][n as usize],
+                vat_ids.join(", ")
+            ),
+        ));
+    }
+    let o_row = inv
+        .vat_breakdown
+        .iter()
+        .any(|r| r.category.as_deref().map(str::trim) == Some("O"));
+    if !o_row {
+        return;
+    }
+    for n in 0..3u8 {
+        if let Some(item) = used.iter().find(|i| i.1 == n && i.2 != "O") {
+            out.push(Violation::new(
+                &format!("BR-O-1{}", 2 + n),
+                format!(
+                    "the invoice has a 'not subject to VAT' (O) breakdown row and {} in category {}",
+                    item.0, item.2
+                ),
+            ));
+        }
     }
 }

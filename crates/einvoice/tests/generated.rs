@@ -2,14 +2,21 @@
 //! (XSD + the official Schematron run by Saxon-HE, Factur-X PDFs written by the `factur-x`
 //! package, one CII written by `drafthorse`; see tests/tools/einvoice_tool.py), then read,
 //! checked and booked here: valid ones book balanced entries whose VAT per rate is the
-//! breakdown; broken ones are refused by the same rule the validator names.
+//! breakdown; broken ones are refused by the same rule the validator names. The VAT categories
+//! without VAT are generated too: reverse charge (AE) and intra-community supplies (K), whose
+//! purchases book self-assessed VAT both ways, export (G) and not subject (O).
 
 mod support;
+
+#[path = "generated/mutations.rs"]
+mod mutations;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use domain::SelfAssessment;
+use domain::config::DossierConfig;
 use einvoice::{Container, Format, Side};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -91,7 +98,155 @@ fn valid_specs() -> Vec<(String, Spec)> {
     let mut ubl_exempt = exempt;
     ubl_exempt.kind = Kind::UblInvoice;
     specs.push(("ubl-invoice-exempt-prepaid".into(), ubl_exempt));
+    specs.extend(without_vat_specs());
     specs
+}
+
+fn credit(mut spec: Spec) -> Spec {
+    spec.credit_note = true;
+    spec.number = format!("AV-{}", spec.number);
+    spec
+}
+
+/// The categories without VAT (AE, K, G, O) in every profile that shows a VAT category (MINIMUM
+/// has neither lines nor breakdown), invoices and credit notes, CII and UBL.
+fn without_vat_specs() -> Vec<(String, Spec)> {
+    let mut specs = Vec::new();
+    for level in [
+        Level::BasicWl,
+        Level::Basic,
+        Level::En16931,
+        Level::Extended,
+    ] {
+        let kind = Kind::Cii(level);
+        specs.push((format!("cii-{level:?}-AE"), Spec::reverse_charge(kind)));
+        specs.push((format!("cii-{level:?}-K"), Spec::intra_community(kind)));
+    }
+    let en = Kind::Cii(Level::En16931);
+    specs.push((
+        "cii-En16931-AE-credit".into(),
+        credit(Spec::reverse_charge(en)),
+    ));
+    specs.push((
+        "cii-Basic-K-credit".into(),
+        credit(Spec::intra_community(Kind::Cii(Level::Basic))),
+    ));
+    specs.push(("cii-En16931-G".into(), Spec::export(en)));
+    specs.push((
+        "cii-Basic-O".into(),
+        Spec::not_subject_to_vat(Kind::Cii(Level::Basic)),
+    ));
+    specs.push((
+        "ubl-invoice-AE".into(),
+        Spec::reverse_charge(Kind::UblInvoice),
+    ));
+    specs.push((
+        "ubl-creditnote-AE".into(),
+        Spec::reverse_charge(Kind::UblCreditNote),
+    ));
+    specs.push((
+        "ubl-invoice-K".into(),
+        Spec::intra_community(Kind::UblInvoice),
+    ));
+    specs.push((
+        "ubl-creditnote-K".into(),
+        Spec::intra_community(Kind::UblCreditNote),
+    ));
+    specs.push(("ubl-invoice-G".into(), Spec::export(Kind::UblInvoice)));
+    specs.push((
+        "ubl-creditnote-O".into(),
+        Spec::not_subject_to_vat(Kind::UblCreditNote),
+    ));
+    specs
+}
+
+/// The self-assessed VAT a purchase of `spec` books: (deductible account, due account, amount)
+/// per AE or K row, at the dossier's rate (EN 16931 puts those rows at 0 %).
+fn self_assessed(spec: &Spec, cfg: &DossierConfig) -> Vec<(String, String, Decimal)> {
+    let s = &cfg.vat.self_assessed;
+    spec.figures()
+        .rows
+        .iter()
+        .filter(|r| r.cat.self_assessed())
+        .map(|r| {
+            let regime = match r.cat {
+                Cat::AE => SelfAssessment::ReverseCharge,
+                _ => SelfAssessment::IntraCommunity,
+            };
+            let (deductible, due) = s.accounts(regime, s.rate, &cfg.vat.purchases).unwrap();
+            let amount = forge::cents(r.basis * s.rate / Decimal::ONE_HUNDRED);
+            (deductible.to_string(), due.to_string(), amount)
+        })
+        .collect()
+}
+
+/// The entry of `spec` booked on `side`: balanced, the third party's line the invoice's total,
+/// the VAT its breakdown's plus, on purchases, the self-assessed VAT of AE and K rows on their
+/// deductible and due accounts, the rest its net; credit notes reversed.
+fn check_entry(name: &str, spec: &Spec, side: Side, cfg: &DossierConfig, b: &support::Booked) {
+    let figures = spec.figures();
+    // Credit notes are booked reversed: the party is owed, not owing.
+    let sign = if spec.credit_note {
+        -Decimal::ONE
+    } else {
+        Decimal::ONE
+    };
+    let lines = b.entry.lines();
+    let debit: Decimal = lines.iter().map(|l| l.debit).sum();
+    let credit: Decimal = lines.iter().map(|l| l.credit).sum();
+    assert_eq!(debit, credit, "{name} {side:?}: unbalanced {:#?}", b.entry);
+    assert_eq!(b.third_party, sign * figures.grand, "{name} {side:?} total");
+    let signed = |l: &domain::EntryLine| match side {
+        Side::Purchase => l.debit - l.credit,
+        Side::Sales => l.credit - l.debit,
+    };
+    let expected = match side {
+        Side::Purchase => self_assessed(spec, cfg),
+        Side::Sales => Vec::new(),
+    };
+    let sa = &cfg.vat.self_assessed;
+    let mut vat_accounts: Vec<&str> = match side {
+        Side::Purchase => cfg.vat.purchases.values().map(String::as_str).collect(),
+        Side::Sales => cfg.vat.sales.values().map(String::as_str).collect(),
+    };
+    for (deductible, due, amount) in &expected {
+        assert!(
+            lines
+                .iter()
+                .any(|l| &l.account == deductible && signed(l) == sign * *amount),
+            "{name} {side:?}: no deductible {amount} on {deductible}: {:#?}",
+            b.entry
+        );
+        let on_due: Decimal = lines.iter().filter(|l| &l.account == due).map(signed).sum();
+        assert_eq!(on_due, -sign * *amount, "{name} {side:?}: VAT due on {due}");
+        vat_accounts.extend([deductible.as_str(), due.as_str()]);
+    }
+    for account in [&sa.intra_community_due, &sa.reverse_charge_due] {
+        if expected.is_empty() {
+            assert!(
+                lines.iter().all(|l| &l.account != account),
+                "{name} {side:?}: self-assessed VAT on {account}: {:#?}",
+                b.entry
+            );
+        }
+    }
+    let third = match side {
+        Side::Purchase => &cfg.accounts.suppliers,
+        Side::Sales => &cfg.accounts.customers,
+    };
+    let vat: Decimal = lines
+        .iter()
+        .filter(|l| vat_accounts.contains(&l.account.as_str()))
+        .map(signed)
+        .sum();
+    // Deductible and due cancel out: the VAT booked is the invoice's.
+    assert_eq!(vat, sign * figures.vat, "{name} {side:?} VAT");
+    let net: Decimal = lines
+        .iter()
+        .filter(|l| !vat_accounts.contains(&l.account.as_str()) && &l.account != third)
+        .map(signed)
+        .sum();
+    assert_eq!(net, sign * figures.basis, "{name} {side:?} net");
 }
 
 fn jobs_for(dir: &Path, name: &str, spec: &Spec) -> (Vec<Value>, Vec<PathBuf>) {
@@ -158,15 +313,7 @@ fn every_kind_and_profile_is_valid_for_the_validator_and_books_its_breakdown() {
             }
             for side in [Side::Purchase, Side::Sales] {
                 let (inv, b) = support::book(&file, side, &cfg);
-                // Credit notes are booked reversed: the party is owed, not owing.
-                let sign = if spec.credit_note {
-                    -Decimal::ONE
-                } else {
-                    Decimal::ONE
-                };
-                assert_eq!(b.third_party, sign * figures.grand, "{name} {side:?} total");
-                assert_eq!(b.vat_by_account, sign * figures.vat, "{name} {side:?} VAT");
-                assert_eq!(b.net, sign * figures.basis, "{name} {side:?} net");
+                check_entry(name, spec, side, &cfg, &b);
                 let by_rate = support::breakdown_by_rate(&inv);
                 let mut expected: BTreeMap<Decimal, Decimal> = BTreeMap::new();
                 for row in &figures.rows {
@@ -280,26 +427,39 @@ fn broken_invoices_are_refused_by_the_rule_the_validator_names() {
             } else {
                 serde_json::json!({"xml": path.to_str().unwrap(), "level": "en16931"})
             });
-            cases.push((path, b.rule));
+            cases.push((path, vec![b.rule]));
         }
     }
+    // The categories without VAT: their own rules (buyer VAT id, 0 %, delivery, O alone).
+    for m in mutations::mutations() {
+        let path = dir.path().join(format!("{}.xml", m.name));
+        std::fs::write(&path, &m.xml).unwrap();
+        jobs.push(if m.ubl {
+            serde_json::json!({"xml": path.to_str().unwrap()})
+        } else {
+            serde_json::json!({"xml": path.to_str().unwrap(), "level": "en16931"})
+        });
+        cases.push((path, m.rules.to_vec()));
+    }
     let results = run_tool(dir.path(), &jobs);
-    for (path, rule) in cases {
+    for (path, rules) in cases {
         let (valid, errors) = verdict(&results, &path);
         assert!(!valid, "{}: the validator accepts it", path.display());
-        assert!(
-            errors.iter().any(|e| e.starts_with(&format!("{rule} "))),
-            "{}: the validator does not name {rule}: {errors:?}",
-            path.display()
-        );
         let bytes = std::fs::read(&path).unwrap();
         let file = support::expect_einvoice(&bytes, "broken.xml");
         let inv = einvoice::read(&file).unwrap();
         let ours: Vec<String> = einvoice::check(&inv).into_iter().map(|v| v.rule).collect();
-        assert!(
-            ours.iter().any(|r| r == rule),
-            "{}: we report {ours:?}, not {rule}",
-            path.display()
-        );
+        for rule in rules {
+            assert!(
+                errors.iter().any(|e| e.starts_with(&format!("{rule} "))),
+                "{}: the validator does not name {rule}: {errors:?}",
+                path.display()
+            );
+            assert!(
+                ours.iter().any(|r| r == rule),
+                "{}: we report {ours:?}, not {rule} (the validator: {errors:?})",
+                path.display()
+            );
+        }
     }
 }

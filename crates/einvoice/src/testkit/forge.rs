@@ -70,6 +70,14 @@ pub enum Cat {
     Z,
     /// Exempt (with an exemption reason).
     E,
+    /// Reverse charge, the buyer accounts for the VAT (BR-AE-*: 0 %, both VAT ids).
+    AE,
+    /// Intra-community supply (BR-IC-*: 0 %, both VAT ids, delivery date and country).
+    K,
+    /// Export outside the EU (BR-G-*: 0 %, the seller's VAT id).
+    G,
+    /// Not subject to VAT (BR-O-*: no rate, no VAT id, alone on the invoice).
+    O,
 }
 
 impl Cat {
@@ -78,7 +86,40 @@ impl Cat {
             Cat::S(_) => "S",
             Cat::Z => "Z",
             Cat::E => "E",
+            Cat::AE => "AE",
+            Cat::K => "K",
+            Cat::G => "G",
+            Cat::O => "O",
         }
+    }
+
+    /// Whether a rate (BT-96, BT-103, BT-119, BT-152) is written: never for O (BR-O-05 to -07).
+    pub fn has_rate(self) -> bool {
+        self != Cat::O
+    }
+
+    /// The VAT exemption reason code (BT-121, VATEX list) and text (BT-120) of its breakdown
+    /// row (BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10); none for S and Z.
+    pub fn exemption(self) -> Option<(Option<&'static str>, &'static str)> {
+        Some(match self {
+            Cat::S(_) | Cat::Z => return None,
+            Cat::E => (None, EXEMPTION),
+            Cat::AE => (Some("VATEX-EU-AE"), "Autoliquidation"),
+            Cat::K => (
+                Some("VATEX-EU-IC"),
+                "Livraison intracommunautaire exonérée, article 262 ter I du CGI",
+            ),
+            Cat::G => (
+                Some("VATEX-EU-G"),
+                "Exportation hors UE, article 262 I du CGI",
+            ),
+            Cat::O => (Some("VATEX-EU-O"), "Non soumis à la TVA"),
+        })
+    }
+
+    /// Whether the buyer self-assesses the VAT of a purchase in this category (autoliquidation).
+    pub fn self_assessed(self) -> bool {
+        matches!(self, Cat::AE | Cat::K)
     }
 
     pub fn rate(self) -> Decimal {
@@ -88,6 +129,9 @@ impl Cat {
         }
     }
 }
+
+/// The exemption text of category E.
+pub const EXEMPTION: &str = "Exonération de TVA, article 261 du CGI";
 
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -119,6 +163,8 @@ pub struct Party {
     pub name: String,
     pub siren: String,
     pub vat: String,
+    /// BT-40 / BT-55.
+    pub country: String,
 }
 
 impl Party {
@@ -127,8 +173,27 @@ impl Party {
             name: name.into(),
             siren: siren.into(),
             vat: french_vat(siren),
+            country: "FR".into(),
         }
     }
+
+    /// A party outside France with its VAT id (its `siren` then only fills the legal id).
+    pub fn foreign(name: &str, siren: &str, vat: &str, country: &str) -> Party {
+        Party {
+            name: name.into(),
+            siren: siren.into(),
+            vat: vat.into(),
+            country: country.into(),
+        }
+    }
+}
+
+/// BT-72 and BT-80: where and when the goods were delivered (BR-IC-11, BR-IC-12).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub country: String,
 }
 
 /// `FR` + key + SIREN, the key being (12 + 3 × (SIREN mod 97)) mod 97.
@@ -152,6 +217,7 @@ pub struct Spec {
     pub prepaid: Decimal,
     /// BT-19.
     pub buyer_account: Option<String>,
+    pub delivery: Option<Delivery>,
 }
 
 pub fn cents(d: Decimal) -> Decimal {
@@ -278,7 +344,90 @@ impl Spec {
             ],
             prepaid: Decimal::ZERO,
             buyer_account: Some("606100".into()),
+            delivery: None,
         }
+    }
+
+    /// Whether the invoice is not subject to VAT (O): then no VAT id is written (BR-O-02 to -04).
+    pub fn not_subject(&self) -> bool {
+        self.lines.iter().any(|l| l.cat == Cat::O)
+            || self.allowances_charges.iter().any(|a| a.cat == Cat::O)
+    }
+
+    /// The same invoice with other lines and allowances or charges.
+    fn with(mut self, lines: Vec<Line>, ac: Vec<AllowanceCharge>) -> Spec {
+        self.lines = lines;
+        self.allowances_charges = ac;
+        self.buyer_account = None;
+        self
+    }
+
+    /// A subcontractor's building works under domestic reverse charge (AE, CGI art. 283-2
+    /// nonies), with an allowance on them and scaffolding hire at 20 %.
+    pub fn reverse_charge(kind: Kind) -> Spec {
+        let mut s = Spec::typical(kind).with(
+            vec![
+                line("Gros œuvre lot 2", "1", "10000.00", Cat::AE, Some("604000")),
+                line("Location d'échafaudage", "1", "500", Cat::S(2000), None),
+            ],
+            vec![allowance(false, "200.00", Cat::AE, "Remise chantier")],
+        );
+        s.number = "ST-2026-118".into();
+        s.seller = Party::french("Maçonnerie Leroy SARL", "732829320");
+        s
+    }
+
+    /// A German supplier's goods delivered to France (K, CGI art. 256 bis), transport charged.
+    pub fn intra_community(kind: Kind) -> Spec {
+        let mut s = Spec::typical(kind).with(
+            vec![line("Pièces usinées", "2", "1250.00", Cat::K, None)],
+            vec![allowance(true, "60.00", Cat::K, "Transport")],
+        );
+        s.number = "RE-2026-0917".into();
+        s.seller = Party::foreign(
+            "Maschinenbau Schmidt GmbH",
+            "732829320",
+            "DE811907980",
+            "DE",
+        );
+        s.delivery = Some(Delivery {
+            date: "2026-09-10".into(),
+            country: "FR".into(),
+        });
+        s
+    }
+
+    /// Goods exported to a Swiss buyer (G, CGI art. 262 I).
+    pub fn export(kind: Kind) -> Spec {
+        let mut s = Spec::typical(kind).with(
+            vec![
+                line("Vins de Bourgogne", "24", "18.50", Cat::G, None),
+                line("Caisses bois", "4", "6.25", Cat::G, None),
+            ],
+            vec![allowance(true, "35.00", Cat::G, "Emballage export")],
+        );
+        s.buyer = Party::foreign("Weinhandel Zürich AG", "552081317", "CHE116281710", "CH");
+        s
+    }
+
+    /// An association's fees, not subject to VAT (O): alone on the invoice, no VAT id.
+    pub fn not_subject_to_vat(kind: Kind) -> Spec {
+        Spec::typical(kind).with(
+            vec![
+                line("Cotisation annuelle", "1", "120.00", Cat::O, None),
+                line("Droit d'entrée", "1", "30.00", Cat::O, None),
+            ],
+            vec![allowance(false, "15.00", Cat::O, "Réduction adhérent")],
+        )
+    }
+}
+
+pub fn allowance(charge: bool, amount: &str, cat: Cat, reason: &str) -> AllowanceCharge {
+    AllowanceCharge {
+        charge,
+        amount: amount.parse().unwrap(),
+        cat,
+        reason: reason.into(),
     }
 }
 

@@ -21,8 +21,6 @@ fn compact(date: &str) -> String {
     date.replace('-', "")
 }
 
-const EXEMPTION: &str = "Exonération de TVA, article 261 du CGI";
-
 /// Writes the spec in its syntax.
 pub fn write(spec: &Spec) -> String {
     match spec.kind {
@@ -31,15 +29,68 @@ pub fn write(spec: &Spec) -> String {
     }
 }
 
+/// `<RateApplicablePercent>` (CII) or `<cbc:Percent>` (UBL), absent for O.
+fn rate(cat: Cat, tag: &str) -> String {
+    if cat.has_rate() {
+        format!("<{tag}>{}</{tag}>", amt(cat.rate()))
+    } else {
+        String::new()
+    }
+}
+
 fn cii_tax(out: &mut String, cat: Cat, tag: &str) {
     out.push_str(&format!(
-        "<ram:{tag}><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>{}</ram:CategoryCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent></ram:{tag}>",
+        "<ram:{tag}><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>{}</ram:CategoryCode>{}</ram:{tag}>",
         cat.code(),
-        amt(cat.rate())
+        rate(cat, "ram:RateApplicablePercent")
     ));
 }
 
-fn cii_party(out: &mut String, tag: &str, p: &Party, level: Level, seller: bool) {
+/// A breakdown row (BG-23) in CII order: amount, type, reason, basis, category, reason code,
+/// rate.
+fn cii_row(out: &mut String, r: &super::forge::VatRow) {
+    let (code, text) = match r.cat.exemption() {
+        Some((code, text)) => (code, Some(text)),
+        None => (None, None),
+    };
+    out.push_str(&format!(
+        "<ram:ApplicableTradeTax><ram:CalculatedAmount>{}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode>",
+        amt(r.vat)
+    ));
+    if let Some(text) = text {
+        out.push_str(&format!(
+            "<ram:ExemptionReason>{}</ram:ExemptionReason>",
+            esc(text)
+        ));
+    }
+    out.push_str(&format!(
+        "<ram:BasisAmount>{}</ram:BasisAmount><ram:CategoryCode>{}</ram:CategoryCode>",
+        amt(r.basis),
+        r.cat.code()
+    ));
+    if let Some(code) = code {
+        out.push_str(&format!(
+            "<ram:ExemptionReasonCode>{code}</ram:ExemptionReasonCode>"
+        ));
+    }
+    out.push_str(&rate(r.cat, "ram:RateApplicablePercent"));
+    out.push_str("</ram:ApplicableTradeTax>");
+}
+
+/// BG-13 in CII: the deliver-to country (BT-80) and the actual delivery date (BT-72).
+fn cii_delivery(out: &mut String, spec: &Spec, level: Level) {
+    match (&spec.delivery, level) {
+        (Some(d), level) if level != Level::Minimum => out.push_str(&format!(
+            "<ram:ApplicableHeaderTradeDelivery><ram:ShipToTradeParty><ram:PostalTradeAddress><ram:CountryID>{}</ram:CountryID></ram:PostalTradeAddress></ram:ShipToTradeParty><ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent></ram:ApplicableHeaderTradeDelivery>",
+            d.country,
+            compact(&d.date)
+        )),
+        _ => out.push_str("<ram:ApplicableHeaderTradeDelivery/>"),
+    }
+}
+
+/// A party; `vat`: whether its VAT id is written (not on an invoice not subject to VAT).
+fn cii_party(out: &mut String, tag: &str, p: &Party, level: Level, seller: bool, vat: bool) {
     out.push_str(&format!("<ram:{tag}><ram:Name>{}</ram:Name>", esc(&p.name)));
     out.push_str(&format!(
         "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0002\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
@@ -50,9 +101,12 @@ fn cii_party(out: &mut String, tag: &str, p: &Party, level: Level, seller: bool)
         if level != Level::Minimum {
             out.push_str("<ram:PostcodeCode>75001</ram:PostcodeCode><ram:LineOne>1 rue de la Paix</ram:LineOne><ram:CityName>Paris</ram:CityName>");
         }
-        out.push_str("<ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>");
+        out.push_str(&format!(
+            "<ram:CountryID>{}</ram:CountryID></ram:PostalTradeAddress>",
+            p.country
+        ));
     }
-    if seller || level != Level::Minimum {
+    if vat && (seller || level != Level::Minimum) {
         out.push_str(&format!(
             "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">{}</ram:ID></ram:SpecifiedTaxRegistration>",
             p.vat
@@ -102,27 +156,15 @@ fn write_cii(spec: &Spec, level: Level) -> String {
         }
     }
     o.push_str("<ram:ApplicableHeaderTradeAgreement>");
-    cii_party(&mut o, "SellerTradeParty", &spec.seller, level, true);
-    cii_party(&mut o, "BuyerTradeParty", &spec.buyer, level, false);
-    o.push_str("</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>");
+    let vat = !spec.not_subject();
+    cii_party(&mut o, "SellerTradeParty", &spec.seller, level, true, vat);
+    cii_party(&mut o, "BuyerTradeParty", &spec.buyer, level, false, vat);
+    o.push_str("</ram:ApplicableHeaderTradeAgreement>");
+    cii_delivery(&mut o, spec, level);
     o.push_str("<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>");
     if level != Level::Minimum {
         for r in &f.rows {
-            o.push_str(&format!(
-                "<ram:ApplicableTradeTax><ram:CalculatedAmount>{}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode>",
-                amt(r.vat)
-            ));
-            if r.cat == Cat::E {
-                o.push_str(&format!(
-                    "<ram:ExemptionReason>{EXEMPTION}</ram:ExemptionReason>"
-                ));
-            }
-            o.push_str(&format!(
-                "<ram:BasisAmount>{}</ram:BasisAmount><ram:CategoryCode>{}</ram:CategoryCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent></ram:ApplicableTradeTax>",
-                amt(r.basis),
-                r.cat.code(),
-                amt(r.cat.rate())
-            ));
+            cii_row(&mut o, r);
         }
         for a in &spec.allowances_charges {
             o.push_str(&format!(
@@ -190,13 +232,19 @@ fn write_cii(spec: &Spec, level: Level) -> String {
 
 fn ubl_category(out: &mut String, tag: &str, cat: Cat, reason: bool) {
     out.push_str(&format!(
-        "<cac:{tag}><cbc:ID>{}</cbc:ID><cbc:Percent>{}</cbc:Percent>",
+        "<cac:{tag}><cbc:ID>{}</cbc:ID>{}",
         cat.code(),
-        amt(cat.rate())
+        rate(cat, "cbc:Percent")
     ));
-    if reason && cat == Cat::E {
+    if let (true, Some((code, text))) = (reason, cat.exemption()) {
+        if let Some(code) = code {
+            out.push_str(&format!(
+                "<cbc:TaxExemptionReasonCode>{code}</cbc:TaxExemptionReasonCode>"
+            ));
+        }
         out.push_str(&format!(
-            "<cbc:TaxExemptionReason>{EXEMPTION}</cbc:TaxExemptionReason>"
+            "<cbc:TaxExemptionReason>{}</cbc:TaxExemptionReason>",
+            esc(text)
         ));
     }
     out.push_str(&format!(
@@ -204,12 +252,21 @@ fn ubl_category(out: &mut String, tag: &str, cat: Cat, reason: bool) {
     ));
 }
 
-fn ubl_party(out: &mut String, tag: &str, p: &Party) {
+/// A party; `vat`: whether its VAT id is written (not on an invoice not subject to VAT).
+fn ubl_party(out: &mut String, tag: &str, p: &Party, vat: bool) {
+    let tax = if vat {
+        format!(
+            "<cac:PartyTaxScheme><cbc:CompanyID>{}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>",
+            p.vat
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "<cac:{tag}><cac:Party><cbc:EndpointID schemeID=\"0009\">{siren}00011</cbc:EndpointID><cac:PartyName><cbc:Name>{name}</cbc:Name></cac:PartyName><cac:PostalAddress><cbc:StreetName>1 rue de la Paix</cbc:StreetName><cbc:CityName>Paris</cbc:CityName><cbc:PostalZone>75001</cbc:PostalZone><cac:Country><cbc:IdentificationCode>FR</cbc:IdentificationCode></cac:Country></cac:PostalAddress><cac:PartyTaxScheme><cbc:CompanyID>{vat}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme><cac:PartyLegalEntity><cbc:RegistrationName>{name}</cbc:RegistrationName><cbc:CompanyID schemeID=\"0002\">{siren}</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:{tag}>",
+        "<cac:{tag}><cac:Party><cbc:EndpointID schemeID=\"0009\">{siren}00011</cbc:EndpointID><cac:PartyName><cbc:Name>{name}</cbc:Name></cac:PartyName><cac:PostalAddress><cbc:StreetName>1 rue de la Paix</cbc:StreetName><cbc:CityName>Paris</cbc:CityName><cbc:PostalZone>75001</cbc:PostalZone><cac:Country><cbc:IdentificationCode>{country}</cbc:IdentificationCode></cac:Country></cac:PostalAddress>{tax}<cac:PartyLegalEntity><cbc:RegistrationName>{name}</cbc:RegistrationName><cbc:CompanyID schemeID=\"0002\">{siren}</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:{tag}>",
         siren = p.siren,
         name = esc(&p.name),
-        vat = p.vat
+        country = p.country
     ));
 }
 
@@ -252,8 +309,15 @@ fn write_ubl(spec: &Spec) -> String {
         o.push_str(&format!("<cbc:AccountingCost>{a}</cbc:AccountingCost>"));
     }
     o.push_str("<cbc:BuyerReference>SERVICE-ACHATS</cbc:BuyerReference>");
-    ubl_party(&mut o, "AccountingSupplierParty", &spec.seller);
-    ubl_party(&mut o, "AccountingCustomerParty", &spec.buyer);
+    let vat = !spec.not_subject();
+    ubl_party(&mut o, "AccountingSupplierParty", &spec.seller, vat);
+    ubl_party(&mut o, "AccountingCustomerParty", &spec.buyer, vat);
+    if let Some(d) = &spec.delivery {
+        o.push_str(&format!(
+            "<cac:Delivery><cbc:ActualDeliveryDate>{}</cbc:ActualDeliveryDate><cac:DeliveryLocation><cac:Address><cac:Country><cbc:IdentificationCode>{}</cbc:IdentificationCode></cac:Country></cac:Address></cac:DeliveryLocation></cac:Delivery>",
+            d.date, d.country
+        ));
+    }
     if credit {
         o.push_str(&format!(
             "<cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode><cbc:PaymentDueDate>{}</cbc:PaymentDueDate><cac:PayeeFinancialAccount><cbc:ID>FR7630006000011234567890189</cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>",
