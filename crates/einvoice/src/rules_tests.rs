@@ -406,3 +406,13 @@ fn the_groups_carry_their_mandatory_terms() {
     inv.malformed.push(("BT-2".into(), "123".into()));
     assert_eq!(rules(&inv), vec!["XSD".to_string()]);
 }
+
+#[test]
+fn vat_identifiers_start_with_their_country_br_co_09() {
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    inv.seller.vat_id = Some("732829320".into());
+    assert_eq!(rules(&inv), vec!["BR-CO-09".to_string()]);
+    // Greece writes EL.
+    inv.seller.vat_id = Some("EL094259216".into());
+    assert_eq!(rules(&inv), Vec::<String>::new());
+}
