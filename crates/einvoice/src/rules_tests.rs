@@ -416,3 +416,99 @@ fn vat_identifiers_start_with_their_country_br_co_09() {
     inv.seller.vat_id = Some("EL094259216".into());
     assert_eq!(rules(&inv), Vec::<String>::new());
 }
+
+/// A consistent invoice of one line in `cat` at 0 % (no rate for O), with an allowance and a
+/// charge of 10.00 in the same category, its exemption reason stated.
+fn without_vat(cat: &str) -> Invoice {
+    let rate = (cat != "O").then(|| d("0"));
+    let mut inv = invoice(Syntax::Cii, Profile::En16931, "100.00", "0", "0.00");
+    inv.lines[0].category = Some(cat.into());
+    inv.lines[0].rate = rate;
+    inv.vat_breakdown[0].category = Some(cat.into());
+    inv.vat_breakdown[0].rate = rate;
+    inv.vat_breakdown[0].exemption_reason = Some("Autoliquidation".into());
+    for charge in [false, true] {
+        inv.allowances_charges.push(AllowanceCharge {
+            charge,
+            amount: Some(d("10.00")),
+            category: Some(cat.into()),
+            rate,
+            reason: Some("x".into()),
+            ..AllowanceCharge::default()
+        });
+    }
+    inv.totals.allowance_total = Some(d("10.00"));
+    inv.totals.charge_total = Some(d("10.00"));
+    if cat == "O" {
+        inv.seller.vat_id = None;
+        inv.buyer.vat_id = None;
+    }
+    inv
+}
+
+#[test]
+fn items_without_vat_are_at_0_percent_and_o_states_no_rate_br_x_05_to_07() {
+    for (cat, p) in [
+        ("AE", "AE"),
+        ("K", "IC"),
+        ("G", "G"),
+        ("E", "E"),
+        ("Z", "Z"),
+    ] {
+        let mut inv = without_vat(cat);
+        if cat == "Z" {
+            inv.vat_breakdown[0].exemption_reason = None;
+        }
+        assert_eq!(rules(&inv), Vec::<String>::new(), "{cat}");
+        inv.lines[0].rate = Some(d("20"));
+        inv.allowances_charges[0].rate = Some(d("20"));
+        inv.allowances_charges[1].rate = Some(d("5.5"));
+        let expected: Vec<String> = ["05", "06", "07"]
+            .iter()
+            .map(|n| format!("BR-{p}-{n}"))
+            .collect();
+        assert_eq!(rules(&inv), expected, "{cat}");
+    }
+    let mut o = without_vat("O");
+    assert_eq!(rules(&o), Vec::<String>::new());
+    o.lines[0].rate = Some(d("0"));
+    assert_eq!(rules(&o), vec!["BR-O-05".to_string()]);
+}
+
+#[test]
+fn a_category_without_vat_has_exactly_one_breakdown_row_br_x_01() {
+    let mut inv = without_vat("AE");
+    let mut second = inv.vat_breakdown[0].clone();
+    second.basis = Some(d("0"));
+    inv.vat_breakdown.push(second);
+    assert!(
+        rules(&inv).contains(&"BR-AE-01".to_string()),
+        "{:?}",
+        rules(&inv)
+    );
+    // Standard-rated items need at least one S row.
+    let mut s = invoice(Syntax::Cii, Profile::En16931, "100.00", "20", "20.00");
+    s.vat_breakdown[0].category = Some("Z".into());
+    s.vat_breakdown[0].rate = Some(d("0"));
+    assert!(
+        rules(&s).contains(&"BR-S-01".to_string()),
+        "{:?}",
+        rules(&s)
+    );
+}
+
+#[test]
+fn not_subject_to_vat_names_no_vat_id_and_stays_alone_br_o_02_to_04_and_12_to_14() {
+    let mut o = without_vat("O");
+    o.buyer.vat_id = Some("FR44732829320".into());
+    assert_eq!(
+        rules(&o),
+        ["BR-O-02", "BR-O-03", "BR-O-04"].map(String::from)
+    );
+    let mut o = without_vat("O");
+    o.allowances_charges[1].category = Some("S".into());
+    o.allowances_charges[1].rate = Some(d("20"));
+    let got = rules(&o);
+    assert!(got.contains(&"BR-O-14".to_string()), "{got:?}");
+    assert!(!got.contains(&"BR-O-12".to_string()), "{got:?}");
+}
