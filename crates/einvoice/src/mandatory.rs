@@ -356,6 +356,27 @@ fn vat_identifiers(inv: &Invoice, out: &mut Vec<Violation>) {
             }
         }
     }
+    // BR-IC-11 / BR-IC-12: an intra-community supply states when (BT-72 or BG-14) and where
+    // (BT-80) the goods went, which the buyer's self-assessment depends on.
+    if inv
+        .vat_breakdown
+        .iter()
+        .any(|r| r.category.as_deref().map(str::trim) == Some("K"))
+    {
+        if !inv.delivery_date_or_period {
+            out.push(Violation::new(
+                "BR-IC-11",
+                "the invoice has an intra-community supply (K) but no actual delivery date (BT-72) nor invoicing period (BG-14)".to_string(),
+            ));
+        }
+        if inv.deliver_to_country.is_none() {
+            out.push(Violation::new(
+                "BR-IC-12",
+                "the invoice has an intra-community supply (K) but no deliver-to country (BT-80)"
+                    .to_string(),
+            ));
+        }
+    }
 }
 
 /// BR-DEC: amounts have at most two decimals, trailing zeros included.

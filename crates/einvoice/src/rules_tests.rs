@@ -344,6 +344,14 @@ fn vat_identifiers_by_category_br_x_02_to_04() {
     );
     ic.buyer.vat_id = None;
     assert_eq!(rules(&ic), vec!["BR-IC-02".to_string()]);
+    // BR-IC-11 / BR-IC-12: the delivery date or invoicing period, and the deliver-to country.
+    ic.buyer.vat_id = Some("FR44552081317".into());
+    ic.delivery_date_or_period = false;
+    ic.deliver_to_country = None;
+    assert_eq!(
+        rules(&ic),
+        vec!["BR-IC-11".to_string(), "BR-IC-12".to_string()]
+    );
     // ZUGFeRD 1.0 predates these rules.
     let mut zf1 = invoice(Syntax::Zugferd1, Profile::En16931, "100.00", "20", "20.00");
     zf1.profile = Profile::from_id(Some("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort"));
