@@ -158,6 +158,9 @@ fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
         return;
     }
     let unreadable = |term: &str| inv.malformed.iter().any(|(t, _)| t == term);
+    // Factur-X 1.09 EXTENDED drops BR-22, BR-26, BR-27, BR-38 and BR-CO-04 (its group and
+    // information lines carry no quantity, price or VAT; charges may have no reason).
+    let extended = inv.profile == Profile::Extended;
     let mut need = |ok: bool, rule: &str, what: String| {
         if !ok {
             out.push(Violation::new(rule, what));
@@ -189,7 +192,7 @@ fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
             format!("the {kind} #{n} has no VAT category code"),
         );
         need(
-            a.reason.is_some() || a.reason_code.is_some(),
+            a.reason.is_some() || a.reason_code.is_some() || (extended && a.charge),
             rules[2],
             format!("the {kind} #{n} has no reason nor reason code"),
         );
@@ -226,7 +229,7 @@ fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
                 "an invoice line has no identifier (BT-126)".to_string(),
             );
             need(
-                l.quantity.is_some() || unreadable("BT-129"),
+                l.quantity.is_some() || unreadable("BT-129") || extended,
                 "BR-22",
                 format!("line {id} has no invoiced quantity (BT-129)"),
             );
@@ -236,20 +239,22 @@ fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
                 format!("line {id} has no item name (BT-153)"),
             );
             need(
-                l.net_price.is_some() || unreadable("BT-146"),
+                l.net_price.is_some() || unreadable("BT-146") || extended,
                 "BR-26",
                 format!("line {id} has no item net price (BT-146)"),
             );
             need(
-                !l.net_price
-                    .is_some_and(|p| p.is_sign_negative() && !p.is_zero()),
+                extended
+                    || !l
+                        .net_price
+                        .is_some_and(|p| p.is_sign_negative() && !p.is_zero()),
                 "BR-27",
                 format!(
                     "line {id} has a negative item net price (BT-146): a negative line is written with a negative quantity"
                 ),
             );
             need(
-                l.category.is_some(),
+                l.category.is_some() || extended,
                 "BR-CO-04",
                 format!("line {id} has no VAT category code (BT-151)"),
             );

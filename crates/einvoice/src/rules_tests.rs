@@ -520,3 +520,14 @@ fn not_subject_to_vat_names_no_vat_id_and_stays_alone_br_o_02_to_04_and_12_to_14
     assert!(got.contains(&"BR-O-14".to_string()), "{got:?}");
     assert!(!got.contains(&"BR-O-12".to_string()), "{got:?}");
 }
+
+#[test]
+fn extended_lines_need_no_quantity_price_nor_category() {
+    // Factur-X 1.09 EXTENDED has no BR-22, BR-26, BR-27, BR-38, BR-CO-04.
+    let mut inv = invoice(Syntax::Cii, Profile::Extended, "100.00", "20", "20.00");
+    inv.lines[0].quantity = None;
+    inv.lines[0].net_price = Some(d("-100.00"));
+    assert_eq!(rules(&inv), Vec::<String>::new());
+    inv.profile = Profile::En16931;
+    assert_eq!(rules(&inv), vec!["BR-22".to_string(), "BR-27".to_string()]);
+}
