@@ -73,15 +73,11 @@ pub fn read(root: Node<'_, '_>, syntax: Syntax) -> Invoice {
         _ => profile.for_en16931_syntax(),
     };
     let issue = document.and_then(|d| path(d, &[&["IssueDateTime"], &["DateTimeString"]]));
+    // BT-9: the first due date among the payment terms (Factur-X EXTENDED may write several,
+    // the first one without a date, e.g. a deposit described in words).
     let due = settlement.and_then(|s| {
-        path(
-            s,
-            &[
-                &["SpecifiedTradePaymentTerms"],
-                &["DueDateDateTime"],
-                &["DateTimeString"],
-            ],
-        )
+        children(s, &["SpecifiedTradePaymentTerms"])
+            .find_map(|t| path(t, &[&["DueDateDateTime"], &["DateTimeString"]]))
     });
     let currency = text(settlement.and_then(|s| child(s, &["InvoiceCurrencyCode"])));
 

@@ -94,3 +94,19 @@ fn utf16_big_endian_without_bom_is_read() {
     let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     assert_eq!(rules_of(&be, "invoice"), Vec::<String>::new());
 }
+
+#[test]
+fn the_due_date_is_found_in_a_later_payment_terms_group() {
+    // Factur-X EXTENDED: several SpecifiedTradePaymentTerms, the first one a text only.
+    let spec = Spec::typical(Kind::Cii(Level::Extended));
+    let xml = xmlout::write(&spec).replacen(
+        "<ram:SpecifiedTradePaymentTerms>",
+        "<ram:SpecifiedTradePaymentTerms><ram:Description>Acompte de 30 % à la commande</ram:Description></ram:SpecifiedTradePaymentTerms><ram:SpecifiedTradePaymentTerms>",
+        1,
+    );
+    let Detection::EInvoice(file) = einvoice::detect(xml.as_bytes(), "f.xml") else {
+        panic!("not read");
+    };
+    let due = file.into_invoice().due_date.map(|d| d.to_string());
+    assert_eq!(due.as_deref(), Some(spec.due.as_str()));
+}
