@@ -61,6 +61,7 @@ fn cii() -> Vec<Mutation> {
     let ae = Spec::reverse_charge(en);
     let k = Spec::intra_community(en);
     let o = Spec::not_subject_to_vat(en);
+    let k_date = k.delivery.as_ref().unwrap().date.replace('-', "");
     let ae_rate = "<ram:CategoryCode>AE</ram:CategoryCode><ram:RateApplicablePercent>0.00";
     let o_line = "<ram:CategoryCode>O</ram:CategoryCode></ram:ApplicableTradeTax>";
     let (_, k_reason) = Cat::K.exemption().unwrap();
@@ -106,6 +107,28 @@ fn cii() -> Vec<Mutation> {
             false,
             edited(&k, &[drop(cii_vat(&k.buyer))]),
             &["BR-IC-02", "BR-IC-04"],
+        ),
+        m(
+            "cii-K-no-delivery-date",
+            false,
+            edited(
+                &k,
+                &[drop(format!(
+                    "<ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime><udt:DateTimeString format=\"102\">{k_date}</udt:DateTimeString></ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent>"
+                ))],
+            ),
+            &["BR-IC-11"],
+        ),
+        m(
+            "cii-K-no-deliver-to-country",
+            false,
+            edited(
+                &k,
+                &[drop(
+                    "<ram:ShipToTradeParty><ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress></ram:ShipToTradeParty>".into(),
+                )],
+            ),
+            &["BR-IC-12"],
         ),
         m(
             "cii-K-no-exemption-reason",
@@ -168,6 +191,7 @@ fn ubl() -> Vec<Mutation> {
     let ae = Spec::reverse_charge(Kind::UblInvoice);
     let k = Spec::intra_community(Kind::UblInvoice);
     let o = Spec::not_subject_to_vat(Kind::UblInvoice);
+    let d = k.delivery.as_ref().unwrap();
     let ae_rate = "<cac:ClassifiedTaxCategory><cbc:ID>AE</cbc:ID><cbc:Percent>0.00";
     vec![
         m(
@@ -181,6 +205,18 @@ fn ubl() -> Vec<Mutation> {
             true,
             edited(&k, &[drop(ubl_vat(&k.buyer))]),
             &["BR-IC-02", "BR-IC-04"],
+        ),
+        m(
+            "ubl-K-no-delivery",
+            true,
+            edited(
+                &k,
+                &[drop(format!(
+                    "<cac:Delivery><cbc:ActualDeliveryDate>{}</cbc:ActualDeliveryDate><cac:DeliveryLocation><cac:Address><cac:Country><cbc:IdentificationCode>{}</cbc:IdentificationCode></cac:Country></cac:Address></cac:DeliveryLocation></cac:Delivery>",
+                    d.date, d.country
+                ))],
+            ),
+            &["BR-IC-11", "BR-IC-12"],
         ),
         m(
             "ubl-O-buyer-vat",
