@@ -531,3 +531,14 @@ fn extended_lines_need_no_quantity_price_nor_category() {
     inv.profile = Profile::En16931;
     assert_eq!(rules(&inv), vec!["BR-22".to_string(), "BR-27".to_string()]);
 }
+
+#[test]
+fn not_subject_to_vat_names_no_tax_representative_vat_id_either_br_o_02() {
+    // CEN unit test BR-O-02: a tax representative's VAT id (BT-63) on an O invoice.
+    let mut o = without_vat("O");
+    o.seller_tax_representative_vat_id = Some("SE999999999901".into());
+    assert_eq!(
+        rules(&o),
+        ["BR-O-02", "BR-O-03", "BR-O-04"].map(String::from)
+    );
+}

@@ -298,11 +298,16 @@ fn item_rates(inv: &Invoice, out: &mut Vec<Violation>) {
 /// BT-48); BR-O-12 to -14: with an O breakdown row, every item is O.
 fn not_subject(inv: &Invoice, out: &mut Vec<Violation>) {
     let used = items(inv);
-    let vat_ids: Vec<&str> = [("BT-31", &inv.seller), ("BT-48", &inv.buyer)]
-        .into_iter()
-        .filter(|(_, p)| p.vat_id.is_some())
-        .map(|(term, _)| term)
-        .collect();
+    // The tax representative's VAT identifier (BT-63) is forbidden too (CEN Schematron BR-O-02).
+    let vat_ids: Vec<&str> = [
+        ("BT-31", inv.seller.vat_id.is_some()),
+        ("BT-63", inv.seller_tax_representative_vat_id.is_some()),
+        ("BT-48", inv.buyer.vat_id.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| *present)
+    .map(|(term, _)| term)
+    .collect();
     for n in 0..3u8 {
         if vat_ids.is_empty() || !used.iter().any(|i| i.1 == n && i.2 == "O") {
             continue;
