@@ -1,13 +1,13 @@
 //! The arithmetic of each invoice line (EN 16931-1 §6.4, the calculation of BT-131): net amount
 //! = net price (BT-146) × quantity (BT-129) / price base quantity (BT-149) + line charges
-//! (BT-141) − line allowances (BT-136). EN 16931's core Schematron has no rule for it; Peppol
-//! BIS 3 checks it as PEPPOL-EN16931-R120 (fatal) and Mustang refuses a file that breaks it
-//! (its `invalidArithmetics.xml`: 2 × 160.00 stated 160.00, header totals consistent). A line
-//! whose amount is not its price × quantity cannot be trusted line by line, so it is refused
-//! with that rule when the gap exceeds rounding (1 % and one unit: whole-unit currencies such
-//! as HUF round each line). A line that has the right amount with the other sign (CEN's
-//! `CII_example1` line 20, a return "6 × 18.33 = -109.98" where BR-27 forbids a negative
-//! price) is booked as stated, which the totals rules have checked, with a note.
+//! (BT-141) − line allowances (BT-136). EN 16931's core Schematron has no rule for it, and
+//! official examples break it (CEN's `ubl-tc434-example2/3`, `CII_example2/8/9`, FeRD's
+//! insurance samples): refusing it would refuse invoices the official validator accepts. Peppol
+//! BIS 3 makes it PEPPOL-EN16931-R120 (fatal), so an invoice claiming that specification (BT-24)
+//! is refused when a line is off by more than rounding (1 % and one unit: whole-unit currencies
+//! such as HUF round each line). Any other invoice is booked from its stated amounts, which the
+//! totals rules have checked, with a note per line the accountant should look at (Mustang's
+//! `invalidArithmetics.xml`: 2 × 160.00 stated 160.00, header totals consistent).
 
 use rust_decimal::Decimal;
 
@@ -93,18 +93,37 @@ fn gaps(inv: &Invoice) -> Vec<Gap<'_>> {
     out
 }
 
-/// Refuses the lines whose amount is not their price × quantity, the sign aside.
+/// Whether the invoice claims Peppol BIS Billing 3 (its CIUS id in BT-24), where R120 is fatal.
+fn peppol(inv: &Invoice) -> bool {
+    inv.specification_id
+        .as_deref()
+        .is_some_and(|id| id.contains("peppol.eu"))
+}
+
+/// Refuses, in a Peppol invoice, the lines whose amount is not their price × quantity, the sign
+/// aside.
 pub(crate) fn check_lines(inv: &Invoice, out: &mut Vec<Violation>) {
+    if !peppol(inv) {
+        return;
+    }
     for gap in gaps(inv).iter().filter(|g| !g.sign_only()) {
         out.push(Violation::new(LINE_RULE, gap.describe()));
     }
 }
 
-/// One note per line whose amount is its price × quantity with the other sign.
+/// One note per line booked although its amount is not its price × quantity.
 pub(crate) fn line_notes(inv: &Invoice, out: &mut Vec<String>) {
-    for gap in gaps(inv).iter().filter(|g| g.sign_only()) {
+    let peppol = peppol(inv);
+    for gap in gaps(inv) {
+        let what = if gap.sign_only() {
+            "the same amount with the other sign"
+        } else if peppol {
+            continue;
+        } else {
+            LINE_RULE
+        };
         out.push(format!(
-            "{}: the same amount with the other sign; booked as stated, which the totals agree with; check it with the supplier",
+            "{} ({what}): booked as stated, which the totals agree with; check it with the supplier",
             gap.describe()
         ));
     }

@@ -241,47 +241,68 @@ fn unreadable_values_and_unknown_codes_are_named() {
 }
 
 #[test]
-fn a_line_far_from_price_times_quantity_is_refused_and_a_sign_slip_noted() {
+fn a_line_far_from_price_times_quantity_is_noted_and_refused_in_a_peppol_invoice() {
     let note = |inv: &Invoice| {
         let mut notes = Vec::new();
         crate::lines::line_notes(inv, &mut notes);
         notes
     };
+    let r120 = vec![crate::lines::LINE_RULE.to_string()];
     // Mustang's invalidArithmetics.xml: 2 × 160.00 stated 160.00, header totals consistent.
     let mut inv = invoice(Syntax::Cii, Profile::En16931, "160.00", "20", "32.00");
     inv.lines[0].quantity = Some(d("2"));
     inv.lines[0].net_price = Some(d("160.00"));
-    let refused = check(&inv);
-    assert_eq!(rules(&inv), vec![crate::lines::LINE_RULE.to_string()]);
+    assert_eq!(
+        rules(&inv),
+        Vec::<String>::new(),
+        "EN 16931 has no such rule"
+    );
+    let notes = note(&inv);
+    assert!(
+        notes.len() == 1 && notes[0].contains("2 × 160 gives 320"),
+        "{notes:?}"
+    );
+    // Peppol BIS 3 makes it fatal.
+    let mut bis = inv.clone();
+    bis.specification_id =
+        Some("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0".into());
+    let refused = check(&bis);
+    assert_eq!(rules(&bis), r120);
     assert!(
         refused[0].message.contains("2 × 160 gives 320"),
         "{refused:?}"
     );
-    assert_eq!(note(&inv), Vec::<String>::new());
+    assert_eq!(note(&bis), Vec::<String>::new());
     // A price per 10 units: 20 / 10 × 80.00 = 160.00; an allowance of 5.00 not deducted.
-    inv.lines[0].quantity = Some(d("20"));
-    inv.lines[0].base_quantity = Some(d("10"));
-    inv.lines[0].net_price = Some(d("80.00"));
-    assert_eq!(rules(&inv), Vec::<String>::new());
+    for inv in [&mut inv, &mut bis] {
+        inv.lines[0].quantity = Some(d("20"));
+        inv.lines[0].base_quantity = Some(d("10"));
+        inv.lines[0].net_price = Some(d("80.00"));
+    }
+    assert_eq!(note(&inv), Vec::<String>::new());
+    assert_eq!(rules(&bis), Vec::<String>::new());
     inv.lines[0].adjustments = d("-5.00");
-    assert_eq!(rules(&inv), vec![crate::lines::LINE_RULE.to_string()]);
-    inv.lines[0].adjustments = Decimal::ZERO;
-    // CEN's CII_example1 line 20: a return, 6 × 18.33 stated -109.98: booked, noted.
-    inv.lines[0].quantity = Some(d("6"));
-    inv.lines[0].base_quantity = None;
-    inv.lines[0].net_price = Some(d("18.33"));
-    inv.lines[0].net_amount = Some(d("-109.98"));
-    assert!(!rules(&inv).contains(&crate::lines::LINE_RULE.to_string()));
-    let notes = note(&inv);
-    assert!(
-        notes.len() == 1 && notes[0].contains("other sign"),
-        "{notes:?}"
-    );
+    bis.lines[0].adjustments = d("-5.00");
+    assert_eq!(note(&inv).len(), 1);
+    assert_eq!(rules(&bis), r120);
+    // CEN's CII_example1 line 20: a return, 6 × 18.33 stated -109.98: noted, even in Peppol.
+    for inv in [&mut inv, &mut bis] {
+        inv.lines[0].adjustments = Decimal::ZERO;
+        inv.lines[0].quantity = Some(d("6"));
+        inv.lines[0].base_quantity = None;
+        inv.lines[0].net_price = Some(d("18.33"));
+        inv.lines[0].net_amount = Some(d("-109.98"));
+        assert!(!rules(inv).contains(&crate::lines::LINE_RULE.to_string()));
+        let notes = note(inv);
+        assert!(
+            notes.len() == 1 && notes[0].contains("other sign"),
+            "{notes:?}"
+        );
+    }
     // Whole-forint rounding per line (CEN's HUF example): 64 × 361.09 = 23109.76, stated 23110.
     let mut huf = invoice(Syntax::Cii, Profile::En16931, "23110", "27", "6239.70");
     huf.lines[0].quantity = Some(d("64"));
     huf.lines[0].net_price = Some(d("361.09"));
-    assert_eq!(rules(&huf), Vec::<String>::new());
     assert_eq!(note(&huf), Vec::<String>::new());
 }
 
