@@ -298,6 +298,16 @@ impl Core {
         self.send_with(build, false).await
     }
 
+    /// [`Core::send_once`] for a POST (a creation: the ledgers here document no idempotency key
+    /// for them), [`Core::send`] for any other method.
+    pub async fn send_as<F>(&self, method: &reqwest::Method, build: F) -> Result<Answer, SinkError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        self.send_with(build, *method != reqwest::Method::POST)
+            .await
+    }
+
     async fn send_with<F>(&self, build: F, replay: bool) -> Result<Answer, SinkError>
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,

@@ -119,11 +119,7 @@ impl ChiftSink {
         };
         // A creation is not sent twice blindly: Chift documents no duplicate refusal for
         // entries, so a lost answer goes back to the pipeline, which looks before resending.
-        if method == Method::POST {
-            self.core.send_once(build).await
-        } else {
-            self.core.send(build).await
-        }
+        self.core.send_as(&method, build).await
     }
 
     /// The JSON of a successful answer, else Chift's refusal of `what`.

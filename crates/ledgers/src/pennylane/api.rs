@@ -116,11 +116,7 @@ impl PennylaneSink {
         // A creation is not sent twice blindly: the v2 extract documents no idempotency key,
         // so a timeout or a 5xx after Pennylane acted goes back to the pipeline, which asks
         // `find_entry` (piece number, date, journal) before it sends again.
-        if method == Method::POST {
-            self.core.send_once(build).await
-        } else {
-            self.core.send(build).await
-        }
+        self.core.send_as(&method, build).await
     }
 
     /// The JSON of a successful answer, else Pennylane's refusal of `what`.
