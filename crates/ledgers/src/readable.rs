@@ -1,8 +1,8 @@
-//! What the ledgers that attach PDFs only (Chift, Pennylane) get for an XML e-invoice: an
-//! entry booked from a CII or UBL invoice received without a PDF carries its XML, which they
-//! would refuse. They are sent instead the invoice's readable PDF
-//! ([`einvoice::readable_pdf_of`]: the data laid out, the original XML embedded unchanged),
-//! named after the XML. Inqom and the FEC take the XML as it is.
+//! What the ledgers that attach no XML (Chift and Pennylane: PDFs and images; Inqom: PDFs,
+//! images and office files) get for an XML e-invoice: an entry booked from a CII or UBL invoice
+//! received without a PDF carries its XML, which they would refuse. They are sent instead the
+//! invoice's readable PDF ([`einvoice::readable_pdf_of`]: the data laid out, the original XML
+//! embedded unchanged), named after the XML. The FEC's files directory keeps the XML as it is.
 
 use app::ports::Attachment;
 use einvoice::{Container, Detection};

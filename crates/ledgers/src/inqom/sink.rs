@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::api::InqomSink;
 use super::wire::{LinesPage, amounts_sent, cents, cut, file_part, id_of, type_scan};
+use crate::readable::pdf_of_xml_einvoice;
 
 impl LedgerSink for InqomSink {
     fn name(&self) -> &str {
@@ -44,7 +45,10 @@ impl LedgerSink for InqomSink {
             let e = &entries[i];
             results[i] = Some(match r {
                 Ok(id) => {
-                    if let Some(pdf) = &e.pdf
+                    // Inqom attaches PDFs, images and office files, not XML: an e-invoice
+                    // received as XML alone goes as its readable PDF (the XML embedded).
+                    let readable = e.pdf.as_ref().and_then(pdf_of_xml_einvoice);
+                    if let Some(pdf) = readable.as_ref().or(e.pdf.as_ref())
                         && let Err(err) = self.attach(id, e, pdf).await
                     {
                         // The entry is booked (Inqom has no draft state): reporting a failure

@@ -10,7 +10,7 @@ use ledgers::{InqomSink, PartyBook};
 use serde_json::json;
 use simulators::inqom::{self as inqom_mock, InqomMock, StoredEntry};
 
-use crate::support::{InqomMockConfig, config, documents, entries};
+use crate::support::{InqomMockConfig, config, documents, einvoice_xml, embedded_files, entries};
 
 fn sink(mock: &InqomMock, book: Arc<PartyBook>) -> InqomSink {
     InqomSink::new(mock.config(), book).unwrap()
@@ -209,4 +209,27 @@ async fn an_answer_lost_after_inqom_booked_is_not_replayed_and_the_entries_are_f
         assert!(s.find_entry(&config(), e).await.unwrap().is_some());
     }
     assert_eq!(mock.state().entries.len(), 3);
+}
+
+#[tokio::test]
+async fn an_xml_einvoice_is_attached_as_its_readable_pdf_since_inqom_takes_no_xml() {
+    let mock = inqom_mock::start().await;
+    let book = Arc::new(PartyBook::new());
+    let mut items = entries(1, 64, &book);
+    let xml = einvoice_xml("FA-2026-0042.xml");
+    items[0].pdf = Some(xml.clone());
+    let s = sink(&mock, book);
+    let r = s.push_entries(&config(), &items).await;
+    assert!(r[0].is_ok(), "{r:?}");
+    let st = mock.state();
+    assert_eq!(st.violations, Vec::<String>::new());
+    let [(name, bytes)] = st.attached_files.as_slice() else {
+        panic!("one file attached: {:?}", st.attachments);
+    };
+    assert_eq!(name, "FA-2026-0042.pdf");
+    assert_eq!(
+        embedded_files(bytes),
+        vec![("FA-2026-0042.xml".to_string(), xml.bytes.clone())],
+        "the XML itself inside"
+    );
 }

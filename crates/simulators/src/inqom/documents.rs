@@ -11,24 +11,41 @@ use serde_json::{Value, json};
 use super::state::{DOSSIER, S};
 use crate::mock::json_response;
 
-pub(super) async fn fields(mut m: Multipart) -> Result<HashMap<String, String>, String> {
+pub(super) async fn fields(m: Multipart) -> Result<HashMap<String, String>, String> {
+    parts(m).await.map(|(fields, _)| fields)
+}
+
+/// The form fields (a file as `file:<name>:<size>`) and the files' names and bytes.
+type Parts = (HashMap<String, String>, Vec<(String, Vec<u8>)>);
+
+async fn parts(mut m: Multipart) -> Result<Parts, String> {
     let mut out = HashMap::new();
+    let mut files = Vec::new();
     while let Some(f) = m.next_field().await.map_err(|e| e.to_string())? {
         let name = f.name().unwrap_or("").to_string();
         let file = f.file_name().map(str::to_string);
         let bytes = f.bytes().await.map_err(|e| e.to_string())?;
         let value = match file {
-            Some(fname) => format!("file:{fname}:{}", bytes.len()),
+            Some(fname) => {
+                files.push((fname.clone(), bytes.to_vec()));
+                format!("file:{fname}:{}", bytes.len())
+            }
             None => String::from_utf8_lossy(&bytes).into_owned(),
         };
         out.insert(name, value);
     }
-    Ok(out)
+    Ok((out, files))
 }
 
+/// The file types `/accounting-documents` takes (research notes, Inqom: "Types: pdf, png, jpg,
+/// jpeg, xls, xlsx, doc, docx, csv, txt").
+pub const ATTACHABLE: [&str; 10] = [
+    "pdf", "png", "jpg", "jpeg", "xls", "xlsx", "doc", "docx", "csv", "txt",
+];
+
 pub(super) async fn attach(State((state, _)): S, m: Multipart) -> Response<Body> {
-    let f = match fields(m).await {
-        Ok(f) => f,
+    let (f, files) = match parts(m).await {
+        Ok(p) => p,
         Err(e) => return json_response(400, &json!({"Message": e}).to_string()),
     };
     let mut st = state.lock().unwrap();
@@ -48,7 +65,15 @@ pub(super) async fn attach(State((state, _)): S, m: Multipart) -> Response<Body>
             .push("accounting-documents: entryId and file are required".into());
         return json_response(400, r#"{"Message":"entryId and file are required"}"#);
     }
+    let typed = |name: &str| {
+        name.rsplit_once('.')
+            .is_some_and(|(_, ext)| ATTACHABLE.contains(&ext.to_ascii_lowercase().as_str()))
+    };
+    if !files.iter().all(|(name, _)| typed(name)) {
+        return json_response(400, r#"{"Message":"File type not allowed"}"#);
+    }
     st.attachments.push(names);
+    st.attached_files.extend(files);
     let id = st.id();
     json_response(201, &json!({"Id": id}).to_string())
 }

@@ -38,6 +38,8 @@ pub struct InqomState {
     pub entry_posts: usize,
     pub batch_sizes: Vec<usize>,
     pub attachments: Vec<BTreeSet<String>>,
+    /// The files attached to entries: (file name, bytes).
+    pub attached_files: Vec<(String, Vec<u8>)>,
     pub documents: Vec<(i64, HashMap<String, String>)>,
     pub document_fields: Vec<BTreeSet<String>>,
     pub expense_bills: Vec<HashMap<String, String>>,
