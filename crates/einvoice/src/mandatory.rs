@@ -142,8 +142,12 @@ pub(crate) fn check_fields(inv: &Invoice, out: &mut Vec<Violation>) {
 }
 
 /// The country prefixes of VAT identifiers BR-CO-09 accepts (ISO 3166-1 alpha-2, EL, 1A and
-/// XI), as the CEN Schematron lists them.
+/// XI), as the CEN Schematron lists them. Its CII list also keeps AN (the former Netherlands
+/// Antilles): [`CII_ONLY_VAT_PREFIXES`].
 const VAT_PREFIXES: &str = "1A AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH EL ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XI YE YT ZA ZM ZW";
+
+/// The prefixes the CEN CII Schematron (and Factur-X's) accepts beyond [`VAT_PREFIXES`].
+const CII_ONLY_VAT_PREFIXES: &[&str] = &["AN"];
 
 /// The mandatory terms inside the groups (EN 16931-1 §6.3): each document allowance (BR-31 to
 /// BR-33) and charge (BR-36 to BR-38) with its amount, VAT category and reason; each VAT
@@ -269,7 +273,9 @@ fn group_fields(inv: &Invoice, out: &mut Vec<Violation>) {
         if let Some(id) = id {
             let prefix = id.get(..2).unwrap_or(id);
             need(
-                prefix.len() == 2 && VAT_PREFIXES.split(' ').any(|c| c == prefix),
+                prefix.len() == 2
+                    && (VAT_PREFIXES.split(' ').any(|c| c == prefix)
+                        || (inv.syntax == Syntax::Cii && CII_ONLY_VAT_PREFIXES.contains(&prefix))),
                 "BR-CO-09",
                 format!(
                     "the VAT identifier {term} '{id}' does not start with a country code (ISO 3166-1 alpha-2)"

@@ -444,6 +444,10 @@ fn vat_identifiers_start_with_their_country_br_co_09() {
     // Greece writes EL.
     inv.seller.vat_id = Some("EL094259216".into());
     assert_eq!(rules(&inv), Vec::<String>::new());
+    // The CEN CII Schematron (and Factur-X's) still lists AN, the former Netherlands Antilles:
+    // a CII invoice with an AN VAT identifier is officially valid.
+    inv.seller.vat_id = Some("AN12345678".into());
+    assert_eq!(rules(&inv), Vec::<String>::new());
 }
 
 /// A consistent invoice of one line in `cat` at 0 % (no rate for O), with an allowance and a
