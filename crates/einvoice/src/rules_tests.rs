@@ -567,3 +567,18 @@ fn not_subject_to_vat_names_no_tax_representative_vat_id_either_br_o_02() {
         ["BR-O-02", "BR-O-03", "BR-O-04"].map(String::from)
     );
 }
+
+#[test]
+fn extended_has_no_br_o_02_and_asks_at_least_one_row_per_category() {
+    // Factur-X 1.09 EXTENDED has no BR-O-02 to -04 nor BR-x-01 (BR-FXEXT-S/E/AE/O-01: at least
+    // one row): an EXTENDED O invoice naming the seller's VAT id is officially valid.
+    let mut o = without_vat("O");
+    o.seller.vat_id = Some("FR32123456789".into());
+    o.profile = Profile::Extended;
+    assert_eq!(rules(&o), Vec::<String>::new());
+    o.vat_breakdown[0].category = Some("S".into());
+    o.vat_breakdown[0].rate = Some(d("0"));
+    assert!(rules(&o).contains(&"BR-FXEXT-O-01".to_string()));
+    o.profile = Profile::En16931;
+    assert!(rules(&o).contains(&"BR-O-01".to_string()));
+}

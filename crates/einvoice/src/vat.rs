@@ -49,9 +49,12 @@ fn same_rate(a: Option<Decimal>, b: Option<Decimal>) -> bool {
 pub(crate) fn check_categories(inv: &Invoice, ubl: bool, extended: bool, out: &mut Vec<Violation>) {
     // ZUGFeRD 1.0 predates EN 16931's per-category rules.
     if !matches!(inv.profile, Profile::Zugferd1(_)) {
-        one_row_per_category(inv, out);
+        one_row_per_category(inv, extended, out);
         item_rates(inv, out);
-        not_subject(inv, out);
+        // Factur-X 1.09 EXTENDED has no BR-O-02 to -04 nor BR-O-12 to -14.
+        if !extended {
+            not_subject(inv, out);
+        }
     }
     let with_lines = inv.profile.has_lines();
     for row in &inv.vat_breakdown {
@@ -232,7 +235,9 @@ fn items(inv: &Invoice) -> Vec<(&'static str, u8, &str, Option<Decimal>)> {
 
 /// BR-Z/E/AE/IC/G/O-01: a line, allowance or charge in one of the categories without VAT needs
 /// exactly one VAT breakdown row of that category; BR-S-01: a standard-rated one at least one.
-fn one_row_per_category(inv: &Invoice, out: &mut Vec<Violation>) {
+/// Factur-X 1.09 EXTENDED asks only for at least one row of S, E, AE or O (BR-FXEXT-x-01), and
+/// nothing of Z, K or G.
+fn one_row_per_category(inv: &Invoice, extended: bool, out: &mut Vec<Violation>) {
     if !inv.profile.has_vat_breakdown() {
         return;
     }
@@ -247,12 +252,14 @@ fn one_row_per_category(inv: &Invoice, out: &mut Vec<Violation>) {
             .filter(|r| r.category.as_deref().map(str::trim) == Some(category))
             .count();
         let (ok, wanted) = match category {
-            "S" => (rows >= 1, "at least one"),
+            "Z" | "K" | "G" if extended => continue,
+            _ if extended || category == "S" => (rows >= 1, "at least one"),
             _ => (rows == 1, "exactly one"),
         };
         if !ok {
+            let fx = if extended { "FXEXT-" } else { "" };
             out.push(Violation::new(
-                &format!("BR-{}-01", prefix(category).unwrap_or(category)),
+                &format!("BR-{fx}{}-01", prefix(category).unwrap_or(category)),
                 format!(
                     "the invoice has items {} (category {category}) and {rows} VAT breakdown row(s) of that category, not {wanted}",
                     name(category)
