@@ -582,3 +582,18 @@ fn extended_has_no_br_o_02_and_asks_at_least_one_row_per_category() {
     o.profile = Profile::En16931;
     assert!(rules(&o).contains(&"BR-O-01".to_string()));
 }
+
+#[test]
+fn basic_wl_has_no_br_x_01() {
+    // Factur-X 1.09 BASIC WL: two E rows (two exemption reasons) with an E allowance are valid.
+    let mut e = without_vat("E");
+    e.profile = Profile::BasicWl;
+    e.vat_breakdown.push(e.vat_breakdown[0].clone());
+    assert!(
+        !rules(&e).contains(&"BR-E-01".to_string()),
+        "{:?}",
+        rules(&e)
+    );
+    e.profile = Profile::En16931;
+    assert!(rules(&e).contains(&"BR-E-01".to_string()));
+}

@@ -238,7 +238,8 @@ fn items(inv: &Invoice) -> Vec<(&'static str, u8, &str, Option<Decimal>)> {
 /// Factur-X 1.09 EXTENDED asks only for at least one row of S, E, AE or O (BR-FXEXT-x-01), and
 /// nothing of Z, K or G.
 fn one_row_per_category(inv: &Invoice, extended: bool, out: &mut Vec<Violation>) {
-    if !inv.profile.has_vat_breakdown() {
+    // Nor has Factur-X 1.09 BASIC WL any BR-x-01 (or BR-x-08): two E rows are valid there.
+    if !inv.profile.has_vat_breakdown() || inv.profile == Profile::BasicWl {
         return;
     }
     let used = items(inv);
