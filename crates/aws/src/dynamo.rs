@@ -212,19 +212,7 @@ impl RecordStore for DynamoStore {
             // DynamoDB refuses BETWEEN with reversed bounds; the answer is known anyway.
             return Ok(Vec::new());
         }
-        let condition = match (from, to) {
-            (Some(_), Some(_)) => "pk = :pk AND sk BETWEEN :from AND :to",
-            (Some(_), None) => "pk = :pk AND sk >= :from",
-            (None, Some(_)) => "pk = :pk AND sk <= :to",
-            (None, None) => "pk = :pk",
-        };
-        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk.to_string()))]);
-        if let Some(f) = from {
-            values.insert(":from".into(), AttributeValue::S(f.to_string()));
-        }
-        if let Some(t) = to {
-            values.insert(":to".into(), AttributeValue::S(t.to_string()));
-        }
+        let (condition, values) = key_condition(pk, from, to, true);
 
         let mut records = Vec::new();
         let mut start = None;
@@ -274,19 +262,7 @@ impl RecordStore for DynamoStore {
         }
         // No key condition is `>= AND <`: BETWEEN is inclusive, so an item at `below` is
         // dropped below.
-        let condition = match (from, below) {
-            (Some(_), Some(_)) => "pk = :pk AND sk BETWEEN :from AND :below",
-            (Some(_), None) => "pk = :pk AND sk >= :from",
-            (None, Some(_)) => "pk = :pk AND sk < :below",
-            (None, None) => "pk = :pk",
-        };
-        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk.to_string()))]);
-        if let Some(f) = from {
-            values.insert(":from".into(), AttributeValue::S(f.to_string()));
-        }
-        if let Some(b) = below {
-            values.insert(":below".into(), AttributeValue::S(b.to_string()));
-        }
+        let (condition, values) = key_condition(pk, from, below, false);
         let mut records = Vec::new();
         let mut start = None;
         loop {
@@ -321,6 +297,32 @@ impl RecordStore for DynamoStore {
             }
         }
     }
+}
+
+/// The key condition of a read of `pk` from `from` (inclusive) to `to` (inclusive when
+/// `to_inclusive`, else exclusive, except with both bounds: BETWEEN has no exclusive form), and
+/// its values.
+fn key_condition(
+    pk: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    to_inclusive: bool,
+) -> (&'static str, HashMap<String, AttributeValue>) {
+    let condition = match (from, to) {
+        (Some(_), Some(_)) => "pk = :pk AND sk BETWEEN :from AND :to",
+        (Some(_), None) => "pk = :pk AND sk >= :from",
+        (None, Some(_)) if to_inclusive => "pk = :pk AND sk <= :to",
+        (None, Some(_)) => "pk = :pk AND sk < :to",
+        (None, None) => "pk = :pk",
+    };
+    let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk.to_string()))]);
+    if let Some(f) = from {
+        values.insert(":from".into(), AttributeValue::S(f.to_string()));
+    }
+    if let Some(t) = to {
+        values.insert(":to".into(), AttributeValue::S(t.to_string()));
+    }
+    (condition, values)
 }
 
 #[cfg(test)]
